@@ -1,0 +1,59 @@
+# Everything a fresh machine with only Python needs: `make template`, `make test`, `make bench`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+AWSCLI_VENV := .venv-awscli
+PROFILE ?= production
+PIP_FLAGS := --disable-pip-version-check --quiet
+
+.PHONY: template templates test lint format bench clean venv checkov-venv awscli-venv golden
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+	touch $@
+
+checkov-venv: $(CHECKOV_VENV)/.installed
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements-checkov.txt
+	touch $@
+
+awscli-venv: $(AWSCLI_VENV)/.installed
+$(AWSCLI_VENV)/.installed: requirements-bench.txt
+	$(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements-bench.txt
+	touch $@
+
+# Writes template.json atomically, then runs the offline gate on it.
+template: venv
+	$(PY) generate.py --profile $(PROFILE) --output template.json
+	$(PY) deploy.py validate --template template.json
+
+# Both profiles, for people who want to compare them.
+templates: venv
+	$(PY) generate.py --profile production --output template-production.json
+	$(PY) generate.py --profile ephemeral --output template-ephemeral.json
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: venv checkov-venv lint
+	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -n 2 -q
+
+# Regenerates the golden templates on purpose; review the diff before committing it.
+golden: venv
+	$(PY) tests/regen_golden.py
+
+bench: venv checkov-venv awscli-venv
+	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov AWS_CLI_BIN=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json .pytest_cache .ruff_cache

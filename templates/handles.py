@@ -1,0 +1,116 @@
+"""The typed handles that sections pass to one another.
+
+A handle holds only what a later section needs: Refs, GetAtts, and condition names. Values are
+troposphere expressions (Ref, GetAtt, Sub, If ...), typed as Any because troposphere's helpers
+are not precisely typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Params:
+    """Deploy-time choices (CloudFormation Parameters) and the conditions derived from them."""
+
+    suffix: Any
+    az_count: Any
+    nat_mode: Any
+    vpc_cidr: Any
+    db_instance_class: Any
+    db_allocated_storage: Any
+    db_multi_az: Any
+    cache_node_type: Any
+    cache_node_count: Any
+    alarm_email: Any
+    source_connection_arn: Any
+    source_repository: Any
+    source_branch: Any
+    # Condition names.
+    three_azs: str
+    nat_per_az: str
+    has_alarm_email: str
+    cache_multi_node: str
+    use_code_connections: str
+    use_s3_source: str
+
+
+@dataclass(frozen=True)
+class Subnets:
+    """One subnet per AZ; the third exists only under `Params.three_azs`."""
+
+    ids: tuple[Any, ...]
+    # An expression for a list property (SubnetIds, Subnets ...), conditional on the third AZ.
+    id_list: Any
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc_id: Any
+    vpc_cidr: Any
+    public: Subnets
+    private: Subnets
+    private_route_table_ids: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SecurityGroups:
+    app: Any  # the application tier; the only runtime client of the DB and cache
+    deploy: Any  # CodeBuild deploy projects running in the private subnets
+    database: Any
+    cache: Any
+    rotation: Any  # the hosted secret-rotation Lambda
+
+
+@dataclass(frozen=True)
+class Key:
+    key_id: Any
+    key_arn: Any
+    alias: Any
+
+
+@dataclass(frozen=True)
+class Secrets:
+    db_secret: Any  # Ref: the secret's ARN
+    cache_secret: Any
+    db_username: str  # fixed in the template: MasterUsername is create-only on RDS
+    # Logical IDs, for DependsOn where a consumer needs the secret to exist first.
+    db_secret_id: str
+    cache_secret_id: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    arn: Any
+
+
+@dataclass(frozen=True)
+class Database:
+    logical_id: str
+    instance_id: Any
+    endpoint: Any
+    port: Any
+
+
+@dataclass(frozen=True)
+class Cache:
+    logical_id: str
+    group_id: Any
+    endpoint: Any
+    port: Any
+
+
+@dataclass(frozen=True)
+class Bucket:
+    logical_id: str
+    name: Any
+    arn: Any
+
+
+@dataclass(frozen=True)
+class Buckets:
+    source: Bucket
+    artifacts: Bucket
+    logs: Bucket
