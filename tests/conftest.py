@@ -1,0 +1,44 @@
+"""Shared fixtures: the generated template of each profile, built once per session."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PROFILE_NAMES = ("production", "ephemeral")
+
+
+@pytest.fixture(scope="session")
+def built_templates() -> dict[str, dict[str, Any]]:
+    from templates import build_template
+
+    # Round-trip through JSON so tests see exactly what generate.py writes.
+    return {p: json.loads(build_template(p).to_json()) for p in PROFILE_NAMES}
+
+
+@pytest.fixture(params=PROFILE_NAMES)
+def profile(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def template(built_templates: dict[str, dict[str, Any]], profile: str) -> dict[str, Any]:
+    return built_templates[profile]
+
+
+@pytest.fixture
+def production(built_templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return built_templates["production"]
+
+
+@pytest.fixture
+def ephemeral(built_templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return built_templates["ephemeral"]
