@@ -1,0 +1,7 @@
+"""Custom cfn-lint rules of this project.
+
+Load them with ``cfn-lint --append-rules cfn_rules template.json`` (cfn-lint walks this directory
+and imports every ``[A-Za-z1-9]*.py`` file as a plain module) or through ``stackops.gate``.
+Blocker rules are E9101-E9107; promise (policy) rules are W9201-W9205. Helpers live in
+``_common.py``, which the directory walk skips because of its leading underscore.
+"""
