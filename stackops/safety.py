@@ -1,0 +1,657 @@
+"""The data-safety gate: predict, show and refuse replacement or removal of stateful resources.
+
+Verdicts come from two sources and the stricter one wins:
+
+- the change set (``Changes[].ResourceChange.Replacement`` and ``Details[].Target``), which real
+  CloudFormation fills in and the local emulator leaves empty;
+- an offline prediction: the deployed template (GetTemplate) is diffed against the new one, and
+  every changed property is looked up in the resource provider schemas that cfn-lint ships
+  (``createOnlyProperties`` -> "True", ``conditionalCreateOnlyProperties`` -> "Conditional").
+
+The gate refuses, for a stateful type: a removal; a "True" verdict from either source; a
+"Conditional" verdict from the change set, since there AWS itself says it may replace. A
+"Conditional" predicted offline alone is a warning: the schemas list routine changes (MultiAZ,
+BackupRetentionPeriod) that replace only in special cases. Where the template settles those
+cases, ``_RESOLVERS`` decides them (each resolver cites its reason).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The one list of resource types whose replacement or removal loses data.
+STATEFUL_TYPES: frozenset[str] = frozenset(
+    {
+        "AWS::RDS::DBInstance",
+        "AWS::RDS::DBCluster",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::ElastiCache::CacheCluster",
+        "AWS::S3::Bucket",
+        "AWS::KMS::Key",
+        "AWS::SecretsManager::Secret",
+        "AWS::Logs::LogGroup",
+        "AWS::DynamoDB::Table",
+        "AWS::EFS::FileSystem",
+    }
+)
+
+ALLOW_FLAG = "--allow-replacement"
+
+# Create-only lists are the same in every region for the types we care about; one region keeps
+# the lookup cheap and deterministic.
+SCHEMA_REGION = "us-east-1"
+
+_RANK: dict[str | None, int] = {None: 0, "False": 1, "Conditional": 2, "True": 3}
+_RECREATION = {"Always": "True", "Conditionally": "Conditional", "Never": "False"}
+_PSEUDO_PARAMETERS = frozenset(
+    {
+        "AWS::AccountId",
+        "AWS::NoValue",
+        "AWS::Partition",
+        "AWS::Region",
+        "AWS::StackId",
+        "AWS::StackName",
+        "AWS::URLSuffix",
+    }
+)
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    logical_id: str
+    resource_type: str
+    action: str  # "Add" | "Modify" | "Remove" | "Import" | "Dynamic"
+    replacement: str | None  # "True" | "Conditional" | "False" | None (unknown/not applicable)
+    source: str  # "change-set" | "offline" | "both" | "none"
+    properties: tuple[str, ...]  # the properties to blame (top-level names)
+    stateful: bool
+    refused: bool  # the gate refuses this change (unless allowed)
+    allowed: bool  # refused but let through by --allow-replacement
+    reason: str  # one human sentence
+
+
+@dataclass(frozen=True)
+class _PropVerdict:
+    """What one top-level property change means for the resource, from one source."""
+
+    name: str
+    level: str  # "True" | "Conditional" | "False"
+    why: str
+
+
+# --------------------------------------------------------------------------- normalizing
+
+
+class _Absent:
+    """A property that is not set (missing, or Ref AWS::NoValue)."""
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Absent)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+ABSENT = _Absent()
+
+
+def _is_no_value(value: Any) -> bool:
+    return isinstance(value, Mapping) and dict(value) == {"Ref": "AWS::NoValue"}
+
+
+def _normalize(value: Any) -> Any:
+    """A canonical form, so that 20 == "20", True == "true", and NoValue == unset."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): _normalize(v) for k, v in value.items() if not _is_no_value(v)}
+    if isinstance(value, list | tuple):
+        return [_normalize(v) for v in value if not _is_no_value(v)]
+    return value
+
+
+def _properties(resource: Mapping[str, Any] | None) -> dict[str, Any]:
+    props = (resource or {}).get("Properties") or {}
+    return _normalize(props) if isinstance(props, Mapping) else {}
+
+
+def _is_intrinsic(value: Any) -> bool:
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return False
+    (key,) = value
+    return key == "Ref" or key.startswith("Fn::") or key == "Condition"
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _dynamic_inputs(value: Any) -> list[str]:
+    """What, besides the template text, decides this value: parameters, other resources, imports.
+
+    Pseudo parameters that cannot change within one stack (region, account, stack name) are
+    left out.
+    """
+    found: list[str] = []
+    if isinstance(value, str):
+        if "{{resolve:" in value:
+            found.append("a dynamic reference")
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str) and inner not in _PSEUDO_PARAMETERS:
+                found.append(f"Ref {inner}")
+            elif key == "Fn::GetAtt":
+                target = inner if isinstance(inner, str) else ".".join(map(str, inner))
+                found.append(f"GetAtt {target}")
+            elif key == "Fn::ImportValue":
+                found.append("Fn::ImportValue")
+            elif key == "Fn::If":
+                if isinstance(inner, list) and inner:
+                    found.append(f"condition {inner[0]}")
+                found.extend(_dynamic_inputs(inner[1:] if isinstance(inner, list) else inner))
+            elif key == "Fn::Sub":
+                pattern = inner[0] if isinstance(inner, list) and inner else inner
+                if isinstance(pattern, str):
+                    for name in _SUB_VARIABLE.findall(pattern):
+                        if name.strip() not in _PSEUDO_PARAMETERS:
+                            found.append(f"${{{name.strip()}}}")
+                if isinstance(inner, list) and len(inner) > 1:
+                    found.extend(_dynamic_inputs(inner[1]))
+            else:
+                found.extend(_dynamic_inputs(inner))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_dynamic_inputs(item))
+    return list(dict.fromkeys(found))
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _schema_pointers(resource_type: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """(createOnlyProperties, conditionalCreateOnlyProperties) as path tuples below Properties."""
+    # Imported here: cfn-lint takes most of a second to import, and only an update needs it.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
+    except ResourceNotFoundError:
+        return [], []
+
+    def paths(key: str) -> list[tuple[str, ...]]:
+        out = []
+        for pointer in schema.get(key) or []:
+            parts = tuple(pointer.strip("/").split("/"))
+            if len(parts) >= 2 and parts[0] == "properties":
+                out.append(parts[1:])
+        return out
+
+    return paths("createOnlyProperties"), paths("conditionalCreateOnlyProperties")
+
+
+@dataclass(frozen=True)
+class _Opaque:
+    """A value hidden behind an intrinsic function above the path we want to read."""
+
+    text: str
+
+
+def _extract(value: Any, path: tuple[str, ...]) -> Any:
+    """The value at a schema path (``*`` = every list item), or ABSENT / _Opaque."""
+    if not path:
+        return _text(value) if _is_intrinsic(value) else value
+    if value is ABSENT:
+        return ABSENT
+    if _is_intrinsic(value):
+        return _Opaque(_text(value))
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if not isinstance(value, list):
+            return ABSENT
+        return tuple(_extract(item, rest) for item in value)
+    if not isinstance(value, Mapping):
+        return ABSENT
+    return _extract(value.get(head, ABSENT), rest)
+
+
+def _has_opaque(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return any(_has_opaque(v) for v in value)
+    return isinstance(value, _Opaque)
+
+
+def _pointer_verdict(
+    path: tuple[str, ...], old: Mapping[str, Any], new: Mapping[str, Any], level: str, kind: str
+) -> _PropVerdict | None:
+    """Whether the change of ``path`` (a create-only pointer) happens between old and new."""
+    top = path[0]
+    shown = "/".join(path)
+    before, after = _extract(old, path), _extract(new, path)
+    if before == after:
+        return None
+    if _has_opaque(before) or _has_opaque(after):
+        # An intrinsic function above the sub-key hides whether the sub-key itself changes.
+        return _PropVerdict(
+            top,
+            "Conditional" if level == "True" else level,
+            f"{top} is built by an intrinsic function, so whether {shown} ({kind}) changes "
+            "cannot be told offline",
+        )
+    return _PropVerdict(top, level, f"{shown} changes and is listed in the schema's {kind}")
+
+
+# --------------------------------------------------------------------------- resolvers
+#
+# Where the schema says "conditional", the template sometimes settles the condition. Each
+# resolver returns a definite verdict or None (the schema's Conditional stands).
+
+_Resolver = Callable[[str, Mapping[str, Any], Mapping[str, Any]], _PropVerdict | None]
+
+
+def _resolve_db_instance(
+    prop: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> _PropVerdict | None:
+    in_cluster = "DBClusterIdentifier" in old and "DBClusterIdentifier" in new
+    if in_cluster and prop in {"BackupRetentionPeriod", "MultiAZ"}:
+        # RDS docs: for Aurora instances these are "not applicable"; the cluster manages
+        # backups and storage spans all AZs, so the instance is never recreated for them.
+        return _PropVerdict(
+            prop,
+            "False",
+            f"{prop} does not apply to a DB instance in a cluster (DBClusterIdentifier is set)",
+        )
+    if prop in {"DBSnapshotIdentifier", "DBClusterSnapshotIdentifier"}:
+        # CloudFormation docs: after a restore the same snapshot ID must stay; dropping it
+        # creates an empty instance and deletes the original, another one restores anew.
+        return _PropVerdict(
+            prop,
+            "True",
+            f"changing or removing {prop} restores a new DB instance and deletes the current one",
+        )
+    if prop == "SourceDBInstanceIdentifier":
+        if prop in old and prop not in new:
+            # CloudFormation docs: removing it promotes the read replica in place.
+            return _PropVerdict(prop, "False", "removing it promotes the read replica in place")
+        return _PropVerdict(
+            prop, "True", f"adding or changing {prop} makes a new read replica in its place"
+        )
+    return None
+
+
+def _resolve_dynamodb_table(
+    prop: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> _PropVerdict | None:
+    if prop == "KeySchema":
+        # UpdateTable has no KeySchema parameter: a table's keys cannot change in place.
+        return _PropVerdict(prop, "True", "a table's KeySchema cannot change in place")
+    return None
+
+
+_RESOLVERS: dict[str, _Resolver] = {
+    "AWS::RDS::DBInstance": _resolve_db_instance,
+    "AWS::DynamoDB::Table": _resolve_dynamodb_table,
+}
+
+
+# --------------------------------------------------------------------------- offline
+
+
+@dataclass(frozen=True)
+class _Offline:
+    action: str | None
+    level: str | None
+    props: tuple[_PropVerdict, ...]
+    changed: tuple[str, ...]
+    note: str = ""
+
+
+def _offline(
+    logical_id: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    modified_by_change_set: bool,
+) -> _Offline:
+    if old is None and new is None:
+        return _Offline(None, None, (), ())
+    if old is None:
+        return _Offline("Add", None, (), ())
+    if new is None:
+        return _Offline("Remove", None, (), ())
+    old_type, new_type = old.get("Type"), new.get("Type")
+    if old_type != new_type:
+        why = f"its type changes from {old_type} to {new_type}"
+        return _Offline("Modify", "True", (_PropVerdict("Type", "True", why),), ("Type",))
+
+    old_props, new_props = _properties(old), _properties(new)
+    changed = tuple(
+        sorted(
+            k
+            for k in set(old_props) | set(new_props)
+            if old_props.get(k, ABSENT) != new_props.get(k, ABSENT)
+        )
+    )
+    create_only, conditional = _schema_pointers(str(new_type))
+    resolver = _RESOLVERS.get(str(new_type))
+    verdicts: dict[str, _PropVerdict] = {}
+
+    def keep(v: _PropVerdict) -> None:
+        if _RANK[v.level] > _RANK[verdicts[v.name].level if v.name in verdicts else None]:
+            verdicts[v.name] = v
+
+    for pointers, level, kind in (
+        (create_only, "True", "createOnlyProperties"),
+        (conditional, "Conditional", "conditionalCreateOnlyProperties"),
+    ):
+        for path in pointers:
+            if path[0] not in changed:
+                continue
+            found = _pointer_verdict(path, old_props, new_props, level, kind)
+            if found is None:
+                continue
+            if level == "Conditional" and resolver is not None:
+                found = resolver(path[0], old_props, new_props) or found
+            keep(found)
+
+    # The change set says the resource changes although its text does not: the change comes
+    # from a parameter or another resource, whose values are unknown offline.
+    if modified_by_change_set:
+        for pointers, kind in (
+            (create_only, "createOnlyProperties"),
+            (conditional, "conditionalCreateOnlyProperties"),
+        ):
+            for path in pointers:
+                top = path[0]
+                if top in changed or top in verdicts or top not in new_props:
+                    continue
+                inputs = _dynamic_inputs(new_props[top])
+                if inputs:
+                    keep(
+                        _PropVerdict(
+                            top,
+                            "Conditional",
+                            f"{top} ({kind}) comes from {', '.join(inputs)}, whose value may "
+                            "have changed; it cannot be known offline",
+                        )
+                    )
+
+    for name in changed:
+        if name not in verdicts:
+            verdicts[name] = _PropVerdict(name, "False", f"{name} changes in place")
+    ordered = tuple(sorted(verdicts.values(), key=lambda v: (-_RANK[v.level], v.name)))
+    level = ordered[0].level if ordered else None
+    return _Offline("Modify" if changed or ordered else None, level, ordered, changed)
+
+
+# --------------------------------------------------------------------------- change set
+
+
+@dataclass(frozen=True)
+class _FromChangeSet:
+    action: str
+    resource_type: str
+    level: str | None
+    props: tuple[_PropVerdict, ...]
+
+
+def _from_change_set(change: Mapping[str, Any]) -> tuple[str, _FromChangeSet] | None:
+    rc = change.get("ResourceChange") or {}
+    logical_id = rc.get("LogicalResourceId")
+    if change.get("Type", "Resource") != "Resource" or not logical_id:
+        return None
+    props: dict[str, _PropVerdict] = {}
+    for detail in rc.get("Details") or []:
+        target = detail.get("Target") or {}
+        level = _RECREATION.get(str(target.get("RequiresRecreation")))
+        name = target.get("Name") or str(target.get("Path") or "").strip("/").split("/")[-1]
+        if target.get("Attribute") not in (None, "Properties") or not name or level is None:
+            continue
+        how = {"True": "always", "Conditional": "conditionally", "False": "never"}[level]
+        found = _PropVerdict(name, level, f"the change set says {name} {how} requires recreation")
+        if name not in props or _RANK[level] > _RANK[props[name].level]:
+            props[name] = found
+    level = rc.get("Replacement")
+    level = level if level in ("True", "False", "Conditional") else None
+    detail_level = max((p.level for p in props.values()), key=_RANK.__getitem__, default=None)
+    if _RANK[detail_level] > _RANK[level]:
+        level = detail_level
+    ordered = tuple(sorted(props.values(), key=lambda v: (-_RANK[v.level], v.name)))
+    return logical_id, _FromChangeSet(
+        str(rc.get("Action") or "Modify"), str(rc.get("ResourceType") or ""), level, ordered
+    )
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+def _resources(template: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    resources = (template or {}).get("Resources") or {}
+    return {k: v for k, v in resources.items() if isinstance(v, Mapping)}
+
+
+def _blame(level: str | None, *sources: tuple[_PropVerdict, ...]) -> tuple[_PropVerdict, ...]:
+    """The property verdicts at ``level`` from all sources, the change set's first, deduplicated."""
+    seen: dict[str, _PropVerdict] = {}
+    for props in sources:
+        for p in props:
+            if p.level == level and p.name not in seen:
+                seen[p.name] = p
+    return tuple(seen.values())
+
+
+def _assess_one(
+    logical_id: str,
+    cs: _FromChangeSet | None,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    allow: frozenset[str],
+) -> Verdict | None:
+    modified = cs is not None and cs.action in ("Modify", "Dynamic") and cs.level is None
+    off = _offline(logical_id, old, new, modified) if old is not None or cs is None else None
+    if off is not None and off.action is None and cs is None:
+        return None
+    action = cs.action if cs is not None else (off.action if off else None) or "Modify"
+    resource_type = (
+        (cs.resource_type if cs else "")
+        or str((new or {}).get("Type") or "")
+        or str((old or {}).get("Type") or "")
+    )
+    stateful = resource_type in STATEFUL_TYPES or str((old or {}).get("Type")) in STATEFUL_TYPES
+    name = f"{logical_id} ({resource_type})"
+
+    if action == "Remove" or (off is not None and off.action == "Remove" and cs is None):
+        policy = (old or {}).get("DeletionPolicy")
+        kept = f"; its DeletionPolicy {policy} keeps a copy outside the stack" if policy else ""
+        refused = stateful
+        reason = (
+            f"{name} would be deleted: it is no longer in the template{kept}"
+            if refused
+            else f"{name} is removed"
+        )
+        return Verdict(
+            logical_id, resource_type, "Remove", None, "none" if cs is None else "change-set",
+            (), stateful, refused, refused and logical_id in allow, reason,
+        )  # fmt: skip
+    if action in ("Add", "Import"):
+        return Verdict(
+            logical_id, resource_type, action, None, "none", (), stateful, False, False,
+            f"{name} is {'added' if action == 'Add' else 'imported'}",
+        )  # fmt: skip
+
+    cs_level = cs.level if cs else None
+    off_level = off.level if off else None
+    level = max(cs_level, off_level, key=_RANK.__getitem__)
+    if level is None:
+        source = "none"
+    elif _RANK[cs_level] == _RANK[off_level]:
+        source = "both"
+    else:
+        source = "change-set" if _RANK[cs_level] > _RANK[off_level] else "offline"
+
+    blame = _blame(level, cs.props if cs else (), off.props if off else ())
+    if level == "True" and not blame and off is not None:
+        # The change set says "replace" without naming why: the offline view may still know.
+        blame = _blame("Conditional", off.props)
+    if not blame and off is not None:
+        blame = tuple(p for p in off.props if p.name in off.changed)
+    properties = tuple(p.name for p in blame)
+
+    refused = stateful and (cs_level == "True" or off_level == "True" or cs_level == "Conditional")
+    why = "; ".join(p.why for p in blame)
+    if level == "True":
+        lost = ", losing its data" if stateful else ""
+        reason = f"{name} would be replaced{lost}: {why or 'the change set says so'}"
+    elif level == "Conditional" and cs_level == "Conditional":
+        reason = f"{name} may be replaced, CloudFormation says: {why or 'Replacement: Conditional'}"
+    elif level == "Conditional":
+        reason = (
+            f"{name} may be replaced in special cases (offline prediction only, "
+            f"not confirmed by the change set): {why}"
+        )
+    elif properties:
+        reason = f"{name} is updated in place: {', '.join(properties)} change"
+    else:
+        reason = f"{name} is updated"
+    return Verdict(
+        logical_id, resource_type, action, level, source, properties, stateful, refused,
+        refused and logical_id in allow, reason,
+    )  # fmt: skip
+
+
+def assess(
+    changes: list[dict],
+    old_template: dict | None,
+    new_template: dict,
+    allow: Iterable[str] = (),
+) -> list[Verdict]:
+    """One verdict per resource that the change set or the template diff says changes.
+
+    ``changes`` is ``describe_change_set()["Changes"]`` (Replacement and Details may be
+    missing, as in the emulator); ``old_template`` is the deployed stack's GetTemplate body as
+    a dict, or None on create.
+    """
+    allowed = frozenset(allow)
+    from_cs: dict[str, _FromChangeSet] = {}
+    for change in changes or []:
+        parsed = _from_change_set(change)
+        if parsed is not None:
+            from_cs[parsed[0]] = parsed[1]
+    old_resources = _resources(old_template) if old_template is not None else None
+    new_resources = _resources(new_template)
+
+    ids = list(from_cs)
+    if old_resources is not None:
+        ids += sorted((set(old_resources) | set(new_resources)) - set(from_cs))
+    verdicts = []
+    for logical_id in ids:
+        old = old_resources.get(logical_id) if old_resources is not None else None
+        verdict = _assess_one(
+            logical_id, from_cs.get(logical_id), old, new_resources.get(logical_id), allowed
+        )
+        if verdict is not None:
+            verdicts.append(verdict)
+    return verdicts
+
+
+def refusals(verdicts: list[Verdict]) -> list[Verdict]:
+    """The verdicts that stop the deploy: refused and not let through by --allow-replacement."""
+    return [v for v in verdicts if v.refused and not v.allowed]
+
+
+def warnings(verdicts: list[Verdict]) -> list[Verdict]:
+    """Stateful resources that may be replaced per the offline prediction alone (not refused)."""
+    return [v for v in verdicts if v.stateful and not v.refused and v.replacement == "Conditional"]
+
+
+def refusal_message(v: Verdict) -> str:
+    """One line: the resource, the property to blame, and the flag that lets it through."""
+    blame = f" (property: {', '.join(v.properties)})" if v.properties else ""
+    return (
+        f"refused: {v.reason}{blame}. If this is intended, rerun with {ALLOW_FLAG} {v.logical_id}"
+    )
+
+
+def warning_message(v: Verdict) -> str:
+    return f"warning: {v.reason}. Check before confirming."
+
+
+# --------------------------------------------------------------------------- stack policies
+
+
+def stateful_ids(template: Mapping[str, Any]) -> list[str]:
+    """Logical IDs of the template's stateful resources, sorted."""
+    return sorted(
+        lid for lid, res in _resources(template).items() if res.get("Type") in STATEFUL_TYPES
+    )
+
+
+def _policy(denied: list[str]) -> dict:
+    statements: list[dict] = []
+    if denied:
+        statements.append(
+            {
+                "Effect": "Deny",
+                "Action": ["Update:Replace", "Update:Delete"],
+                "Principal": "*",
+                "Resource": [f"LogicalResourceId/{lid}" for lid in denied],
+            }
+        )
+    statements.append({"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"})
+    policy = {"Statement": statements}
+    problems = policy_problems(policy)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return policy
+
+
+def protective_policy(template: dict) -> dict:
+    """Stack policy: deny Update:Replace and Update:Delete on stateful IDs, allow the rest."""
+    return _policy(stateful_ids(template))
+
+
+def opened_policy(template: dict, allow: Iterable[str]) -> dict:
+    """The protective policy with the named logical IDs (and only those) opened."""
+    opened = set(allow)
+    return _policy([lid for lid in stateful_ids(template) if lid not in opened])
+
+
+_POLICY_ACTIONS = frozenset({"Update:*", "Update:Modify", "Update:Replace", "Update:Delete"})
+_LOGICAL_ID = re.compile(r"^LogicalResourceId/[A-Za-z0-9*]+$")
+
+
+def policy_problems(policy: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a stack policy's shape (empty when it is valid)."""
+    statements = policy.get("Statement")
+    if not isinstance(statements, list) or not statements:
+        return ["Statement must be a non-empty list"]
+    problems = []
+    for i, st in enumerate(statements):
+        if not isinstance(st, Mapping):
+            problems.append(f"Statement[{i}] must be an object")
+            continue
+        if st.get("Effect") not in ("Allow", "Deny"):
+            problems.append(f"Statement[{i}].Effect must be Allow or Deny")
+        actions = st.get("Action")
+        actions = [actions] if isinstance(actions, str) else actions
+        if not actions or any(a not in _POLICY_ACTIONS for a in actions):
+            problems.append(f"Statement[{i}].Action must be Update:* actions, got {actions!r}")
+        if st.get("Principal") != "*":
+            problems.append(f"Statement[{i}].Principal must be '*'")
+        resources = st.get("Resource")
+        resources = [resources] if isinstance(resources, str) else resources
+        if not resources or any(r != "*" and not _LOGICAL_ID.match(str(r)) for r in resources):
+            problems.append(
+                f"Statement[{i}].Resource must be '*' or LogicalResourceId/ID, got {resources!r}"
+            )
+    return problems
