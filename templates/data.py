@@ -1,0 +1,192 @@
+"""The data tier: RDS PostgreSQL and an ElastiCache Redis replication group.
+
+Neither refers to the other nor to a NAT gateway: the three slowest resources of the stack
+are created in parallel.
+"""
+
+from __future__ import annotations
+
+from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
+from awacs.sts import AssumeRole
+from troposphere import GetAtt, If, Ref, Sub, elasticache, iam, logs, rds
+
+from templates import handles
+from templates.context import SUFFIX_PARAM, Context
+
+DB_ID = "Database"
+CACHE_ID = "Cache"
+# 16 and 17 are listed as deprecated major versions in cfn-lint 1.58's data; 18 is current.
+DB_ENGINE_VERSION = "18"
+DB_PARAMETER_FAMILY = "postgres18"
+DB_NAME = "edu"
+DB_LOG_EXPORTS = ["postgresql", "upgrade"]
+BACKUP_RETENTION_DAYS = 7
+CACHE_ENGINE = "redis"
+CACHE_ENGINE_VERSION = "7.1"
+
+
+def add_database(
+    ctx: Context,
+    params: handles.Params,
+    net: handles.Network,
+    groups: handles.SecurityGroups,
+    key: handles.Key,
+    creds: handles.Secrets,
+) -> handles.Database:
+    policy = ctx.profile.data_policy
+    subnet_group = ctx.add(
+        rds.DBSubnetGroup(
+            "DbSubnetGroup",
+            DBSubnetGroupDescription="Private subnets of the database",
+            SubnetIds=net.private.id_list,
+            Tags=ctx.tags("db"),
+        )
+    )
+    parameter_group = ctx.add(
+        rds.DBParameterGroup(
+            "DbParameterGroup",
+            Description="PostgreSQL: TLS required",
+            Family=DB_PARAMETER_FAMILY,
+            Parameters={"rds.force_ssl": "1"},
+            Tags=ctx.tags("db"),
+        )
+    )
+    monitoring_role = ctx.add(
+        iam.Role(
+            "DbMonitoringRole",
+            AssumeRolePolicyDocument=PolicyDocument(
+                Version="2012-10-17",
+                Statement=[
+                    Statement(
+                        Effect=Allow,
+                        Principal=Principal("Service", "monitoring.rds.amazonaws.com"),
+                        Action=[AssumeRole],
+                        Condition=Condition(
+                            StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))
+                        ),
+                    )
+                ],
+            ),
+            ManagedPolicyArns=[
+                Sub(
+                    "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                    "AmazonRDSEnhancedMonitoringRole"
+                )
+            ],
+            Tags=ctx.tags("db-monitoring"),
+        )
+    )
+    # RDS would create its export log groups itself: unencrypted, never expiring, and left
+    # behind by a stack delete. Creating them first makes them the stack's own.
+    log_groups = [
+        ctx.add(
+            logs.LogGroup(
+                f"DbLogGroup{kind.capitalize()}",
+                LogGroupName=Sub(f"/aws/rds/instance/edu-db-${{{SUFFIX_PARAM}}}/{kind}"),
+                KmsKeyId=key.key_arn,
+                RetentionInDays=ctx.profile.log_retention_days,
+                Tags=ctx.tags(f"db-{kind}-logs"),
+                DeletionPolicy=ctx.profile.storage_policy,
+                UpdateReplacePolicy=ctx.profile.storage_policy,
+            )
+        )
+        for kind in DB_LOG_EXPORTS
+    ]
+    production = ctx.profile.rds_deletion_protection
+    db = ctx.add(
+        rds.DBInstance(
+            DB_ID,
+            DependsOn=[g.title for g in log_groups],
+            # Named: a change that would replace the instance fails instead of copying data.
+            DBInstanceIdentifier=ctx.name("db"),
+            Engine="postgres",
+            EngineVersion=DB_ENGINE_VERSION,
+            DBInstanceClass=params.db_instance_class,
+            AllocatedStorage=params.db_allocated_storage,
+            StorageType="gp3",
+            StorageEncrypted=True,
+            KmsKeyId=key.key_arn,
+            MultiAZ=params.db_multi_az,
+            DBName=DB_NAME,
+            DBSubnetGroupName=Ref(subnet_group),
+            DBParameterGroupName=Ref(parameter_group),
+            VPCSecurityGroups=[groups.database],
+            PubliclyAccessible=False,
+            MasterUsername=creds.db_username,
+            MasterUserPassword=Sub(
+                f"{{{{resolve:secretsmanager:${{{creds.db_secret_id}}}:SecretString:password}}}}"
+            ),
+            BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
+            # Production keeps automated backups after a delete; ephemeral leaves nothing.
+            DeleteAutomatedBackups=not production,
+            MonitoringInterval=60,
+            MonitoringRoleArn=GetAtt(monitoring_role, "Arn"),
+            EnablePerformanceInsights=True,
+            PerformanceInsightsKMSKeyId=key.key_arn,
+            PerformanceInsightsRetentionPeriod=7,
+            EnableIAMDatabaseAuthentication=True,
+            EnableCloudwatchLogsExports=DB_LOG_EXPORTS,
+            CopyTagsToSnapshot=True,
+            AutoMinorVersionUpgrade=True,
+            DeletionProtection=production,
+            Tags=ctx.tags("db"),
+            DeletionPolicy=policy,
+            UpdateReplacePolicy=policy,
+        )
+    )
+    endpoint = GetAtt(db, "Endpoint.Address")
+    port = GetAtt(db, "Endpoint.Port")
+    ctx.output("DbEndpoint", endpoint, "PostgreSQL endpoint address")
+    ctx.output("DbPort", port, "PostgreSQL port")
+    return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
+
+
+def add_cache(
+    ctx: Context,
+    params: handles.Params,
+    net: handles.Network,
+    groups: handles.SecurityGroups,
+    key: handles.Key,
+    creds: handles.Secrets,
+) -> handles.Cache:
+    policy = ctx.profile.data_policy
+    subnet_group = ctx.add(
+        elasticache.SubnetGroup(
+            "CacheSubnetGroup",
+            Description="Private subnets of the cache",
+            SubnetIds=net.private.id_list,
+            Tags=ctx.tags("cache"),
+        )
+    )
+    multi_node = params.cache_multi_node
+    group = ctx.add(
+        elasticache.ReplicationGroup(
+            CACHE_ID,
+            # Named (40 characters at most, see parameters.py): a replacement fails loudly.
+            ReplicationGroupId=ctx.name("cache"),
+            ReplicationGroupDescription="Education platform cache",
+            Engine=CACHE_ENGINE,
+            EngineVersion=CACHE_ENGINE_VERSION,
+            CacheNodeType=params.cache_node_type,
+            NumCacheClusters=params.cache_node_count,
+            AutomaticFailoverEnabled=If(multi_node, True, False),
+            MultiAZEnabled=If(multi_node, True, False),
+            CacheSubnetGroupName=Ref(subnet_group),
+            SecurityGroupIds=[groups.cache],
+            Port=6379,
+            AtRestEncryptionEnabled=True,
+            KmsKeyId=key.key_arn,
+            TransitEncryptionEnabled=True,
+            AuthToken=Sub(f"{{{{resolve:secretsmanager:${{{creds.cache_secret_id}}}}}}}"),
+            SnapshotRetentionLimit=BACKUP_RETENTION_DAYS,
+            AutoMinorVersionUpgrade=True,
+            Tags=ctx.tags("cache"),
+            DeletionPolicy=policy,
+            UpdateReplacePolicy=policy,
+        )
+    )
+    endpoint = GetAtt(group, "PrimaryEndPoint.Address")
+    port = GetAtt(group, "PrimaryEndPoint.Port")
+    ctx.output("CacheEndpoint", endpoint, "Redis primary endpoint address")
+    ctx.output("CachePort", port, "Redis port")
+    return handles.Cache(logical_id=CACHE_ID, group_id=Ref(group), endpoint=endpoint, port=port)

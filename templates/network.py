@@ -1,0 +1,258 @@
+"""VPC, subnets in two or three AZs, NAT following NatMode, flow logs, S3 gateway endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awacs import logs as logs_actions
+from awacs.aws import (
+    Allow,
+    ArnLike,
+    Condition,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+)
+from awacs.sts import AssumeRole
+from troposphere import (
+    And,
+    Cidr,
+    GetAtt,
+    GetAZs,
+    If,
+    Join,
+    Ref,
+    Select,
+    Sub,
+    ec2,
+    iam,
+    logs,
+)
+from troposphere import (
+    Condition as UseCondition,
+)
+
+from templates import handles
+from templates.context import SUFFIX_PARAM, Context
+from templates.security import KEY_ID
+
+MAX_AZS = 3
+# One Fn::Cidr carves six /24s (8 host bits): public i -> i, private i -> MAX_AZS + i.
+SUBNET_COUNT = 2 * MAX_AZS
+SUBNET_HOST_BITS = 8
+NAT_PER_AZ_IN_THIRD = "NatPerAzInThirdAz"
+
+
+def private_route_id(n: int) -> str:
+    """Logical ID of AZ n's default route through NAT (for DependsOn of VPC-bound workloads)."""
+    return f"PrivateDefaultRoute{n}"
+
+
+def _per_az(values: list[Any], three_azs: str) -> Any:
+    """A list property holding one value per AZ; the third only under ThreeAZs."""
+    return If(three_azs, values, values[:2])
+
+
+def add_network(ctx: Context, params: handles.Params) -> handles.Network:
+    vpc = ctx.add(
+        ec2.VPC(
+            "Vpc",
+            CidrBlock=params.vpc_cidr,
+            EnableDnsSupport=True,
+            EnableDnsHostnames=True,
+            Tags=ctx.tags("vpc"),
+        )
+    )
+    igw = ctx.add(ec2.InternetGateway("InternetGateway", Tags=ctx.tags("igw")))
+    attachment = ctx.add(
+        ec2.VPCGatewayAttachment(
+            "InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(igw)
+        )
+    )
+    public_rt = ctx.add(ec2.RouteTable("PublicRouteTable", VpcId=Ref(vpc), Tags=ctx.tags("public")))
+    ctx.add(
+        ec2.Route(
+            "PublicDefaultRoute",
+            DependsOn=attachment.title,
+            RouteTableId=Ref(public_rt),
+            DestinationCidrBlock="0.0.0.0/0",
+            GatewayId=Ref(igw),
+        )
+    )
+    ctx.condition(
+        NAT_PER_AZ_IN_THIRD, And(UseCondition(params.three_azs), UseCondition(params.nat_per_az))
+    )
+
+    cidrs = Cidr(params.vpc_cidr, SUBNET_COUNT, SUBNET_HOST_BITS)
+    public: list[Any] = []
+    private: list[Any] = []
+    nats: list[Any] = []
+    route_tables: list[Any] = []
+    for i in range(MAX_AZS):
+        n = i + 1
+        in_az: dict[str, Any] = {"Condition": params.three_azs} if n == MAX_AZS else {}
+        az = Select(i, GetAZs(""))
+
+        def subnet(kind: str, index: int, az: Any = az, n: int = n, in_az: dict = in_az) -> Any:
+            return ctx.add(
+                ec2.Subnet(
+                    f"{kind.capitalize()}Subnet{n}",
+                    VpcId=Ref(vpc),
+                    AvailabilityZone=az,
+                    CidrBlock=Select(index, cidrs),
+                    MapPublicIpOnLaunch=False,
+                    Tags=ctx.tags(f"{kind}-{n}"),
+                    **in_az,
+                )
+            )
+
+        pub = subnet("public", i)
+        priv = subnet("private", MAX_AZS + i)
+        public.append(Ref(pub))
+        private.append(Ref(priv))
+        ctx.add(
+            ec2.SubnetRouteTableAssociation(
+                f"PublicSubnet{n}RouteTable",
+                SubnetId=Ref(pub),
+                RouteTableId=Ref(public_rt),
+                **in_az,
+            )
+        )
+
+        # NAT 1 always exists; NAT 2 and 3 only in per-az mode (3 also needs the third AZ).
+        nat_condition = {1: None, 2: params.nat_per_az, 3: NAT_PER_AZ_IN_THIRD}[n]
+        nat_kwargs = {"Condition": nat_condition} if nat_condition else {}
+        eip = ctx.add(ec2.EIP(f"NatEip{n}", Domain="vpc", Tags=ctx.tags(f"nat-{n}"), **nat_kwargs))
+        nat = ctx.add(
+            ec2.NatGateway(
+                f"NatGateway{n}",
+                AllocationId=GetAtt(eip, "AllocationId"),
+                SubnetId=Ref(pub),
+                Tags=ctx.tags(f"nat-{n}"),
+                **nat_kwargs,
+            )
+        )
+        nats.append(Ref(nat))
+
+        rt = ctx.add(
+            ec2.RouteTable(
+                f"PrivateRouteTable{n}", VpcId=Ref(vpc), Tags=ctx.tags(f"private-{n}"), **in_az
+            )
+        )
+        route_tables.append(Ref(rt))
+        nat_for_az = nats[0] if n == 1 else If(params.nat_per_az, Ref(nat), nats[0])
+        ctx.add(
+            ec2.Route(
+                private_route_id(n),
+                RouteTableId=Ref(rt),
+                DestinationCidrBlock="0.0.0.0/0",
+                NatGatewayId=nat_for_az,
+                **in_az,
+            )
+        )
+        ctx.add(
+            ec2.SubnetRouteTableAssociation(
+                f"PrivateSubnet{n}RouteTable", SubnetId=Ref(priv), RouteTableId=Ref(rt), **in_az
+            )
+        )
+
+    ctx.add(
+        ec2.VPCEndpoint(
+            "S3GatewayEndpoint",
+            VpcId=Ref(vpc),
+            ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
+            VpcEndpointType="Gateway",
+            RouteTableIds=_per_az(route_tables, params.three_azs),
+            Tags=ctx.tags("s3-endpoint"),
+        )
+    )
+    _add_flow_logs(ctx, Ref(vpc))
+
+    public_ids = _per_az(public, params.three_azs)
+    private_ids = _per_az(private, params.three_azs)
+    ctx.output("VpcId", Ref(vpc), "VPC ID")
+    ctx.output("PublicSubnetIds", Join(",", public_ids), "Public subnet IDs")
+    ctx.output("PrivateSubnetIds", Join(",", private_ids), "Private subnet IDs")
+    return handles.Network(
+        vpc_id=Ref(vpc),
+        vpc_cidr=GetAtt(vpc, "CidrBlock"),
+        public=handles.Subnets(ids=tuple(public), id_list=public_ids),
+        private=handles.Subnets(ids=tuple(private), id_list=private_ids),
+        private_route_table_ids=tuple(route_tables),
+    )
+
+
+def _add_flow_logs(ctx: Context, vpc_id: Any) -> None:
+    policy = ctx.profile.storage_policy
+    group = ctx.add(
+        logs.LogGroup(
+            "FlowLogGroup",
+            LogGroupName=Sub(f"/edu/${{{SUFFIX_PARAM}}}/vpc-flow-logs"),
+            KmsKeyId=GetAtt(KEY_ID, "Arn"),
+            RetentionInDays=ctx.profile.log_retention_days,
+            Tags=ctx.tags("flow-logs"),
+            DeletionPolicy=policy,
+            UpdateReplacePolicy=policy,
+        )
+    )
+    account = Sub("${AWS::AccountId}")
+    role = ctx.add(
+        iam.Role(
+            "FlowLogRole",
+            AssumeRolePolicyDocument=PolicyDocument(
+                Version="2012-10-17",
+                Statement=[
+                    Statement(
+                        Effect=Allow,
+                        Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"),
+                        Action=[AssumeRole],
+                        Condition=Condition(
+                            [
+                                StringEquals("aws:SourceAccount", account),
+                                ArnLike(
+                                    "aws:SourceArn",
+                                    Sub(
+                                        "arn:${AWS::Partition}:ec2:${AWS::Region}"
+                                        ":${AWS::AccountId}:vpc-flow-log/*"
+                                    ),
+                                ),
+                            ]
+                        ),
+                    )
+                ],
+            ),
+            Policies=[
+                iam.Policy(
+                    PolicyName="write-flow-logs",
+                    PolicyDocument=PolicyDocument(
+                        Version="2012-10-17",
+                        Statement=[
+                            Statement(
+                                Effect=Allow,
+                                Action=[
+                                    logs_actions.CreateLogStream,
+                                    logs_actions.PutLogEvents,
+                                    logs_actions.DescribeLogStreams,
+                                ],
+                                Resource=[GetAtt(group, "Arn")],
+                            )
+                        ],
+                    ),
+                )
+            ],
+            Tags=ctx.tags("flow-logs"),
+        )
+    )
+    ctx.add(
+        ec2.FlowLog(
+            "VpcFlowLog",
+            ResourceId=vpc_id,
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="cloud-watch-logs",
+            LogGroupName=Ref(group),
+            DeliverLogsPermissionArn=GetAtt(role, "Arn"),
+            Tags=ctx.tags("flow-log"),
+        )
+    )

@@ -1,0 +1,231 @@
+"""Deploy-time choices: Parameters, the Conditions derived from them, and the Rules that reject
+inconsistent combinations before CloudFormation creates anything."""
+
+from __future__ import annotations
+
+from troposphere import Equals, Not, Ref
+
+from templates import handles
+from templates.context import SUFFIX_PARAM, Context
+
+# Physical names are `edu-<part>-<suffix>`; buckets add `-<account>-<region>`. The tightest
+# limits decide the suffix's length (longest region names today, e.g. ap-southeast-5: 14):
+#   S3 bucket (63):     4 "edu-" + part + 1 + S + 1 + 12 account + 1 + 14 region = 33 + part + S
+#                       -> S = 16 leaves 14 characters for a bucket's part ("artifacts" is 9).
+#   ElastiCache group (40): "edu-cache-" 10 + S -> 26.
+#   RDS identifier (63), IAM role (64), Lambda (64): part + S + 5 stays far below them.
+# Lowercase only (S3), starts and ends alphanumeric and never `--` (ElastiCache, RDS).
+SUFFIX_MAX_LENGTH = 16
+SUFFIX_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+
+# Subnets are /24 (Fn::Cidr with 8 host bits) and there are up to six: the VPC is /16../21.
+VPC_CIDR_PATTERN = r"^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)/(1[6-9]|2[01])$"
+DB_INSTANCE_CLASSES = [
+    "db.t4g.medium",
+    "db.t4g.large",
+    "db.m7g.large",
+    "db.m7g.xlarge",
+    "db.r7g.large",
+    "db.r7g.xlarge",
+]
+CACHE_NODE_TYPES = [
+    "cache.t4g.micro",
+    "cache.t4g.small",
+    "cache.t4g.medium",
+    "cache.m7g.large",
+    "cache.r7g.large",
+]
+# A replication group has one primary and up to five replicas.
+CACHE_NODE_COUNTS = ["1", "2", "3", "4", "5", "6"]
+
+GROUP_ENV = "Environment"
+GROUP_NET = "Network"
+GROUP_DATA = "Data tier"
+GROUP_OPS = "Operations and delivery"
+
+
+def add_parameters(ctx: Context) -> handles.Params:
+    p = ctx.parameter
+    suffix = p(
+        SUFFIX_PARAM,
+        group=GROUP_ENV,
+        label="Environment suffix (in every resource name)",
+        Type="String",
+        Description="Lowercase letters, digits, single hyphens; unique per stack, e.g. prod.",
+        AllowedPattern=SUFFIX_PATTERN,
+        MinLength=2,
+        MaxLength=SUFFIX_MAX_LENGTH,
+        ConstraintDescription=f"2-{SUFFIX_MAX_LENGTH} chars: a-z, 0-9, single inner hyphens",
+    )
+    az_count = p(
+        "AzCount",
+        group=GROUP_NET,
+        label="Availability Zones",
+        Type="String",
+        AllowedValues=["2", "3"],
+        Default="2",
+    )
+    nat_mode = p(
+        "NatMode",
+        group=GROUP_NET,
+        label="NAT gateways",
+        Type="String",
+        Description="single: one NAT in the first AZ; per-az: one per AZ (no AZ shares fate).",
+        AllowedValues=["single", "per-az"],
+        Default="single",
+    )
+    vpc_cidr = p(
+        "VpcCidr",
+        group=GROUP_NET,
+        label="VPC CIDR block",
+        Type="String",
+        Default="10.40.0.0/16",
+        AllowedPattern=VPC_CIDR_PATTERN,
+        ConstraintDescription="an IPv4 CIDR from /16 to /21",
+    )
+    db_class = p(
+        "DbInstanceClass",
+        group=GROUP_DATA,
+        label="Database instance class",
+        Type="String",
+        AllowedValues=DB_INSTANCE_CLASSES,
+        Default=DB_INSTANCE_CLASSES[0],
+    )
+    db_storage = p(
+        "DbAllocatedStorage",
+        group=GROUP_DATA,
+        label="Database storage (GiB)",
+        Type="Number",
+        MinValue=20,
+        MaxValue=2000,
+        Default=20,
+    )
+    db_multi_az = p(
+        "DbMultiAz",
+        group=GROUP_DATA,
+        label="Database Multi-AZ",
+        Type="String",
+        AllowedValues=["true", "false"],
+        Default="true",
+    )
+    cache_type = p(
+        "CacheNodeType",
+        group=GROUP_DATA,
+        label="Cache node type",
+        Type="String",
+        AllowedValues=CACHE_NODE_TYPES,
+        Default=CACHE_NODE_TYPES[0],
+    )
+    cache_count = p(
+        "CacheNodeCount",
+        group=GROUP_DATA,
+        label="Cache nodes (2+ enables automatic failover)",
+        Type="String",
+        AllowedValues=CACHE_NODE_COUNTS,
+        Default="2",
+    )
+    alarm_email = p(
+        "AlarmEmail",
+        group=GROUP_OPS,
+        label="Alarm e-mail (optional)",
+        Type="String",
+        Default="",
+        AllowedPattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        ConstraintDescription="empty or an e-mail address",
+    )
+    connection = p(
+        "SourceConnectionArn",
+        group=GROUP_OPS,
+        label="CodeConnections ARN (optional; empty = S3 source bundle)",
+        Type="String",
+        Default="",
+        AllowedPattern=(
+            r"^$|^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}"
+            r":connection/[0-9a-f-]+$"
+        ),
+        ConstraintDescription="empty or a CodeConnections connection ARN",
+    )
+    repository = p(
+        "SourceRepository",
+        group=GROUP_OPS,
+        label="Repository (owner/name; with a connection)",
+        Type="String",
+        Default="",
+        AllowedPattern=r"^$|^[\w.-]+/[\w.-]+$",
+        ConstraintDescription="empty or owner/name",
+    )
+    branch = p(
+        "SourceBranch",
+        group=GROUP_OPS,
+        label="Branch (with a connection)",
+        Type="String",
+        Default="main",
+        AllowedPattern=r"^[\w./-]+$",
+        ConstraintDescription="a branch name",
+    )
+
+    params = handles.Params(
+        suffix=Ref(suffix),
+        az_count=Ref(az_count),
+        nat_mode=Ref(nat_mode),
+        vpc_cidr=Ref(vpc_cidr),
+        db_instance_class=Ref(db_class),
+        db_allocated_storage=Ref(db_storage),
+        db_multi_az=Ref(db_multi_az),
+        cache_node_type=Ref(cache_type),
+        cache_node_count=Ref(cache_count),
+        alarm_email=Ref(alarm_email),
+        source_connection_arn=Ref(connection),
+        source_repository=Ref(repository),
+        source_branch=Ref(branch),
+        three_azs=ctx.condition("ThreeAZs", Equals(Ref(az_count), "3")),
+        nat_per_az=ctx.condition("NatPerAz", Equals(Ref(nat_mode), "per-az")),
+        has_alarm_email=ctx.condition("HasAlarmEmail", Not(Equals(Ref(alarm_email), ""))),
+        cache_multi_node=ctx.condition("CacheMultiNode", Not(Equals(Ref(cache_count), "1"))),
+        use_code_connections=ctx.condition("UseCodeConnections", Not(Equals(Ref(connection), ""))),
+        use_s3_source=ctx.condition("UseS3Source", Equals(Ref(connection), "")),
+    )
+    _add_rules(ctx)
+    return params
+
+
+def _add_rules(ctx: Context) -> None:
+    """Rules run before any resource is touched, so a bad combination costs nothing."""
+    ctx.template.add_rule(
+        "ConnectionNeedsRepository",
+        {
+            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [Ref("SourceConnectionArn"), ""]}]},
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [Ref("SourceRepository"), ""]}]},
+                    "AssertDescription": "A CodeConnections source needs SourceRepository.",
+                }
+            ],
+        },
+    )
+    ctx.template.add_rule(
+        "RepositoryNeedsConnection",
+        {
+            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [Ref("SourceRepository"), ""]}]},
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [Ref("SourceConnectionArn"), ""]}]},
+                    "AssertDescription": "SourceRepository is read only with a connection ARN.",
+                }
+            ],
+        },
+    )
+    # A standby database that fails over to an AZ whose cache node died with the first AZ
+    # still leaves the platform down: Multi-AZ on one tier only pays without the benefit.
+    ctx.template.add_rule(
+        "MultiAzDatabaseNeedsMultiNodeCache",
+        {
+            "RuleCondition": {"Fn::Equals": [Ref("DbMultiAz"), "true"]},
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [Ref("CacheNodeCount"), "1"]}]},
+                    "AssertDescription": "DbMultiAz=true needs CacheNodeCount >= 2.",
+                },
+            ],
+        },
+    )

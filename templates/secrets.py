@@ -1,0 +1,108 @@
+"""Secrets generated inside AWS by CloudFormation: no password ever exists outside the stack."""
+
+from __future__ import annotations
+
+import json
+
+from troposphere import GetAtt, Join, Ref, secretsmanager
+
+from templates import handles
+from templates.context import Context
+from templates.network import private_route_id
+from templates.security import KEY_ID
+
+DB_SECRET_ID = "DbSecret"
+CACHE_SECRET_ID = "CacheSecret"
+# MasterUsername is create-only on RDS, so it is fixed here rather than a parameter.
+DB_USERNAME = "eduadmin"
+# RDS refuses / @ " and space in a master password; ' and \ break naive connection strings.
+DB_EXCLUDED_CHARACTERS = "/@\"' \\"
+ROTATION_TRANSFORM = "AWS::SecretsManager-2020-07-23"
+ROTATION_DAYS = 30
+
+
+def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
+    # Production retains the secrets with the key: a snapshot restored after a delete still
+    # has its credentials.
+    # No Name: a generated name cannot collide with a secret still in its recovery window
+    # after an ephemeral stack with the same suffix was deleted.
+    db = ctx.add(
+        secretsmanager.Secret(
+            DB_SECRET_ID,
+            Description="PostgreSQL master credentials (generated; rotated in production)",
+            KmsKeyId=key.key_arn,
+            GenerateSecretString=secretsmanager.GenerateSecretString(
+                SecretStringTemplate=json.dumps({"username": DB_USERNAME}),
+                GenerateStringKey="password",
+                PasswordLength=32,
+                ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
+            ),
+            Tags=ctx.tags("db-credentials"),
+            DeletionPolicy=ctx.profile.storage_policy,
+            UpdateReplacePolicy=ctx.profile.storage_policy,
+        )
+    )
+    # ElastiCache AUTH tokens: 16-128 printable characters, only some punctuation allowed;
+    # letters and digits alone keep every token valid.
+    cache = ctx.add(
+        secretsmanager.Secret(
+            CACHE_SECRET_ID,
+            Description="Redis AUTH token (generated)",
+            KmsKeyId=key.key_arn,
+            GenerateSecretString=secretsmanager.GenerateSecretString(
+                PasswordLength=64,
+                ExcludePunctuation=True,
+            ),
+            Tags=ctx.tags("cache-auth"),
+            DeletionPolicy=ctx.profile.storage_policy,
+            UpdateReplacePolicy=ctx.profile.storage_policy,
+        )
+    )
+    ctx.output("DbSecretArn", Ref(db), "ARN of the DB credentials secret (not its value)")
+    ctx.output("CacheSecretArn", Ref(cache), "ARN of the Redis AUTH secret (not its value)")
+    return handles.Secrets(
+        db_secret=Ref(db),
+        cache_secret=Ref(cache),
+        db_username=DB_USERNAME,
+        db_secret_id=DB_SECRET_ID,
+        cache_secret_id=CACHE_SECRET_ID,
+    )
+
+
+def add_rotation(
+    ctx: Context,
+    net: handles.Network,
+    groups: handles.SecurityGroups,
+    creds: handles.Secrets,
+    database: handles.Database,
+) -> None:
+    # The attachment adds host, port, engine and dbname to the secret: clients read one secret.
+    attachment = ctx.add(
+        secretsmanager.SecretTargetAttachment(
+            "DbSecretAttachment",
+            SecretId=creds.db_secret,
+            TargetId=database.instance_id,
+            TargetType="AWS::RDS::DBInstance",
+        )
+    )
+    if not ctx.profile.secret_rotation:
+        return
+    ctx.template.set_transform(ROTATION_TRANSFORM)
+    ctx.add(
+        secretsmanager.RotationSchedule(
+            "DbSecretRotation",
+            # The hosted Lambda reaches Secrets Manager through NAT; the schedule rotates once
+            # right away, so the routes of the always-present AZs must exist first.
+            DependsOn=[attachment.title, private_route_id(1), private_route_id(2)],
+            SecretId=creds.db_secret,
+            HostedRotationLambda=secretsmanager.HostedRotationLambda(
+                RotationType="PostgreSQLSingleUser",
+                RotationLambdaName=ctx.name("db-rotation"),
+                KmsKeyArn=GetAtt(KEY_ID, "Arn"),
+                VpcSubnetIds=Join(",", net.private.id_list),
+                VpcSecurityGroupIds=groups.rotation,
+                ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
+            ),
+            RotationRules=secretsmanager.RotationRules(AutomaticallyAfterDays=ROTATION_DAYS),
+        )
+    )
