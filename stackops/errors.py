@@ -1,0 +1,42 @@
+"""Typed failures: each carries its exit code and a one-line message for the user."""
+
+from __future__ import annotations
+
+from . import exitcodes
+
+
+class DeployError(Exception):
+    """A failure the CLI reports as one line (plus optional detail lines) and an exit code."""
+
+    exit_code = exitcodes.FAILED
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details or [])
+
+
+class BadInput(DeployError):
+    exit_code = exitcodes.BAD_INPUT
+
+
+class OperationFailed(DeployError):
+    exit_code = exitcodes.FAILED
+
+
+class Refused(DeployError):
+    exit_code = exitcodes.REFUSED
+
+
+class NeedsHuman(DeployError):
+    exit_code = exitcodes.NEEDS_HUMAN
+
+
+class Interrupted(DeployError):
+    exit_code = exitcodes.INTERRUPTED
+
+
+class AwsUnavailable(DeployError):
+    """Unreachable endpoint, missing or expired credentials: nothing the tool can retry."""
+
+    exit_code = exitcodes.FAILED
