@@ -388,7 +388,7 @@ def _offline(
 
     for name in changed:
         if name not in verdicts:
-            verdicts[name] = _PropVerdict(name, "False", f"{name} changes in place")
+            verdicts[name] = _PropVerdict(name, "False", f"{name} changes")
     ordered = tuple(sorted(verdicts.values(), key=lambda v: (-_RANK[v.level], v.name)))
     level = ordered[0].level if ordered else None
     return _Offline("Modify" if changed or ordered else None, level, ordered, changed)
@@ -520,7 +520,7 @@ def _assess_one(
             f"not confirmed by the change set): {why}"
         )
     elif properties:
-        reason = f"{name} is updated in place: {', '.join(properties)} change"
+        reason = f"{name} is updated in place: {why}"
     else:
         reason = f"{name} is updated"
     return Verdict(

@@ -1,0 +1,391 @@
+"""Unit tests of the data-safety gate (stackops.safety): verdicts, refusals, stack policies."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from stackops import safety
+
+DB = "AWS::RDS::DBInstance"
+BASE_DB = {
+    "Engine": "postgres",
+    "DBInstanceClass": "db.t3.micro",
+    "DBName": "students",
+    "AllocatedStorage": "20",
+    "MultiAZ": False,
+    "BackupRetentionPeriod": 7,
+    "MasterUsername": "admin",
+}
+
+
+def template(**resources: dict[str, Any]) -> dict[str, Any]:
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": copy.deepcopy(resources)}
+
+
+def db(**overrides: Any) -> dict[str, Any]:
+    return {"Type": DB, "Properties": {**BASE_DB, **overrides}}
+
+
+def bucket(**props: Any) -> dict[str, Any]:
+    return {"Type": "AWS::S3::Bucket", "Properties": props}
+
+
+def only(verdicts: list[safety.Verdict], logical_id: str) -> safety.Verdict:
+    found = [v for v in verdicts if v.logical_id == logical_id]
+    assert len(found) == 1, verdicts
+    return found[0]
+
+
+def resource_change(logical_id: str, resource_type: str, **fields: Any) -> dict[str, Any]:
+    """A Changes[] entry as the emulator returns it: no Replacement, no Details."""
+    return {
+        "Type": "Resource",
+        "ResourceChange": {
+            "Action": "Modify",
+            "LogicalResourceId": logical_id,
+            "ResourceType": resource_type,
+            **fields,
+        },
+    }
+
+
+def stubbed_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Changes[] after a round trip through a Stubber-validated describe_change_set response."""
+    client = boto3.client(
+        "cloudformation",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    response = {
+        "ChangeSetName": "deploy-1",
+        "ChangeSetId": "arn:aws:cloudformation:us-east-1:123456789012:changeSet/deploy-1/abc",
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/edu/def",
+        "StackName": "edu",
+        "CreationTime": datetime.datetime(2026, 11, 26, tzinfo=datetime.UTC),
+        "ExecutionStatus": "AVAILABLE",
+        "Status": "CREATE_COMPLETE",
+        "Changes": changes,
+    }
+    with Stubber(client) as stub:
+        stub.add_response("describe_change_set", response, {"ChangeSetName": "deploy-1"})
+        return client.describe_change_set(ChangeSetName="deploy-1")["Changes"]
+
+
+# --------------------------------------------------------------------------- stateful types
+
+
+def test_stateful_types_are_the_issue_list() -> None:
+    assert {
+        "AWS::RDS::DBInstance",
+        "AWS::RDS::DBCluster",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::ElastiCache::CacheCluster",
+        "AWS::S3::Bucket",
+        "AWS::KMS::Key",
+        "AWS::SecretsManager::Secret",
+        "AWS::Logs::LogGroup",
+        "AWS::DynamoDB::Table",
+        "AWS::EFS::FileSystem",
+    } == safety.STATEFUL_TYPES
+
+
+# --------------------------------------------------------------------------- offline prediction
+
+
+def test_dbname_change_is_a_replacement_and_refused() -> None:
+    v = only(safety.assess([], template(Db=db()), template(Db=db(DBName="other"))), "Db")
+    assert (v.replacement, v.source, v.properties, v.refused) == (
+        "True",
+        "offline",
+        ("DBName",),
+        True,
+    )
+
+
+def test_allocated_storage_change_is_in_place_and_allowed() -> None:
+    verdicts = safety.assess([], template(Db=db()), template(Db=db(AllocatedStorage="50")))
+    v = only(verdicts, "Db")
+    assert (v.replacement, v.properties, v.refused) == ("False", ("AllocatedStorage",), False)
+    assert safety.refusals(verdicts) == []
+
+
+@pytest.mark.parametrize(("prop", "value"), [("MultiAZ", True), ("BackupRetentionPeriod", 14)])
+def test_schema_conditional_change_offline_is_a_warning_only(prop: str, value: Any) -> None:
+    verdicts = safety.assess([], template(Db=db()), template(Db=db(**{prop: value})))
+    v = only(verdicts, "Db")
+    assert (v.replacement, v.properties, v.refused) == ("Conditional", (prop,), False)
+    assert safety.warnings(verdicts) == [v]
+
+
+def test_cluster_member_backup_retention_is_resolved_to_in_place() -> None:
+    old = db(DBClusterIdentifier={"Ref": "Cluster"})
+    new = db(DBClusterIdentifier={"Ref": "Cluster"}, BackupRetentionPeriod=30)
+    v = only(safety.assess([], template(Db=old), template(Db=new)), "Db")
+    assert (v.replacement, v.properties) == ("False", ("BackupRetentionPeriod",))
+    assert "cluster" in v.reason
+
+
+def test_removing_snapshot_identifier_is_resolved_to_replacement() -> None:
+    old = db(DBSnapshotIdentifier="students-2026-11-01")
+    v = only(safety.assess([], template(Db=old), template(Db=db())), "Db")
+    assert (v.replacement, v.properties, v.refused) == ("True", ("DBSnapshotIdentifier",), True)
+
+
+def test_dynamodb_key_schema_change_is_resolved_to_replacement() -> None:
+    def table(key: str) -> dict[str, Any]:
+        return {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+            },
+        }
+
+    v = only(safety.assess([], template(T=table("id")), template(T=table("pk"))), "T")
+    assert (v.replacement, v.refused) == ("True", True)
+    assert "KeySchema" in v.properties
+
+
+def test_removing_a_bucket_is_refused() -> None:
+    verdicts = safety.assess([], template(Db=db(), Files=bucket()), template(Db=db()))
+    v = only(verdicts, "Files")
+    assert (v.action, v.refused) == ("Remove", True)
+    assert safety.refusals(verdicts) == [v]
+
+
+def test_removing_a_stateless_resource_is_allowed() -> None:
+    topic = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    v = only(safety.assess([], template(Db=db(), Alerts=topic), template(Db=db())), "Alerts")
+    assert (v.action, v.refused) == ("Remove", False)
+
+
+def test_adding_an_unrelated_resource_is_allowed() -> None:
+    topic = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    verdicts = safety.assess([], template(Db=db()), template(Db=db(), Alerts=topic))
+    assert [(v.logical_id, v.action, v.refused) for v in verdicts] == [("Alerts", "Add", False)]
+
+
+def test_type_change_is_a_replacement() -> None:
+    old = template(Store=bucket())
+    new = template(Store={"Type": "AWS::DynamoDB::Table", "Properties": {}})
+    v = only(safety.assess([], old, new), "Store")
+    assert (v.replacement, v.properties, v.refused) == ("True", ("Type",), True)
+
+
+def test_create_has_no_refusals() -> None:
+    verdicts = safety.assess([], None, template(Db=db(), Files=bucket()))
+    assert safety.refusals(verdicts) == []
+
+
+def test_unchanged_resource_gets_no_verdict() -> None:
+    assert safety.assess([], template(Db=db()), template(Db=db())) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("20", 20), (False, "false"), (7, "7")],
+)
+def test_scalar_spelling_is_not_a_change(before: Any, after: Any) -> None:
+    old = template(Db=db(AllocatedStorage=before))
+    new = template(Db=db(AllocatedStorage=after))
+    assert safety.assess([], old, new) == []
+
+
+def test_novalue_equals_unset() -> None:
+    old = template(Db=db())
+    new = template(Db=db(KmsKeyId={"Ref": "AWS::NoValue"}))
+    assert safety.assess([], old, new) == []
+
+
+def test_changed_ref_target_counts_as_change() -> None:
+    old = template(Db=db(DBName={"Ref": "DbName"}))
+    new = template(Db=db(DBName={"Ref": "OtherName"}))
+    v = only(safety.assess([], old, new), "Db")
+    assert (v.replacement, v.properties) == ("True", ("DBName",))
+
+
+def test_parameter_driven_create_only_value_is_conditional_at_most() -> None:
+    # Same template text, but the change set says the instance changes: the cause may be the
+    # DbName parameter's value, which cannot be known offline.
+    tpl = template(Db=db(DBName={"Ref": "DbName"}))
+    changes = [resource_change("Db", DB)]
+    v = only(safety.assess(changes, tpl, copy.deepcopy(tpl)), "Db")
+    assert (v.replacement, v.refused, v.properties) == ("Conditional", False, ("DBName",))
+    assert "Ref DbName" in v.reason
+
+
+def test_pseudo_parameters_are_not_treated_as_unknown() -> None:
+    tpl = template(Db=db(DBName={"Fn::Sub": "${AWS::StackName}db"}))
+    v = only(safety.assess([resource_change("Db", DB)], tpl, copy.deepcopy(tpl)), "Db")
+    assert v.replacement is None
+
+
+def test_nested_create_only_path_flags_only_its_sub_key() -> None:
+    # AWS::XRay::SamplingRule lists /properties/SamplingRule/Version as create-only.
+    def rule(version: int, priority: int) -> dict[str, Any]:
+        return {
+            "Type": "AWS::XRay::SamplingRule",
+            "Properties": {"SamplingRule": {"Version": version, "Priority": priority}},
+        }
+
+    in_place = only(safety.assess([], template(R=rule(1, 1)), template(R=rule(1, 2))), "R")
+    replaced = only(safety.assess([], template(R=rule(1, 1)), template(R=rule(2, 1))), "R")
+    assert (in_place.replacement, replaced.replacement) == ("False", "True")
+
+
+# --------------------------------------------------------------------------- change set verdicts
+
+
+def test_change_set_conditional_is_refused() -> None:
+    change = resource_change(
+        "Db",
+        DB,
+        PhysicalResourceId="edu-db-1a2b3c",
+        Replacement="Conditional",
+        Scope=["Properties"],
+        Details=[
+            {
+                "Target": {
+                    "Attribute": "Properties",
+                    "Name": "MultiAZ",
+                    "RequiresRecreation": "Conditionally",
+                    "Path": "/Properties/MultiAZ",
+                    "BeforeValue": "false",
+                    "AfterValue": "true",
+                    "AttributeChangeType": "Modify",
+                },
+                "Evaluation": "Static",
+                "ChangeSource": "DirectModification",
+            }
+        ],
+    )
+    changes = stubbed_changes([change])
+    verdicts = safety.assess(changes, template(Db=db()), template(Db=db(MultiAZ=True)))
+    v = only(verdicts, "Db")
+    assert (v.replacement, v.properties, v.refused) == ("Conditional", ("MultiAZ",), True)
+    assert v.source in ("change-set", "both")
+
+
+def test_change_set_true_is_refused_even_when_offline_sees_nothing() -> None:
+    change = resource_change(
+        "Db",
+        DB,
+        Replacement="True",
+        Details=[
+            {
+                "Target": {
+                    "Attribute": "Properties",
+                    "Name": "DBName",
+                    "RequiresRecreation": "Always",
+                },
+                "Evaluation": "Dynamic",
+                "ChangeSource": "ParameterReference",
+                "CausingEntity": "DbName",
+            }
+        ],
+    )
+    tpl = template(Db=db(DBName={"Ref": "DbName"}))
+    v = only(safety.assess(stubbed_changes([change]), tpl, copy.deepcopy(tpl)), "Db")
+    assert (v.replacement, v.source, v.properties, v.refused) == (
+        "True",
+        "change-set",
+        ("DBName",),
+        True,
+    )
+
+
+def test_offline_true_wins_over_change_set_false() -> None:
+    change = resource_change("Db", DB, Replacement="False")
+    v = only(safety.assess([change], template(Db=db()), template(Db=db(DBName="x"))), "Db")
+    assert (v.replacement, v.source, v.refused) == ("True", "offline", True)
+
+
+def test_change_set_remove_of_stateful_resource_is_refused() -> None:
+    change = resource_change("Files", "AWS::S3::Bucket", Action="Remove")
+    verdicts = safety.assess([change], None, template())
+    assert [v.logical_id for v in safety.refusals(verdicts)] == ["Files"]
+
+
+# --------------------------------------------------------------------------- allow-list, messages
+
+
+def test_allow_replacement_lets_exactly_the_named_id_through() -> None:
+    old = template(Primary=db(), Replica=db())
+    new = template(Primary=db(DBName="a"), Replica=db(DBName="b"))
+    verdicts = safety.assess([], old, new, allow=["Primary"])
+    assert [v.logical_id for v in safety.refusals(verdicts)] == ["Replica"]
+    assert only(verdicts, "Primary").allowed is True
+
+
+def test_refusal_message_names_resource_property_and_flag() -> None:
+    v = only(safety.assess([], template(Db=db()), template(Db=db(DBName="x"))), "Db")
+    message = safety.refusal_message(v)
+    assert "Db" in message
+    assert "DBName" in message
+    assert "--allow-replacement Db" in message
+
+
+def test_removal_message_names_the_flag() -> None:
+    v = only(safety.assess([], template(Files=bucket()), template()), "Files")
+    assert "--allow-replacement Files" in safety.refusal_message(v)
+
+
+# --------------------------------------------------------------------------- stack policies
+
+
+def test_protective_policy_denies_replace_and_delete_on_stateful_ids_only() -> None:
+    topic = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    policy = safety.protective_policy(template(Db=db(), Files=bucket(), Alerts=topic))
+    deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert deny == [
+        {
+            "Effect": "Deny",
+            "Action": ["Update:Replace", "Update:Delete"],
+            "Principal": "*",
+            "Resource": ["LogicalResourceId/Db", "LogicalResourceId/Files"],
+        }
+    ]
+
+
+def test_protective_policy_allows_updates_on_everything_else() -> None:
+    policy = safety.protective_policy(template(Db=db()))
+    allow = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow == [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]
+
+
+def test_opened_policy_opens_only_the_named_ids() -> None:
+    policy = safety.opened_policy(template(Db=db(), Files=bucket()), ["Db"])
+    denied = [r for s in policy["Statement"] if s["Effect"] == "Deny" for r in s["Resource"]]
+    assert denied == ["LogicalResourceId/Files"]
+
+
+def test_opened_policy_with_everything_opened_has_no_deny() -> None:
+    policy = safety.opened_policy(template(Db=db()), ["Db"])
+    assert [s["Effect"] for s in policy["Statement"]] == ["Allow"]
+
+
+def test_generated_policies_have_a_valid_shape() -> None:
+    tpl = template(Db=db(), Files=bucket())
+    assert safety.policy_problems(safety.protective_policy(tpl)) == []
+    assert safety.policy_problems(safety.opened_policy(tpl, ["Db"])) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Maybe", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:*", "Principal": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "Db"},
+        {"Effect": "Deny", "Action": "Update:*", "Resource": "*"},
+    ],
+)
+def test_policy_problems_catch_a_bad_statement(statement: dict[str, Any]) -> None:
+    assert safety.policy_problems({"Statement": [statement]}) != []
