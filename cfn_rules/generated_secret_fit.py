@@ -1,0 +1,189 @@
+"""E9102: a generated secret fits the property that consumes it (length and characters)."""
+
+from __future__ import annotations
+
+import string
+from typing import Any, NamedTuple
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+try:
+    from cfn_rules import _common as c
+except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
+    import sys
+    from pathlib import Path
+
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+    from cfn_rules import _common as c
+
+
+class Limits(NamedTuple):
+    what: str
+    min_len: int
+    max_len: int
+    forbidden: frozenset[str] = frozenset()
+    allowed_punctuation: frozenset[str] | None = None  # None: any punctuation not forbidden
+    needs_each_type: bool = False  # upper, lower and digit must all be present
+
+
+RDS_FORBIDDEN = frozenset("/@\"' ")
+# Per engine; see the class docstring for sources.
+RDS_INSTANCE_MAX = {
+    "mysql": 41,
+    "mariadb": 41,
+    "postgres": 128,
+    "sqlserver": 128,
+    "oracle": 30,
+    "db2": 255,
+}
+
+
+def rds_instance_limits(engine: str | None) -> Limits | None:
+    if engine is None:
+        strictest = RDS_FORBIDDEN | {"&"}
+        return Limits("RDS master password (engine unknown: strictest)", 8, 30, strictest)
+    engine = engine.lower()
+    if engine.startswith("aurora"):
+        return None  # the cluster owns the password
+    for prefix, max_len in RDS_INSTANCE_MAX.items():
+        if engine.startswith(prefix):
+            forbidden = RDS_FORBIDDEN | {"&"} if prefix == "oracle" else RDS_FORBIDDEN
+            return Limits(f"RDS for {prefix} master password", 8, max_len, forbidden)
+    return None
+
+
+def limits_for(rtype: str, prop: str, props: dict[str, Any]) -> Limits | None:
+    if prop not in ("MasterUserPassword", "AuthToken"):
+        return None
+    if rtype == "AWS::RDS::DBInstance" and prop == "MasterUserPassword":
+        engine = props.get("Engine")
+        return rds_instance_limits(engine if isinstance(engine, str) else None)
+    if rtype == "AWS::RDS::DBCluster" and prop == "MasterUserPassword":
+        return Limits("RDS DB cluster master password", 8, 41, RDS_FORBIDDEN)
+    if rtype == "AWS::DocDB::DBCluster" and prop == "MasterUserPassword":
+        return Limits("DocumentDB master password", 8, 100, frozenset('/"@ '))
+    if rtype == "AWS::Redshift::Cluster" and prop == "MasterUserPassword":
+        return Limits("Redshift master password", 8, 64, frozenset("'\"\\/@ "), None, True)
+    if rtype == "AWS::ElastiCache::ReplicationGroup" and prop == "AuthToken":
+        return Limits("ElastiCache AUTH token", 16, 128, frozenset(" "), frozenset("!&#$^<>-"))
+    return None
+
+
+def generated_charset(gen: dict[str, Any]) -> set[str] | None:
+    """Characters GenerateSecretString can emit; None when not literal."""
+    chars: set[str] = set()
+    for flag, group in (
+        ("ExcludeLowercase", string.ascii_lowercase),
+        ("ExcludeUppercase", string.ascii_uppercase),
+        ("ExcludeNumbers", string.digits),
+        ("ExcludePunctuation", string.punctuation),
+    ):
+        value = c.truthy(gen.get(flag, False))
+        if value is None:
+            return None
+        if not value:
+            chars.update(group)
+    include_space = c.truthy(gen.get("IncludeSpace", False))
+    if include_space is None:
+        return None
+    if include_space:
+        chars.add(" ")
+    exclude = gen.get("ExcludeCharacters", "")
+    if not isinstance(exclude, str):
+        return None
+    return chars - set(exclude)
+
+
+class GeneratedSecretFitsConsumer(CloudFormationLintRule):
+    """Generated secrets must satisfy the password rules of the property they feed.
+
+    Sources (AWS API reference, MasterUserPassword / AuthToken "Constraints"):
+    - RDS CreateDBInstance: printable ASCII except "/", '"', "@" (Oracle also "&", "'");
+      MariaDB and MySQL 8-41, PostgreSQL 8-128, SQL Server 8-128, Oracle 8-30, Db2 8-255.
+      This project also refuses "'" and space: RDS hosted rotation and client connection strings
+      break on them (the CloudFormation docs' own examples exclude `"@/\\` and `'`).
+    - RDS CreateDBCluster (Aurora and Multi-AZ clusters): 8-41, not "/", '"', "@".
+    - DocumentDB CreateDBCluster: 8-100, not "/", '"', "@".
+    - Redshift CreateCluster: 8-64, one upper, one lower, one digit, ASCII 33-126 except
+      "'", '"', "\\", "/", "@".
+    - ElastiCache CreateReplicationGroup AuthToken: 16-128 printable, the only punctuation
+      allowed is "!&#$^<>-", and TransitEncryptionEnabled must be true (checked by E9107).
+    A reference to the whole JSON SecretString (no json-key) of a secret with a
+    SecretStringTemplate hands the consumer '{"username": ...}', which none of these accept.
+    """
+
+    id = "E9102"
+    shortdesc = "Generated secrets fit their consumers"
+    description = "GenerateSecretString length and characters satisfy the consuming property"
+    source_url = (
+        "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html"
+    )
+    tags = ["secrets", "rds", "elasticache"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        template = cfn.template
+        matches = []
+        for lid, rtype, props in c.resources(template):
+            for prop, value in props.items():
+                for path, secret_id, key in c.dynamic_refs(value):
+                    limits = limits_for(rtype, prop, props)
+                    target = c.secret_target(secret_id, template)
+                    if limits is None or target is None:
+                        continue
+                    secret = template["Resources"][target].get("Properties") or {}
+                    full = ["Resources", lid, "Properties", prop, *path]
+                    for problem in self._check(secret, key, limits, target):
+                        matches.append(RuleMatch(full, problem))
+        return matches
+
+    @staticmethod
+    def _check(secret: dict[str, Any], key: str, limits: Limits, target: str) -> list[str]:
+        gen = secret.get("GenerateSecretString")
+        if not isinstance(gen, dict):
+            return []
+        generated_key = gen.get("GenerateStringKey")
+        if generated_key and not key:
+            return [
+                f"{limits.what} receives the whole JSON of secret '{target}' (no json-key), "
+                f"including '{{' and '\"'. Fix: end the reference with "
+                f":SecretString:{generated_key}."
+            ]
+        if generated_key and key != generated_key:
+            return []  # a fixed value from SecretStringTemplate, not the generated part
+        problems = []
+        length = c.literal_int(gen.get("PasswordLength", 32))
+        if length is not None and not limits.min_len <= length <= limits.max_len:
+            problems.append(
+                f"{limits.what} must be {limits.min_len}-{limits.max_len} characters, but secret "
+                f"'{target}' generates {length}. Fix: set GenerateSecretString.PasswordLength "
+                f"between {limits.min_len} and {limits.max_len}."
+            )
+        chars = generated_charset(gen)
+        if chars is None:
+            return problems
+        bad = chars & limits.forbidden
+        if limits.allowed_punctuation is not None:
+            bad |= (chars & set(string.punctuation)) - limits.allowed_punctuation
+        if bad:
+            shown = "".join(sorted(bad))
+            problems.append(
+                f"Secret '{target}' can generate characters that {limits.what} refuses: "
+                f"{shown!r}. Fix: add them to GenerateSecretString.ExcludeCharacters."
+            )
+        if limits.needs_each_type:
+            missing = [
+                name
+                for name, group in (
+                    ("uppercase", string.ascii_uppercase),
+                    ("lowercase", string.ascii_lowercase),
+                    ("digit", string.digits),
+                )
+                if not chars & set(group)
+            ]
+            if missing or c.truthy(gen.get("RequireEachIncludedType", True)) is False:
+                problems.append(
+                    f"{limits.what} needs an uppercase letter, a lowercase letter and a digit; "
+                    f"secret '{target}' does not guarantee them. Fix: keep letters and digits "
+                    "and set RequireEachIncludedType: true."
+                )
+        return problems

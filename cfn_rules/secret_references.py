@@ -1,0 +1,158 @@
+"""E9101: every Secrets Manager dynamic reference names a secret this stack creates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+try:
+    from cfn_rules import _common as c
+except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
+    import sys
+    from pathlib import Path
+
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+    from cfn_rules import _common as c
+
+SECRET_TYPES = ("AWS::SecretsManager::Secret",)
+# Ref of a SecretTargetAttachment returns the ARN of its secret.
+SECRET_REF_TYPES = (*SECRET_TYPES, "AWS::SecretsManager::SecretTargetAttachment")
+EXTERNAL_MARK = "external secret"
+
+
+def external_parameters(template: dict[str, Any]) -> set[str]:
+    """Parameters documented as carrying an external secret's ARN or name.
+
+    Convention: the parameter's Description contains "external secret" (any case), or the
+    template's Metadata lists it under StackOps.ExternalSecrets.
+    """
+    params = template.get("Parameters") or {}
+    found = {
+        name
+        for name, p in params.items()
+        if isinstance(p, dict) and EXTERNAL_MARK in str(p.get("Description", "")).lower()
+    }
+    meta = ((template.get("Metadata") or {}).get("StackOps") or {}).get("ExternalSecrets")
+    found.update(n for n in c.as_list(meta) if isinstance(n, str) and n in params)
+    return found
+
+
+def secret_json_keys(props: dict[str, Any]) -> set[str] | None:
+    """Keys a created secret's JSON holds, or None when unknown (SecretString not JSON)."""
+    gen = props.get("GenerateSecretString")
+    if isinstance(gen, dict):
+        keys: set[str] = set()
+        template = c.render(gen.get("SecretStringTemplate"))
+        if template is None and "SecretStringTemplate" in gen:
+            return None
+        if template:
+            try:
+                import json
+
+                keys.update(json.loads(template))
+            except (ValueError, TypeError):
+                return None
+        if isinstance(gen.get("GenerateStringKey"), str):
+            keys.add(gen["GenerateStringKey"])
+        return keys or None
+    return None
+
+
+class SecretReferencesResolve(CloudFormationLintRule):
+    """A `{{resolve:secretsmanager:ID...}}` must name a secret this template creates.
+
+    Accepted IDs: `${Secret}` (Ref or Sub of an AWS::SecretsManager::Secret or its
+    SecretTargetAttachment), the rendered `Name` of a created secret (then the consumer must
+    DependsOn it, or CloudFormation may resolve before the secret exists), an ARN whose name is a
+    created secret's Name, or anything built from a parameter documented as external (its
+    Description contains "external secret", or Metadata.StackOps.ExternalSecrets lists it).
+    The JSON key, when the secret's JSON shape is known, must exist. AWS fails such a stack with
+    "Secrets Manager can't find the specified secret." after the resources before it were made.
+    """
+
+    id = "E9101"
+    shortdesc = "Secret references resolve inside the stack"
+    description = "Every secretsmanager dynamic reference names a secret the stack creates"
+    source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html"
+    tags = ["secrets", "dynamic-references"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        template = cfn.template
+        types = c.resource_types(template)
+        secrets = {lid: props for lid, t, props in c.resources(template) if t in SECRET_TYPES}
+        names = {}
+        for lid, props in secrets.items():
+            name = c.render(props.get("Name"))
+            if name:
+                names[name] = lid
+        external = external_parameters(template)
+        matches = []
+        for lid, res in (template.get("Resources") or {}).items():
+            if not isinstance(res, dict):
+                continue
+            depends = set(c.as_list(res.get("DependsOn")))
+            for path, secret_id, key in c.dynamic_refs(res.get("Properties") or {}):
+                full = ["Resources", lid, "Properties", *path]
+                problem, target = self._resolve(secret_id, secrets, names, external, types)
+                if problem:
+                    matches.append(RuleMatch(full, problem))
+                    continue
+                if (
+                    target
+                    and target in names.values()
+                    and secret_id in names
+                    and (target not in depends)
+                ):
+                    matches.append(
+                        RuleMatch(
+                            full,
+                            f"Secret '{target}' is referenced by its literal name, so nothing "
+                            f"orders it before '{lid}'. Fix: use {{{{resolve:secretsmanager:"
+                            f"${{{target}}}...}}}} in a Fn::Sub, or add DependsOn: {target}.",
+                        )
+                    )
+                keys = secret_json_keys(secrets.get(target, {})) if target else None
+                if key and keys is not None and key not in keys:
+                    matches.append(
+                        RuleMatch(
+                            full,
+                            f"Secret '{target}' has no JSON key '{key}' (it holds "
+                            f"{', '.join(sorted(keys))}). Fix: use one of those keys.",
+                        )
+                    )
+        return matches
+
+    @staticmethod
+    def _resolve(
+        secret_id: str,
+        secrets: dict[str, Any],
+        names: dict[str, str],
+        external: set[str],
+        types: dict[str, str],
+    ) -> tuple[str | None, str | None]:
+        """(problem or None, logical ID of the created secret or None)."""
+        tokens = [t.split(".", 1)[0] for t in c.tokens(secret_id)]
+        if secret_id.startswith("${") and secret_id.endswith("}") and len(tokens) == 1:
+            target = tokens[0]
+            if types.get(target) in SECRET_REF_TYPES:
+                return None, target if target in secrets else None
+            if target in external:
+                return None, None
+        if any(t in external for t in tokens):
+            return None, None
+        if secret_id in names:
+            return None, names[secret_id]
+        if ":secret:" in secret_id:
+            arn_name = secret_id.split(":secret:", 1)[1]
+            for name, lid in names.items():
+                if arn_name == name or arn_name.startswith(name + "-"):
+                    return None, lid
+        return (
+            f"Secret '{secret_id}' is not created by this template nor passed in by a parameter "
+            "documented as an external secret; AWS fails with \"Secrets Manager can't find the "
+            'specified secret". Fix: create an AWS::SecretsManager::Secret and reference it as '
+            "${SecretLogicalId} in a Fn::Sub, or pass its ARN in a parameter whose Description "
+            'says "external secret".',
+            None,
+        )

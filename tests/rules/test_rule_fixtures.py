@@ -1,0 +1,55 @@
+"""Every custom rule flags its bad fixtures and passes its good ones.
+
+Fixtures live in tests/rules/fixtures/<RULE_ID>/: `good*.yaml` must raise no finding of that
+rule, each `bad_<what>.yaml` at least one. Only the custom rules run here (fast); the full gate
+runs on the project's templates elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cfnlint.config import ConfigMixIn
+from cfnlint.decode.decode import decode_str
+from cfnlint.rules import Rules
+from cfnlint.runner import run_template_by_data
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RULE_DIRS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def custom_rule_ids(path: Path) -> list[str]:
+    """Rule IDs the custom rules report on one fixture."""
+    template, errors = decode_str(path.read_text())
+    assert not errors, f"{path.name} does not parse: {errors}"
+    rules = Rules.create_from_directory(str(ROOT / "cfn_rules"))
+    config = ConfigMixIn(regions=["us-east-1"])
+    return [m.rule.id for m in run_template_by_data(template, config, rules)]
+
+
+def fixtures(kind: str) -> list[pytest.param]:
+    return [
+        pytest.param(d.name, f, id=f"{d.name}/{f.name}")
+        for d in RULE_DIRS
+        for f in sorted(d.glob(f"{kind}*.yaml"))
+    ]
+
+
+@pytest.mark.parametrize(("rule_id", "path"), fixtures("bad"))
+def test_bad_fixture_is_flagged(rule_id: str, path: Path) -> None:
+    assert rule_id in custom_rule_ids(path)
+
+
+@pytest.mark.parametrize(("rule_id", "path"), fixtures("good"))
+def test_good_fixture_passes(rule_id: str, path: Path) -> None:
+    assert rule_id not in custom_rule_ids(path)
+
+
+def test_every_custom_rule_has_good_and_bad_fixtures() -> None:
+    loaded = {r.id for r in Rules.create_from_directory(str(ROOT / "cfn_rules")).values()}
+    covered = {
+        d.name for d in RULE_DIRS if list(d.glob("good*.yaml")) and list(d.glob("bad*.yaml"))
+    }
+    assert loaded and loaded <= covered, f"rules without fixtures: {sorted(loaded - covered)}"
