@@ -123,7 +123,6 @@ def add_database(
             MonitoringRoleArn=GetAtt(monitoring_role, "Arn"),
             EnablePerformanceInsights=True,
             PerformanceInsightsKMSKeyId=key.key_arn,
-            PerformanceInsightsRetentionPeriod=7,
             EnableIAMDatabaseAuthentication=True,
             EnableCloudwatchLogsExports=DB_LOG_EXPORTS,
             CopyTagsToSnapshot=True,
@@ -136,8 +135,8 @@ def add_database(
     )
     endpoint = GetAtt(db, "Endpoint.Address")
     port = GetAtt(db, "Endpoint.Port")
-    ctx.output("DbEndpoint", endpoint, "PostgreSQL endpoint address")
-    ctx.output("DbPort", port, "PostgreSQL port")
+    ctx.output("DbEndpoint", endpoint, "DB endpoint")
+    ctx.output("DbPort", port, "DB port")
     return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
 
 
@@ -187,6 +186,6 @@ def add_cache(
     )
     endpoint = GetAtt(group, "PrimaryEndPoint.Address")
     port = GetAtt(group, "PrimaryEndPoint.Port")
-    ctx.output("CacheEndpoint", endpoint, "Redis primary endpoint address")
+    ctx.output("CacheEndpoint", endpoint, "Redis primary endpoint")
     ctx.output("CachePort", port, "Redis port")
     return handles.Cache(logical_id=CACHE_ID, group_id=Ref(group), endpoint=endpoint, port=port)

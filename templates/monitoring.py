@@ -57,7 +57,7 @@ def add_topic(ctx: Context, params: handles.Params, key: handles.Key) -> handles
             Endpoint=params.alarm_email,
         )
     )
-    ctx.output("AlarmTopicArn", Ref(topic), "SNS topic of alarms and approvals")
+    ctx.output("AlarmTopicArn", Ref(topic), "Alarm topic ARN")
     return handles.Topic(arn=Ref(topic))
 
 
@@ -106,7 +106,6 @@ def add_alarms(
             ctx.add(
                 cloudwatch.Alarm(
                     alarm.title,
-                    AlarmName=ctx.name(alarm.part),
                     AlarmDescription=alarm.description,
                     Namespace=alarm.namespace,
                     MetricName=alarm.metric,
@@ -114,7 +113,6 @@ def add_alarms(
                     Statistic="Average",
                     Period=300,
                     EvaluationPeriods=3,
-                    DatapointsToAlarm=2,
                     ComparisonOperator=alarm.operator,
                     Threshold=alarm.threshold,
                     # No data means the stack is being created or the metric is delayed; an

@@ -101,7 +101,6 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
                     VpcId=Ref(vpc),
                     AvailabilityZone=az,
                     CidrBlock=Select(index, cidrs),
-                    MapPublicIpOnLaunch=False,
                     Tags=ctx.tags(f"{kind}-{n}"),
                     **in_az,
                 )

@@ -49,9 +49,9 @@ def add_parameters(ctx: Context) -> handles.Params:
     suffix = p(
         SUFFIX_PARAM,
         group=GROUP_ENV,
-        label="Environment suffix (in every resource name)",
+        label="Environment suffix",
         Type="String",
-        Description="Lowercase letters, digits, single hyphens; unique per stack, e.g. prod.",
+        Description="In every resource name; unique per stack, e.g. prod",
         AllowedPattern=SUFFIX_PATTERN,
         MinLength=2,
         MaxLength=SUFFIX_MAX_LENGTH,
@@ -70,7 +70,6 @@ def add_parameters(ctx: Context) -> handles.Params:
         group=GROUP_NET,
         label="NAT gateways",
         Type="String",
-        Description="single: one NAT in the first AZ; per-az: one per AZ (no AZ shares fate).",
         AllowedValues=["single", "per-az"],
         Default="single",
     )
@@ -81,7 +80,7 @@ def add_parameters(ctx: Context) -> handles.Params:
         Type="String",
         Default="10.40.0.0/16",
         AllowedPattern=VPC_CIDR_PATTERN,
-        ConstraintDescription="an IPv4 CIDR from /16 to /21",
+        ConstraintDescription="IPv4 CIDR /16 to /21",
     )
     db_class = p(
         "DbInstanceClass",
@@ -119,7 +118,7 @@ def add_parameters(ctx: Context) -> handles.Params:
     cache_count = p(
         "CacheNodeCount",
         group=GROUP_DATA,
-        label="Cache nodes (2+ enables automatic failover)",
+        label="Cache nodes (2+: failover)",
         Type="String",
         AllowedValues=CACHE_NODE_COUNTS,
         Default="2",
@@ -131,28 +130,25 @@ def add_parameters(ctx: Context) -> handles.Params:
         Type="String",
         Default="",
         AllowedPattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        ConstraintDescription="empty or an e-mail address",
     )
     connection = p(
         "SourceConnectionArn",
         group=GROUP_OPS,
-        label="CodeConnections ARN (optional; empty = S3 source bundle)",
+        label="CodeConnections ARN (empty: S3 source)",
         Type="String",
         Default="",
         AllowedPattern=(
             r"^$|^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}"
             r":connection/[0-9a-f-]+$"
         ),
-        ConstraintDescription="empty or a CodeConnections connection ARN",
     )
     repository = p(
         "SourceRepository",
         group=GROUP_OPS,
-        label="Repository (owner/name; with a connection)",
+        label="Repository owner/name (with a connection)",
         Type="String",
         Default="",
         AllowedPattern=r"^$|^[\w.-]+/[\w.-]+$",
-        ConstraintDescription="empty or owner/name",
     )
     branch = p(
         "SourceBranch",
@@ -161,7 +157,6 @@ def add_parameters(ctx: Context) -> handles.Params:
         Type="String",
         Default="main",
         AllowedPattern=r"^[\w./-]+$",
-        ConstraintDescription="a branch name",
     )
 
     params = handles.Params(
@@ -199,18 +194,6 @@ def _add_rules(ctx: Context) -> None:
                 {
                     "Assert": {"Fn::Not": [{"Fn::Equals": [Ref("SourceRepository"), ""]}]},
                     "AssertDescription": "A CodeConnections source needs SourceRepository.",
-                }
-            ],
-        },
-    )
-    ctx.template.add_rule(
-        "RepositoryNeedsConnection",
-        {
-            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [Ref("SourceRepository"), ""]}]},
-            "Assertions": [
-                {
-                    "Assert": {"Fn::Not": [{"Fn::Equals": [Ref("SourceConnectionArn"), ""]}]},
-                    "AssertDescription": "SourceRepository is read only with a connection ARN.",
                 }
             ],
         },

@@ -29,7 +29,6 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
     db = ctx.add(
         secretsmanager.Secret(
             DB_SECRET_ID,
-            Description="PostgreSQL master credentials (generated; rotated in production)",
             KmsKeyId=key.key_arn,
             GenerateSecretString=secretsmanager.GenerateSecretString(
                 SecretStringTemplate=json.dumps({"username": DB_USERNAME}),
@@ -47,7 +46,6 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
     cache = ctx.add(
         secretsmanager.Secret(
             CACHE_SECRET_ID,
-            Description="Redis AUTH token (generated)",
             KmsKeyId=key.key_arn,
             GenerateSecretString=secretsmanager.GenerateSecretString(
                 PasswordLength=64,
@@ -58,8 +56,8 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
             UpdateReplacePolicy=ctx.profile.storage_policy,
         )
     )
-    ctx.output("DbSecretArn", Ref(db), "ARN of the DB credentials secret (not its value)")
-    ctx.output("CacheSecretArn", Ref(cache), "ARN of the Redis AUTH secret (not its value)")
+    ctx.output("DbSecretArn", Ref(db), "DB secret ARN")
+    ctx.output("CacheSecretArn", Ref(cache), "Redis AUTH secret ARN")
     return handles.Secrets(
         db_secret=Ref(db),
         cache_secret=Ref(cache),

@@ -22,33 +22,27 @@ from templates.context import SUFFIX_PARAM, Context
 KEY_ID = "Key"
 ACCOUNT_ROOT = "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
 
-# Administration only: the account root keeps the key manageable (no lockout), but using the
-# key always goes through one of the scoped statements below.
+# Administration only (AWS's key-administrator set): the account root keeps the key manageable
+# (no lockout); using the key always goes through one of the scoped statements below.
+ADMIN_VERBS = (
+    "Create",
+    "Delete",
+    "Describe",
+    "Disable",
+    "Enable",
+    "Get",
+    "List",
+    "Put",
+    "Revoke",
+    "Update",
+)
 ADMIN_ACTIONS = [
-    kms_actions.CancelKeyDeletion,
-    kms_actions.CreateAlias,
-    kms_actions.DeleteAlias,
-    kms_actions.DescribeKey,
-    kms_actions.DisableKey,
-    kms_actions.DisableKeyRotation,
-    kms_actions.EnableKey,
-    kms_actions.EnableKeyRotation,
-    kms_actions.GetKeyPolicy,
-    kms_actions.GetKeyRotationStatus,
-    kms_actions.ListAliases,
-    kms_actions.ListGrants,
-    kms_actions.ListKeyPolicies,
-    kms_actions.ListKeyRotations,
-    kms_actions.ListResourceTags,
-    kms_actions.PutKeyPolicy,
-    kms_actions.RetireGrant,
-    kms_actions.RevokeGrant,
-    kms_actions.RotateKeyOnDemand,
-    kms_actions.ScheduleKeyDeletion,
+    *(kms_actions.Action(f"{verb}*") for verb in ADMIN_VERBS),
     kms_actions.TagResource,
     kms_actions.UntagResource,
-    kms_actions.UpdateAlias,
-    kms_actions.UpdateKeyDescription,
+    kms_actions.ScheduleKeyDeletion,
+    kms_actions.CancelKeyDeletion,
+    kms_actions.RotateKeyOnDemand,
 ]
 USE_ACTIONS = [
     kms_actions.Encrypt,

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Writes the education platform's CloudFormation template, and nothing else, to stdout.
+
+Exit codes: 0 written; 1 the template could not be built (a bug: please report it);
+2 bad command line; 3 --output could not be written (nothing was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_OK = 0
+EXIT_BUILD_FAILED = 1
+EXIT_USAGE = 2
+EXIT_OUTPUT_FAILED = 3
+
+PROFILE_CHOICES = ("production", "ephemeral")
+FORMAT_CHOICES = ("json", "yaml")
+
+EPILOG = """\
+exit codes:
+  0  template written
+  1  the template could not be built (a bug: please report it)
+  2  bad command line
+  3  --output could not be written (nothing was written)
+"""
+
+
+class UsageError(Exception):
+    """A mistake on the command line; its message is the one line the user sees."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage block before its error; one line is easier to act on.
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="generate.py",
+        description="Write the education platform's CloudFormation template to stdout.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILE_CHOICES,
+        default="production",
+        help="production keeps data on delete; ephemeral (CI) deletes everything "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--format", choices=FORMAT_CHOICES, default="json", help="(default: %(default)s)"
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write FILE atomically instead of stdout (all or nothing)",
+    )
+    return parser
+
+
+def render(template_dict: dict, fmt: str) -> str:
+    """Sorted keys in both formats, so that diffs between runs are stable."""
+    text = json.dumps(template_dict, sort_keys=True, indent=2) + "\n"
+    if fmt == "yaml":
+        from cfn_flip import to_yaml
+
+        return to_yaml(text)
+    return text
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Writes a temp file beside `path` and renames it over `path`: all or nothing."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OSError(f"{path} is a directory")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"generate.py: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help: argparse printed it and wants to stop
+        return int(exc.code or 0)
+
+    try:
+        from templates import build_template
+
+        template_dict = build_template(args.profile).to_dict()
+        text = render(template_dict, args.format)
+    except Exception as exc:  # one line for the user; the bug report needs only this line
+        print(f"generate.py: error: cannot build the template: {exc}", file=sys.stderr)
+        return EXIT_BUILD_FAILED
+
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        write_atomic(args.output, text)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"generate.py: error: cannot write {args.output}: {reason}; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_OUTPUT_FAILED
+    print(f"wrote {args.output} ({args.profile}, {args.format})", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
