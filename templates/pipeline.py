@@ -1,0 +1,453 @@
+"""CI/CD: CodeBuild projects, the V2 CodePipeline, its EventBridge trigger and failure alert.
+
+Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
+bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
+polling), or, when the CodeConnections parameter is set, on a push to the connected repository.
+Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from troposphere import GetAtt, If, Join, NoValue, Ref, Sub
+from troposphere.codebuild import (
+    Artifacts,
+    CloudWatchLogs,
+    Environment,
+    EnvironmentVariable,
+    LogsConfig,
+    Project,
+    Source,
+    VpcConfig,
+)
+from troposphere.codepipeline import (
+    Actions,
+    ActionTypeId,
+    ArtifactStore,
+    EncryptionKey,
+    InputArtifacts,
+    OutputArtifacts,
+    Pipeline,
+    Stages,
+)
+from troposphere.events import Rule, Target
+from troposphere.iam import ManagedPolicy, Policy, Role
+from troposphere.logs import LogGroup
+
+from templates import handles, policies
+from templates.context import SUFFIX_PARAM, Context
+
+# The object key whose "Object Created" event starts the pipeline.
+SOURCE_OBJECT_KEY = "bundle.zip"
+STAGE_NAMES = ("Source", "Build", "DeployStaging", "Approval", "DeployProduction")
+BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+# The DB secret is JSON {"username", "password"}; the cache secret is the bare AUTH token
+# (template-core's secrets.py).
+DB_SECRET_KEY = "password"
+
+BUILD_SPEC = """version: 0.2
+phases:
+  build:
+    commands:
+      - pip3 install -r requirements.txt
+      - python3 generate.py --output template.json
+artifacts:
+  files:
+    - '**/*'
+"""
+
+# Runs inside the VPC so that an optional migrate.py in the bundle can reach the database and
+# cache; their credentials arrive as SECRETS_MANAGER environment variables, never as text.
+DEPLOY_COMMAND = (
+    'python3 deploy.py deploy --yes --stack-name "$STACK_NAME" --template template.json'
+    ' --artifact-bucket "$ARTIFACT_BUCKET"'
+)
+DEPLOY_SPEC = f"""version: 0.2
+phases:
+  build:
+    commands:
+      - pip3 install -r requirements.txt
+      - {DEPLOY_COMMAND}
+      - if [ -f migrate.py ]; then python3 migrate.py; fi
+"""
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One deploy target: its logical-ID stem, project name part and target stack."""
+
+    logical: str
+    part: str
+
+    @property
+    def stack_name(self) -> str:
+        return f"edu-app-{self.part.removeprefix('deploy-')}-${{{SUFFIX_PARAM}}}"
+
+
+STAGING = _Stage("DeployStaging", "deploy-staging")
+PRODUCTION = _Stage("DeployProduction", "deploy-production")
+
+
+def _role(
+    ctx: Context,
+    logical_id: str,
+    service: str,
+    part: str,
+    *,
+    managed: list[ManagedPolicy],
+    inline: list[Any],
+) -> Role:
+    return ctx.add(
+        Role(
+            logical_id,
+            AssumeRolePolicyDocument=policies.trust(service),
+            ManagedPolicyArns=[Ref(m) for m in managed],
+            Policies=inline,
+            Tags=ctx.tags(part),
+        )
+    )
+
+
+def _managed(ctx: Context, logical_id: str, description: str, document: Any) -> ManagedPolicy:
+    return ctx.add(ManagedPolicy(logical_id, Description=description, PolicyDocument=document))
+
+
+def _log_group(ctx: Context, logical_id: str, part: str, key: handles.Key) -> LogGroup:
+    # Unnamed: a retained production group would otherwise block re-creating the stack.
+    policy = ctx.profile.storage_policy
+    return ctx.add(
+        LogGroup(
+            logical_id,
+            DeletionPolicy=policy,
+            UpdateReplacePolicy=policy,
+            KmsKeyId=key.key_arn,
+            RetentionInDays=ctx.profile.log_retention_days,
+            Tags=ctx.tags(part),
+        )
+    )
+
+
+def _project(
+    ctx: Context,
+    logical_id: str,
+    part: str,
+    *,
+    role: Role,
+    log_group: LogGroup,
+    key: handles.Key,
+    buildspec: str,
+    env: list[EnvironmentVariable],
+    vpc: VpcConfig | None = None,
+) -> Project:
+    extra: dict[str, Any] = {"VpcConfig": vpc} if vpc is not None else {}
+    return ctx.add(
+        Project(
+            logical_id,
+            Name=ctx.name(part),
+            ServiceRole=GetAtt(role, "Arn"),
+            EncryptionKey=key.key_arn,
+            Artifacts=Artifacts(Type="CODEPIPELINE"),
+            Source=Source(Type="CODEPIPELINE", BuildSpec=buildspec),
+            Environment=Environment(
+                ComputeType="BUILD_GENERAL1_SMALL",
+                Image=BUILD_IMAGE,
+                Type="LINUX_CONTAINER",
+                EnvironmentVariables=env,
+            ),
+            LogsConfig=LogsConfig(
+                CloudWatchLogs=CloudWatchLogs(Status="ENABLED", GroupName=Ref(log_group))
+            ),
+            TimeoutInMinutes=60,
+            Tags=ctx.tags(part),
+            **extra,
+        )
+    )
+
+
+def _plain(name: str, value: Any) -> EnvironmentVariable:
+    # Type defaults to PLAINTEXT; left out because the template must stay under 51,200 bytes.
+    return EnvironmentVariable(Name=name, Value=value)
+
+
+def _secret(name: str, secret_arn: Any, json_key: str | None = None) -> EnvironmentVariable:
+    # CodeBuild resolves `<secret-arn>[:<json-key>]` at build start with the project's role;
+    # without a key it yields the whole secret string.
+    value = Join(":", [secret_arn, json_key]) if json_key else secret_arn
+    return EnvironmentVariable(Name=name, Type="SECRETS_MANAGER", Value=value)
+
+
+def _action(
+    name: str,
+    category: str,
+    provider: str,
+    configuration: dict[str, Any],
+    *,
+    inputs: tuple[str, ...] = (),
+    outputs: tuple[str, ...] = (),
+) -> Actions:
+    artifacts: dict[str, Any] = {}
+    if inputs:
+        artifacts["InputArtifacts"] = [InputArtifacts(Name=n) for n in inputs]
+    if outputs:
+        artifacts["OutputArtifacts"] = [OutputArtifacts(Name=n) for n in outputs]
+    return Actions(
+        Name=name,
+        ActionTypeId=ActionTypeId(Category=category, Owner="AWS", Provider=provider, Version="1"),
+        Configuration=configuration,
+        **artifacts,
+    )
+
+
+def _source_action(params: handles.Params, buckets: handles.Buckets) -> If:
+    """Exactly one source action exists: CodeConnections when configured, S3 otherwise."""
+    connection = _action(
+        "Source",
+        "Source",
+        "CodeStarSourceConnection",
+        {
+            "ConnectionArn": params.source_connection_arn,
+            "FullRepositoryId": params.source_repository,
+            "BranchName": params.source_branch,
+            "OutputArtifactFormat": "CODE_ZIP",
+            "DetectChanges": True,
+        },
+        outputs=("Source",),
+    )
+    bucket = _action(
+        "Source",
+        "Source",
+        "S3",
+        {
+            "S3Bucket": buckets.source.name,
+            "S3ObjectKey": SOURCE_OBJECT_KEY,
+            # The EventBridge rule below starts the pipeline; polling would start it twice.
+            "PollForSourceChanges": False,
+        },
+        outputs=("Source",),
+    )
+    return If(params.use_code_connections, connection, bucket)
+
+
+def add_pipeline(
+    ctx: Context,
+    params: handles.Params,
+    net: handles.Network,
+    groups: handles.SecurityGroups,
+    key: handles.Key,
+    creds: handles.Secrets,
+    buckets: handles.Buckets,
+    topic: handles.Topic,
+    database: handles.Database,
+    cache: handles.Cache,
+) -> None:
+    artifact_store = _managed(
+        ctx,
+        "ArtifactStorePolicy",
+        "Read and write the encrypted artifact store",
+        policies.artifact_store(artifacts_bucket_arn=buckets.artifacts.arn, key_arn=key.key_arn),
+    )
+    deploy_access = _managed(
+        ctx,
+        "DeployAccessPolicy",
+        "Run deploy builds in the VPC with the stack's secrets",
+        policies.deploy_access(
+            vpc_id=net.vpc_id, secret_arns=[creds.db_secret, creds.cache_secret]
+        ),
+    )
+
+    # -- build ------------------------------------------------------------------------------
+    build_logs = _log_group(ctx, "BuildLogGroup", "build", key)
+    build_role = _role(
+        ctx,
+        "BuildRole",
+        "codebuild.amazonaws.com",
+        "build",
+        managed=[artifact_store],
+        inline=[
+            Policy(
+                PolicyName="build", PolicyDocument=policies.project_role(GetAtt(build_logs, "Arn"))
+            )
+        ],
+    )
+    build = _project(
+        ctx,
+        "BuildProject",
+        "build",
+        role=build_role,
+        log_group=build_logs,
+        key=key,
+        buildspec=BUILD_SPEC,
+        env=[_plain("ENVIRONMENT_SUFFIX", params.suffix)],
+    )
+
+    # -- deploy (staging, production) -------------------------------------------------------
+    vpc = VpcConfig(VpcId=net.vpc_id, Subnets=net.private.id_list, SecurityGroupIds=[groups.deploy])
+    deploy_projects: dict[str, Project] = {}
+    for stage in (STAGING, PRODUCTION):
+        log_group = _log_group(ctx, f"{stage.logical}LogGroup", stage.part, key)
+        stack_arn = Sub(
+            "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+            f"{stage.stack_name}/*"
+        )
+        role = _role(
+            ctx,
+            f"{stage.logical}Role",
+            "codebuild.amazonaws.com",
+            stage.part,
+            managed=[artifact_store, deploy_access],
+            inline=[
+                Policy(
+                    PolicyName="deploy",
+                    PolicyDocument=policies.project_role(GetAtt(log_group, "Arn"), stack_arn),
+                )
+            ],
+        )
+        deploy_projects[stage.logical] = _project(
+            ctx,
+            f"{stage.logical}Project",
+            stage.part,
+            role=role,
+            log_group=log_group,
+            key=key,
+            buildspec=DEPLOY_SPEC,
+            vpc=vpc,
+            env=[
+                _plain("STACK_NAME", Sub(stage.stack_name)),
+                _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+                _plain("DB_HOST", database.endpoint),
+                _plain("DB_PORT", database.port),
+                _plain("DB_USER", creds.db_username),
+                _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
+                _plain("CACHE_HOST", cache.endpoint),
+                _plain("CACHE_PORT", cache.port),
+                _secret("CACHE_AUTH_TOKEN", creds.cache_secret),
+            ],
+        )
+
+    # -- pipeline ---------------------------------------------------------------------------
+    projects = [build, *deploy_projects.values()]
+    pipeline_role = _role(
+        ctx,
+        "PipelineRole",
+        "codepipeline.amazonaws.com",
+        "pipeline",
+        managed=[artifact_store],
+        inline=[
+            Policy(
+                PolicyName="pipeline",
+                PolicyDocument=policies.pipeline_role(
+                    source_bucket_arn=buckets.source.arn,
+                    project_arns=[GetAtt(p, "Arn") for p in projects],
+                    topic_arn=topic.arn,
+                ),
+            ),
+            If(
+                params.use_code_connections,
+                Policy(
+                    PolicyName="connection",
+                    PolicyDocument=policies.connection_use(params.source_connection_arn),
+                ),
+                NoValue,
+            ),
+        ],
+    )
+
+    def codebuild(name: str, project: Project, inputs: str, outputs: tuple[str, ...] = ()) -> Any:
+        return _action(
+            name,
+            "Build",
+            "CodeBuild",
+            {"ProjectName": Ref(project)},
+            inputs=(inputs,),
+            outputs=outputs,
+        )
+
+    approval = _action(
+        "Approval",
+        "Approval",
+        "Manual",
+        {"NotificationArn": topic.arn, "CustomData": "Approve to deploy production."},
+    )
+    stage_actions = {
+        "Source": _source_action(params, buckets),
+        "Build": codebuild("Build", build, "Source", ("Build",)),
+        "DeployStaging": codebuild("DeployStaging", deploy_projects[STAGING.logical], "Build"),
+        "Approval": approval,
+        "DeployProduction": codebuild(
+            "DeployProduction", deploy_projects[PRODUCTION.logical], "Build"
+        ),
+    }
+    pipeline = ctx.add(
+        Pipeline(
+            "Pipeline",
+            Name=ctx.name("pipeline"),
+            PipelineType="V2",
+            RoleArn=GetAtt(pipeline_role, "Arn"),
+            # Singular ArtifactStore: one region. (The plural ArtifactStores is for
+            # cross-region pipelines, and was the earlier program's deploy blocker.)
+            ArtifactStore=ArtifactStore(
+                Type="S3",
+                Location=buckets.artifacts.name,
+                EncryptionKey=EncryptionKey(Id=key.key_arn, Type="KMS"),
+            ),
+            Stages=[Stages(Name=n, Actions=[stage_actions[n]]) for n in STAGE_NAMES],
+            Tags=ctx.tags("pipeline"),
+        )
+    )
+    pipeline_arn = Sub(
+        "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"
+    )
+
+    # -- trigger: the bundle's "Object Created" event starts the pipeline -------------------
+    start_role = ctx.add(
+        Role(
+            "PipelineStartRole",
+            Condition=params.use_s3_source,
+            AssumeRolePolicyDocument=policies.trust("events.amazonaws.com"),
+            Policies=[
+                Policy(
+                    PolicyName="start",
+                    PolicyDocument=policies.start_pipeline_role(pipeline_arn),
+                )
+            ],
+            Tags=ctx.tags("pipeline-start"),
+        )
+    )
+    ctx.add(
+        Rule(
+            "SourceUploadRule",
+            Condition=params.use_s3_source,
+            Description="Starts the pipeline when a source bundle is uploaded",
+            EventPattern={
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {
+                    "bucket": {"name": [buckets.source.name]},
+                    "object": {"key": [SOURCE_OBJECT_KEY]},
+                },
+            },
+            State="ENABLED",
+            Tags=ctx.tags("source-upload"),
+            Targets=[Target(Id="Pipeline", Arn=pipeline_arn, RoleArn=GetAtt(start_role, "Arn"))],
+        )
+    )
+
+    # -- alert: a failed execution notifies the topic ---------------------------------------
+    ctx.add(
+        Rule(
+            "PipelineFailureRule",
+            Description="Notifies the alarm topic when a pipeline execution fails",
+            EventPattern={
+                "source": ["aws.codepipeline"],
+                "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                "detail": {"pipeline": [Ref(pipeline)], "state": ["FAILED"]},
+            },
+            State="ENABLED",
+            Tags=ctx.tags("pipeline-failure"),
+            Targets=[Target(Id="Topic", Arn=topic.arn)],
+        )
+    )
+
+    ctx.output("PipelineName", Ref(pipeline), "The CI/CD pipeline")

@@ -1,0 +1,260 @@
+"""Pure awacs builders for the CI/CD policy documents: no troposphere resources here.
+
+Each function returns one document, scoped to this stack's own resources. A statement with
+`Resource: "*"` appears only where AWS offers no resource-level permission for its actions, with
+a comment saying so; tests/templates/test_iam.py holds the allow-list and fails on anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from awacs import (
+    cloudformation,
+    codebuild,
+    codeconnections,
+    codepipeline,
+    codestar_connections,
+    ec2,
+    kms,
+    logs,
+    s3,
+    secretsmanager,
+    sns,
+    sts,
+)
+from awacs.aws import (
+    Allow,
+    ArnEquals,
+    ArnLike,
+    Bool,
+    Condition,
+    Deny,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+)
+from troposphere import Ref, Sub
+
+VERSION = "2012-10-17"
+ACCOUNT = Ref("AWS::AccountId")
+
+# Every client of an SSE-KMS bucket or of the encrypted artifact store needs these on the key.
+KEY_USE = [kms.Decrypt, kms.Encrypt, kms.GenerateDataKey, kms.DescribeKey]
+
+
+def objects(bucket_arn: Any) -> Sub:
+    """The ARN pattern of every object in a bucket."""
+    return Sub("${Bucket}/*", Bucket=bucket_arn)
+
+
+def _doc(*statements: Statement) -> PolicyDocument:
+    return PolicyDocument(Version=VERSION, Statement=list(statements))
+
+
+# -- resource policies ----------------------------------------------------------------------
+
+
+def deny_insecure_transport(bucket_arn: Any) -> Statement:
+    # A Deny may name the whole service: widening a deny only takes power away, and any action
+    # left out of an explicit list would stay reachable over plain HTTP.
+    return Statement(
+        Effect=Deny,
+        Principal=Principal("*"),
+        Action=[s3.Action("*")],
+        Resource=[bucket_arn, objects(bucket_arn)],
+        Condition=Condition(Bool({"aws:SecureTransport": "false"})),
+    )
+
+
+def bucket_policy(bucket_arn: Any) -> PolicyDocument:
+    """Source and artifact buckets: TLS only. Access comes from identity policies."""
+    return _doc(deny_insecure_transport(bucket_arn))
+
+
+def log_bucket_policy(bucket_arn: Any, source_bucket_arns: Sequence[Any]) -> PolicyDocument:
+    """The access-log target: S3 log delivery may write, only for this account's buckets."""
+    delivery = Statement(
+        Effect=Allow,
+        Principal=Principal("Service", "logging.s3.amazonaws.com"),
+        Action=[s3.PutObject],
+        Resource=[objects(bucket_arn)],
+        Condition=Condition(
+            [
+                ArnLike({"aws:SourceArn": list(source_bucket_arns)}),
+                StringEquals({"aws:SourceAccount": ACCOUNT}),
+            ]
+        ),
+    )
+    return _doc(delivery, deny_insecure_transport(bucket_arn))
+
+
+# -- trust policies -------------------------------------------------------------------------
+
+
+def trust(service: str) -> PolicyDocument:
+    """Lets one AWS service assume the role, only on behalf of this account (confused deputy)."""
+    return _doc(
+        Statement(
+            Effect=Allow,
+            Principal=Principal("Service", service),
+            Action=[sts.AssumeRole],
+            Condition=Condition(StringEquals({"aws:SourceAccount": ACCOUNT})),
+        )
+    )
+
+
+# -- identity policies ----------------------------------------------------------------------
+#
+# Grants shared by several roles live in managed policies (one copy in the template, which must
+# stay under 51,200 bytes); what is particular to one role stays inline in that role.
+
+
+def artifact_store(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument:
+    """The pipeline and every project: read and write the encrypted artifact store."""
+    return _doc(
+        Statement(
+            Effect=Allow,
+            Action=[s3.GetObject, s3.GetObjectVersion, s3.PutObject],
+            Resource=[objects(artifacts_bucket_arn)],
+        ),
+        Statement(
+            Effect=Allow,
+            Action=[s3.GetBucketAcl, s3.GetBucketLocation, s3.GetBucketVersioning],
+            Resource=[artifacts_bucket_arn],
+        ),
+        Statement(Effect=Allow, Action=KEY_USE, Resource=[key_arn]),
+    )
+
+
+def pipeline_role(
+    *, source_bucket_arn: Any, project_arns: Sequence[Any], topic_arn: Any
+) -> PolicyDocument:
+    """CodePipeline: read the source bundle, run the three projects, and notify the topic when
+    an approval is pending (the artifact store comes from `artifact_store`)."""
+    return _doc(
+        Statement(
+            Effect=Allow,
+            Action=[s3.GetObject, s3.GetObjectVersion],
+            Resource=[objects(source_bucket_arn)],
+        ),
+        Statement(
+            Effect=Allow,
+            Action=[s3.GetBucketVersioning, s3.GetBucketLocation],
+            Resource=[source_bucket_arn],
+        ),
+        Statement(
+            Effect=Allow,
+            Action=[codebuild.StartBuild, codebuild.BatchGetBuilds],
+            Resource=list(project_arns),
+        ),
+        Statement(Effect=Allow, Action=[sns.Publish], Resource=[topic_arn]),
+    )
+
+
+def connection_use(connection_arn: Any) -> PolicyDocument:
+    """CodePipeline's use of the optional CodeConnections connection (both service prefixes:
+    connections made before the rename carry the codestar-connections ARN)."""
+    return _doc(
+        Statement(
+            Effect=Allow,
+            Action=[codestar_connections.UseConnection, codeconnections.UseConnection],
+            Resource=[connection_arn],
+        )
+    )
+
+
+def start_pipeline_role(pipeline_arn: Any) -> PolicyDocument:
+    """EventBridge: start this one pipeline, nothing else."""
+    return _doc(
+        Statement(
+            Effect=Allow,
+            Action=[codepipeline.StartPipelineExecution],
+            Resource=[pipeline_arn],
+        )
+    )
+
+
+def project_role(log_group_arn: Any, stack_arn: Any = None) -> PolicyDocument:
+    """One project's own grants: its log group and, for a deploy project, change sets on its
+    one target stack."""
+    # The group's Arn attribute ends in ":*", which covers its log streams.
+    statements = [
+        Statement(
+            Effect=Allow,
+            Action=[logs.CreateLogStream, logs.PutLogEvents],
+            Resource=[log_group_arn],
+        )
+    ]
+    if stack_arn is not None:
+        statements.append(
+            Statement(
+                Effect=Allow,
+                Action=[
+                    cloudformation.CreateChangeSet,
+                    cloudformation.DeleteChangeSet,
+                    cloudformation.DescribeChangeSet,
+                    cloudformation.DescribeStackEvents,
+                    cloudformation.DescribeStacks,
+                    cloudformation.ExecuteChangeSet,
+                    cloudformation.GetTemplate,
+                    cloudformation.ListStackResources,
+                ],
+                Resource=[stack_arn],
+            )
+        )
+    return _doc(*statements)
+
+
+def _ec2_arn(resource: str, **variables: Any) -> Sub:
+    return Sub(
+        f"arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{resource}", **variables
+    )
+
+
+def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
+    """Both deploy projects: run in the VPC (CodeBuild user guide, "Allow CodeBuild access to
+    AWS services required to create a VPC network interface") and read the stack's secrets,
+    which CodeBuild resolves into SECRETS_MANAGER environment variables with this role."""
+    return _doc(
+        # Describe* calls have no resource-level permission in EC2: Resource must be "*".
+        Statement(
+            Effect=Allow,
+            Action=[
+                ec2.DescribeDhcpOptions,
+                ec2.DescribeNetworkInterfaces,
+                ec2.DescribeSecurityGroups,
+                ec2.DescribeSubnets,
+                ec2.DescribeVpcs,
+            ],
+            Resource=["*"],
+        ),
+        # The ENI's ID is generated at build time, so only this account and region can be named.
+        Statement(
+            Effect=Allow,
+            Action=[ec2.CreateNetworkInterface, ec2.DeleteNetworkInterface],
+            Resource=[
+                _ec2_arn("network-interface/*"),
+                _ec2_arn("subnet/*"),
+                _ec2_arn("security-group/*"),
+            ],
+        ),
+        Statement(
+            Effect=Allow,
+            Action=[ec2.CreateNetworkInterfacePermission],
+            Resource=[_ec2_arn("network-interface/*")],
+            Condition=Condition(
+                [
+                    StringEquals({"ec2:AuthorizedService": "codebuild.amazonaws.com"}),
+                    ArnEquals({"ec2:Vpc": _ec2_arn("vpc/${Vpc}", Vpc=vpc_id)}),
+                ]
+            ),
+        ),
+        Statement(
+            Effect=Allow,
+            Action=[secretsmanager.GetSecretValue],
+            Resource=list(secret_arns),
+        ),
+    )
