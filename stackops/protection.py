@@ -70,6 +70,22 @@ def current_policy(cfn: Any, stack_name: str) -> dict[str, Any] | None:
     return json.loads(body) if body else None
 
 
+class Execution:
+    """Handed to the block inside ``policy_around_execution``: the engine reports the outcome."""
+
+    def __init__(self) -> None:
+        self.status: str | None = None
+
+    def finished(self, status: str) -> None:
+        self.status = status
+
+    @property
+    def create_failed(self) -> bool:
+        """A first create that did not complete: the stack holds no data to protect."""
+        status = self.status or ""
+        return "ROLLBACK" in status or status.startswith("DELETE") or status.endswith("FAILED")
+
+
 @contextmanager
 def policy_around_execution(
     cfn: Any,
@@ -80,7 +96,7 @@ def policy_around_execution(
     new_template: Mapping[str, Any],
     allow: Iterable[str],
     warn: Warn,
-) -> Iterator[None]:
+) -> Iterator[Execution]:
     """Wrap ExecuteChangeSet and the follow-up: the right policy before, the protective after.
 
     - create: the protective policy is set once the stack exists, i.e. after this block
@@ -110,14 +126,15 @@ def policy_around_execution(
                     f"could not open the stack policy for {', '.join(allowed)}: {reason}"
                 ) from None
             warn(f"could not set the protective stack policy before the update: {reason}")
+    execution = Execution()
     failed = False
     try:
-        yield
+        yield execution
     except OperationFailed:
         failed = True
         raise
     finally:
-        if not (creating and failed):
+        if not (creating and (failed or execution.create_failed)):
             with _signals_deferred():
                 try:
                     set_policy(cfn, stack_name, protective)
@@ -126,7 +143,7 @@ def policy_around_execution(
                     if reason is None:
                         raise
                     warn(
-                        f"could not restore the protective stack policy: {reason}. Set it with: "
+                        f"could not set the protective stack policy: {reason}. Set it with: "
                         f"aws cloudformation set-stack-policy --stack-name {stack_name} "
                         f"--stack-policy-body '{json.dumps(protective, sort_keys=True)}'"
                     )

@@ -190,3 +190,31 @@ def test_delete_of_protected_stack_is_refused_with_lift_command() -> None:
 
 def test_delete_of_unprotected_stack_passes() -> None:
     protection.refuse_protected_delete({"StackName": "edu", "EnableTerminationProtection": False})
+
+
+def test_rolled_back_create_sets_no_policy() -> None:
+    cfn = PolicyRecorder()
+    with protection.policy_around_execution(
+        cfn, "edu", creating=True, old_template=None, new_template=NEW, allow=[], warn=print
+    ) as execution:
+        execution.finished("ROLLBACK_COMPLETE")
+    assert cfn.policies == []
+
+
+def test_rolled_back_update_restores_policy() -> None:
+    cfn = PolicyRecorder()
+    with protection.policy_around_execution(
+        cfn, "edu", creating=False, old_template=OLD, new_template=NEW, allow=["Db"], warn=print
+    ) as execution:
+        execution.finished("UPDATE_ROLLBACK_COMPLETE")
+    assert cfn.policies[-1] == safety.protective_policy(NEW)
+
+
+def test_interrupted_create_still_gets_the_policy() -> None:
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    cfn = PolicyRecorder()
+    with pytest.raises(KeyboardInterrupt):
+        run(cfn, creating=True, allow=[], body=interrupt)
+    assert cfn.policies == [safety.protective_policy(NEW)]
