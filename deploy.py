@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Plan, deploy, inspect and delete CloudFormation stacks through change sets.
+
+    python deploy.py plan     --stack-name NAME --template FILE [inputs]
+    python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
+    python deploy.py status   --stack-name NAME
+    python deploy.py delete   --stack-name NAME [--yes]
+    python deploy.py validate --template FILE
+
+Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
+live in the stackops package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from stackops import exitcodes
+from stackops.errors import BadInput, DeployError
+
+POLL_HELP = (
+    "polling: starts at DEPLOY_POLL_MIN seconds (default 1.5), backs off to DEPLOY_POLL_MAX "
+    "(default 10); without a terminal a heartbeat every DEPLOY_HEARTBEAT seconds (default 30)."
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 4 (argparse's own 2 means 'changes')."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(exitcodes.BAD_INPUT)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", choices=("text", "json"), default="text", help="result format")
+    p.add_argument("--region", help="AWS region (default: the usual AWS_* configuration)")
+    p.add_argument("--endpoint-url", help="CloudFormation/S3 endpoint (or AWS_ENDPOINT_URL)")
+
+
+def _inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stack-name", required=True)
+    p.add_argument("--template", required=True, type=Path, help="JSON or YAML template")
+    p.add_argument(
+        "--parameters",
+        type=Path,
+        help="parameter file: CLI list, CodePipeline {Parameters, Tags}, or a {key: value} map",
+    )
+    p.add_argument(
+        "--parameter", action="append", metavar="KEY=VALUE", help="overrides the file; repeatable"
+    )
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="stack tag; repeatable")
+    p.add_argument(
+        "--artifact-bucket",
+        help="bucket for templates over 51,200 bytes (default: a deploy bucket the tool owns)",
+    )
+    p.add_argument(
+        "--allow-replacement",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="let the data-safety gate pass a replacement/removal of this resource; repeatable",
+    )
+    p.add_argument("--skip-validation", action="store_true", help="skip the offline gate")
+    p.add_argument(
+        "--strict", action="store_true", help="policy findings of the offline gate fail (exit 4)"
+    )
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="deploy.py",
+        description="Plan, deploy, inspect and delete CloudFormation stacks, safely and visibly.",
+        epilog=exitcodes.help_epilog() + "\n\n" + POLL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fmt = argparse.RawDescriptionHelpFormatter
+    epilog = exitcodes.help_epilog()
+
+    plan = sub.add_parser(
+        "plan", help="review changes only: exit 0 none, 2 some", epilog=epilog, formatter_class=fmt
+    )
+    _inputs(plan)
+    _common(plan)
+
+    deploy = sub.add_parser(
+        "deploy",
+        help="create or update a stack via a change set",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    _inputs(deploy)
+    _common(deploy)
+    deploy.add_argument("--yes", action="store_true", help="execute without asking")
+    deploy.add_argument("--outputs-file", type=Path, help="write the stack outputs as JSON")
+    deploy.add_argument("--termination-protection", choices=("on", "off"))
+    deploy.add_argument(
+        "--continue-rollback",
+        action="store_true",
+        help="on UPDATE_ROLLBACK_FAILED: continue the rollback, wait, then deploy",
+    )
+    deploy.add_argument(
+        "--on-interrupt",
+        choices=("follow", "cancel"),
+        default="follow",
+        help="Ctrl-C during an update: leave it running, or cancel it and follow the rollback",
+    )
+
+    status = sub.add_parser(
+        "status",
+        help="status, last operation, root cause, outputs",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    status.add_argument("--stack-name", required=True)
+    _common(status)
+
+    delete = sub.add_parser(
+        "delete",
+        help="empty the stack's buckets, delete it, wait",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    delete.add_argument("--stack-name", required=True)
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
+    _common(delete)
+
+    validate = sub.add_parser(
+        "validate",
+        help="the offline gate: cfn-lint, checkov, custom rules",
+        epilog=epilog,
+        formatter_class=fmt,
+    )
+    validate.add_argument("--template", required=True, type=Path)
+    validate.add_argument("--output", choices=("text", "json"), default="text")
+    return parser
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _gate(args: argparse.Namespace, err: TextIO) -> None:
+    """The offline gate before any AWS call: blockers stop, policy findings warn (or stop)."""
+    if args.skip_validation:
+        err.write("Offline validation skipped (--skip-validation).\n")
+        return
+    from stackops import gate
+
+    report = gate.run_gate(args.template)
+    for note in report.notes:
+        err.write(f"note: {note}\n")
+    for finding in report.policies:
+        err.write(f"warning: {finding.line()}\n")
+    if report.blockers:
+        raise BadInput(
+            f"the offline gate found {len(report.blockers)} blocker(s) in {args.template}",
+            [f.line() for f in report.blockers],
+        )
+    if args.strict and report.policies:
+        raise BadInput(
+            f"--strict: the offline gate found {len(report.policies)} policy finding(s)",
+            [f.line() for f in report.policies],
+        )
+
+
+def _request(args: argparse.Namespace, err: TextIO) -> Any:
+    from stackops import inputs
+    from stackops.engine import Request
+
+    template = inputs.load_template(args.template)
+    resolved = inputs.resolve(template, args.parameters, args.parameter, args.tag)
+    _gate(args, err)
+    return Request(
+        stack_name=args.stack_name,
+        template=template,
+        inputs=resolved,
+        artifact_bucket=args.artifact_bucket,
+        yes=getattr(args, "yes", False),
+        allow_replacement=tuple(args.allow_replacement),
+        termination_protection=getattr(args, "termination_protection", None),
+        continue_rollback=getattr(args, "continue_rollback", False),
+        on_interrupt=getattr(args, "on_interrupt", "follow"),
+    )
+
+
+def _engine(args: argparse.Namespace, err: TextIO) -> Any:
+    from stackops.aws import make_clients
+    from stackops.engine import Engine
+    from stackops.polling import Poll
+    from stackops.render import Console
+
+    clients = make_clients(args.region, args.endpoint_url)
+    return Engine(clients, Console(err, sys.stdin), Poll.from_env())
+
+
+def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> dict[str, Any]:
+    names = {
+        exitcodes.BAD_INPUT: "BAD_INPUT",
+        exitcodes.REFUSED: "REFUSED",
+        exitcodes.NEEDS_HUMAN: "NEEDS_HUMAN",
+        exitcodes.INTERRUPTED: "INTERRUPTED",
+    }
+    return {
+        "stack": getattr(args, "stack_name", None),
+        "operation": args.command,
+        "status": names.get(exc.exit_code, "FAILED"),
+        "changes": [],
+        "outputs": {},
+        "root_cause": None,
+        "duration_s": round(time.monotonic() - started, 3),
+    }
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from stackops import render
+
+    if args.command == "validate":
+        from stackops import gate
+
+        return gate.validate_command(args.template, args.output, out, err)
+    if args.command in ("plan", "deploy"):
+        request = _request(args, err)
+        engine = _engine(args, err)
+        result = engine.plan(request) if args.command == "plan" else engine.deploy(request)
+    elif args.command == "status":
+        result = _engine(args, err).status(args.stack_name)
+    else:
+        result = _engine(args, err).delete(args.stack_name, args.yes)
+    render.text(result, err)
+    if args.output == "json":
+        render.as_json(result, out)
+    outputs_file = getattr(args, "outputs_file", None)
+    if outputs_file is not None and result.exit_code == exitcodes.OK:
+        _write_json_atomically(outputs_file, result.outputs)
+        err.write(f"Outputs written to {outputs_file}\n")
+    return result.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    args = build_parser().parse_args(argv)
+    started = time.monotonic()
+    with suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return _run(args, out, err)
+    except DeployError as exc:
+        err.write(
+            f"error: {exc.message}\n"
+            if exc.exit_code != exitcodes.INTERRUPTED
+            else f"{exc.message}\n"
+        )
+        for line in exc.details:
+            err.write(f"  {line}\n")
+        if getattr(args, "output", "text") == "json" and args.command != "validate":
+            out.write(json.dumps(_error_json(args, exc, started), sort_keys=True) + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return exitcodes.INTERRUPTED
+    except Exception as exc:
+        from stackops.aws import error_code, error_message, explain
+
+        if os.environ.get("DEPLOY_DEBUG"):
+            raise
+        line = explain(exc)
+        if line is None:
+            code = error_code(exc)
+            line = (
+                f"AWS error: {code}: {error_message(exc)}"
+                if code
+                else f"{type(exc).__name__}: {exc}"
+            )
+        err.write(f"error: {line}\n")
+        if getattr(args, "output", "text") == "json" and args.command != "validate":
+            out.write(
+                json.dumps(_error_json(args, DeployError(line), started), sort_keys=True) + "\n"
+            )
+        return exitcodes.FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

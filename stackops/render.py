@@ -1,0 +1,100 @@
+"""Where words go: human lines to stderr, the machine result (JSON) alone on stdout."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from .review import ChangeRow, table
+from .rootcause import Cause
+
+
+@dataclass
+class Result:
+    """What an engine command did, for the CLI to print."""
+
+    stack: str
+    operation: str  # create | update | noop | delete | plan | status
+    status: str
+    exit_code: int
+    summary: str
+    changes: list[ChangeRow] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    root_cause: list[Cause] | None = None
+    duration_s: float = 0.0
+    details: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "operation": self.operation,
+            "status": self.status,
+            "changes": [c.as_dict() for c in self.changes],
+            "outputs": dict(self.outputs),
+            "root_cause": (
+                None if self.root_cause is None else [c.as_dict() for c in self.root_cause]
+            ),
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+class Console:
+    """The engine's voice and ears: lines to stderr, questions only on a terminal."""
+
+    def __init__(self, stream: TextIO, stdin: TextIO | None) -> None:
+        self.stream = stream
+        self.stdin = stdin
+
+    @property
+    def interactive(self) -> bool:
+        isatty = getattr(self.stdin, "isatty", None)
+        return bool(isatty and isatty())
+
+    def info(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def review(self, title: str, change_rows: list[ChangeRow], notes: list[str]) -> None:
+        self.info(title)
+        for line in table(change_rows):
+            self.info(line)
+        for note in notes:
+            self.info(f"  {note}")
+
+    def confirm(self, question: str) -> bool:
+        """Ask on a terminal; anything but y/yes is a no."""
+        if not self.interactive or self.stdin is None:
+            return False
+        self.stream.write(f"{question} [y/N] ")
+        self.stream.flush()
+        answer = self.stdin.readline()
+        return answer.strip().lower() in ("y", "yes")
+
+
+def root_cause_lines(causes: list[Cause]) -> list[str]:
+    lines = ["Root cause:"]
+    for cause in causes:
+        lines.append(f"  {cause.logical_id} ({cause.type}): {cause.reason}")
+    return lines
+
+
+def text(result: Result, stream: TextIO) -> None:
+    """The human summary after an operation (all to stderr)."""
+    if result.root_cause:
+        for line in root_cause_lines(result.root_cause):
+            stream.write(line + "\n")
+    stream.write(result.summary + "\n")
+    for line in result.details:
+        stream.write(f"  {line}\n")
+    if result.outputs:
+        stream.write("Outputs:\n")
+        width = max(len(k) for k in result.outputs)
+        for key, value in sorted(result.outputs.items()):
+            stream.write(f"  {key.ljust(width)}  {value}\n")
+    stream.flush()
+
+
+def as_json(result: Result, stream: TextIO) -> None:
+    stream.write(json.dumps(result.as_json(), sort_keys=True) + "\n")
+    stream.flush()

@@ -1,0 +1,118 @@
+"""The change table a reviewer reads before anything is executed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    action: str
+    logical_id: str
+    type: str
+    replacement: str | None  # "True" | "Conditional" | "False" | None (not applicable)
+    properties: tuple[str, ...]  # what causes the replacement, else what changes
+    verdict: str = ""  # the data-safety gate's word on it, if any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "logical_id": self.logical_id,
+            "type": self.type,
+            "action": self.action,
+            "replacement": self.replacement,
+        }
+
+
+def _properties(details: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Property names, those forcing recreation first; top-level names, no duplicates."""
+    forcing: list[str] = []
+    other: list[str] = []
+    for detail in details:
+        target = detail.get("Target") or {}
+        if target.get("Attribute") not in ("Properties", None):
+            continue
+        name = str(target.get("Name") or "")
+        if not name:
+            continue
+        bucket = (
+            forcing if target.get("RequiresRecreation") in ("Always", "Conditionally") else other
+        )
+        if name not in forcing and name not in other:
+            bucket.append(name)
+    return tuple(forcing or other)
+
+
+def rows(changes: list[dict[str, Any]]) -> list[ChangeRow]:
+    out = []
+    for change in changes:
+        rc = change.get("ResourceChange") or {}
+        if not rc:
+            continue
+        action = str(rc.get("Action", ""))
+        replacement = rc.get("Replacement")
+        if replacement is None and action == "Modify":
+            replacement = None  # the change set did not say (as in some emulators)
+        out.append(
+            ChangeRow(
+                action=action,
+                logical_id=str(rc.get("LogicalResourceId", "")),
+                type=str(rc.get("ResourceType", "")),
+                replacement=str(replacement) if replacement is not None else None,
+                properties=_properties(rc.get("Details") or []),
+            )
+        )
+    return out
+
+
+def with_verdicts(change_rows: list[ChangeRow], verdicts: Iterable[Any]) -> list[ChangeRow]:
+    """Fold the safety verdicts into the rows: fill replacement/properties the change set lacks."""
+    by_id = {v.logical_id: v for v in verdicts}
+    out = []
+    for row in change_rows:
+        v = by_id.get(row.logical_id)
+        if v is None:
+            out.append(row)
+            continue
+        if v.refused and v.allowed:
+            word = "ALLOWED by --allow-replacement"
+        elif v.refused:
+            word = "REFUSED"
+        elif v.replacement in ("True", "Conditional") and v.stateful:
+            word = "WARNING"
+        else:
+            word = ""
+        out.append(
+            ChangeRow(
+                action=row.action,
+                logical_id=row.logical_id,
+                type=row.type,
+                replacement=row.replacement or v.replacement,
+                properties=row.properties or tuple(v.properties),
+                verdict=word,
+            )
+        )
+    return out
+
+
+def table(change_rows: list[ChangeRow]) -> list[str]:
+    if not change_rows:
+        return ["  (no resource changes: parameters, outputs or tags only)"]
+    head = ("ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "CAUSED BY", "SAFETY")
+    body = [
+        (
+            r.action,
+            r.logical_id,
+            r.type,
+            r.replacement or "-",
+            ", ".join(r.properties) or "-",
+            r.verdict or "-",
+        )
+        for r in change_rows
+    ]
+    widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
+    return [
+        "  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in [head, *body]
+    ]
