@@ -1,0 +1,149 @@
+"""VPC, subnets per AZ, NAT following NatMode, flow logs and the S3 gateway endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.cfn import assert_has_resource_properties, resources, strings
+from tests.templates.helpers import conditioned
+
+AZ_RESOURCES = ("PublicSubnet{}", "PrivateSubnet{}", "PrivateRouteTable{}", "PrivateDefaultRoute{}")
+
+
+def test_vpc_has_dns_support_and_hostnames(production: dict[str, Any]) -> None:
+    assert_has_resource_properties(
+        production,
+        "AWS::EC2::VPC",
+        {"EnableDnsSupport": True, "EnableDnsHostnames": True, "CidrBlock": {"Ref": "VpcCidr"}},
+    )
+
+
+@pytest.mark.parametrize("pattern", AZ_RESOURCES)
+def test_first_two_azs_always_exist(production: dict[str, Any], pattern: str) -> None:
+    for n in (1, 2):
+        assert conditioned(production, pattern.format(n)) is None
+
+
+@pytest.mark.parametrize("pattern", AZ_RESOURCES)
+def test_third_az_resources_are_conditional(production: dict[str, Any], pattern: str) -> None:
+    assert conditioned(production, pattern.format(3)) == "ThreeAZs"
+
+
+def test_every_third_az_resource_is_conditional(production: dict[str, Any]) -> None:
+    third = [lid for lid in resources(production) if lid.endswith("3")]
+    assert third
+    assert all(conditioned(production, lid) for lid in third), third
+
+
+def test_subnet_cidrs_are_carved_from_the_vpc_cidr(production: dict[str, Any]) -> None:
+    subnets = resources(production, "AWS::EC2::Subnet")
+    assert len(subnets) == 6
+    indexes = set()
+    for res in subnets.values():
+        select = res["Properties"]["CidrBlock"]["Fn::Select"]
+        assert select[1]["Fn::Cidr"][0] == {"Ref": "VpcCidr"}
+        indexes.add(select[0])
+    assert indexes == set(range(6))
+
+
+def test_subnets_take_azs_from_get_azs(production: dict[str, Any]) -> None:
+    for res in resources(production, "AWS::EC2::Subnet").values():
+        az = res["Properties"]["AvailabilityZone"]["Fn::Select"]
+        assert az[1] == {"Fn::GetAZs": ""}
+
+
+def test_no_subnet_maps_public_ips(production: dict[str, Any]) -> None:
+    for res in resources(production, "AWS::EC2::Subnet").values():
+        assert res["Properties"].get("MapPublicIpOnLaunch", False) is False
+
+
+def test_first_nat_gateway_always_exists(production: dict[str, Any]) -> None:
+    assert conditioned(production, "NatGateway1") is None
+
+
+def test_second_nat_gateway_only_per_az(production: dict[str, Any]) -> None:
+    assert conditioned(production, "NatGateway2") == "NatPerAz"
+
+
+def test_third_nat_gateway_needs_three_azs_and_per_az(production: dict[str, Any]) -> None:
+    condition = conditioned(production, "NatGateway3")
+    assert production["Conditions"][condition] == {
+        "Fn::And": [{"Condition": "ThreeAZs"}, {"Condition": "NatPerAz"}]
+    }
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_private_routes_use_own_nat_only_per_az(production: dict[str, Any], n: int) -> None:
+    route = production["Resources"][f"PrivateDefaultRoute{n}"]["Properties"]
+    assert route["NatGatewayId"] == {
+        "Fn::If": ["NatPerAz", {"Ref": f"NatGateway{n}"}, {"Ref": "NatGateway1"}]
+    }
+
+
+def test_public_route_goes_through_the_internet_gateway(production: dict[str, Any]) -> None:
+    assert_has_resource_properties(
+        production,
+        "AWS::EC2::Route",
+        {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": {"Ref": "InternetGateway"}},
+    )
+
+
+def test_flow_logs_capture_all_vpc_traffic(production: dict[str, Any]) -> None:
+    assert_has_resource_properties(
+        production,
+        "AWS::EC2::FlowLog",
+        {
+            "ResourceId": {"Ref": "Vpc"},
+            "TrafficType": "ALL",
+            "LogDestinationType": "cloud-watch-logs",
+            "LogGroupName": {"Ref": "FlowLogGroup"},
+        },
+    )
+
+
+def test_flow_log_group_is_kms_encrypted(production: dict[str, Any]) -> None:
+    props = production["Resources"]["FlowLogGroup"]["Properties"]
+    assert props["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
+
+
+def test_flow_log_role_writes_only_its_log_group(production: dict[str, Any]) -> None:
+    role = production["Resources"]["FlowLogRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert statements
+    for statement in statements:
+        assert statement["Resource"] == [{"Fn::GetAtt": ["FlowLogGroup", "Arn"]}]
+        assert all(a.startswith("logs:") and "*" not in a for a in statement["Action"])
+
+
+def test_flow_log_role_trusts_only_this_accounts_flow_logs(production: dict[str, Any]) -> None:
+    trust = production["Resources"]["FlowLogRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
+
+
+def test_s3_gateway_endpoint_serves_every_private_route_table(
+    production: dict[str, Any],
+) -> None:
+    assert_has_resource_properties(
+        production,
+        "AWS::EC2::VPCEndpoint",
+        {
+            "VpcEndpointType": "Gateway",
+            "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"},
+            "RouteTableIds": {
+                "Fn::If": [
+                    "ThreeAZs",
+                    [{"Ref": f"PrivateRouteTable{n}"} for n in (1, 2, 3)],
+                    [{"Ref": f"PrivateRouteTable{n}"} for n in (1, 2)],
+                ]
+            },
+        },
+    )
+
+
+def test_subnet_outputs_follow_the_az_count(production: dict[str, Any]) -> None:
+    value = production["Outputs"]["PrivateSubnetIds"]["Value"]
+    assert "ThreeAZs" in strings(value)

@@ -1,0 +1,171 @@
+"""The KMS key (rotation, lifecycle, scoped policy) and least-privilege security groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.cfn import resources
+
+USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"}
+
+
+def _key(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]["Key"]["Properties"]
+
+
+def _statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in _key(template)["KeyPolicy"]["Statement"]}
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_key_rotation_is_on(template: dict[str, Any]) -> None:
+    assert _key(template)["EnableKeyRotation"] is True
+
+
+def test_key_alias_carries_the_suffix(production: dict[str, Any]) -> None:
+    alias = production["Resources"]["KeyAlias"]["Properties"]
+    assert alias == {
+        "AliasName": {"Fn::Sub": "alias/edu-${EnvironmentSuffix}"},
+        "TargetKeyId": {"Ref": "Key"},
+    }
+
+
+def test_account_root_administers_but_cannot_use_the_key_directly(
+    production: dict[str, Any],
+) -> None:
+    admin = _statements(production)["AccountAdministersKey"]
+    assert admin["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    }
+    assert "kms:PutKeyPolicy" in _actions(admin) or "kms:Put*" in _actions(admin)
+    assert not _actions(admin) & USE
+    assert "Condition" not in admin
+
+
+def test_key_policy_grants_no_wildcard_actions(production: dict[str, Any]) -> None:
+    for statement in _statements(production).values():
+        assert not {"*", "kms:*"} & _actions(statement), statement["Sid"]
+
+
+def test_account_principals_use_the_key_only_through_stack_services(
+    production: dict[str, Any],
+) -> None:
+    use = _statements(production)["AccountUsesKeyThroughStackServices"]
+    assert _actions(use) >= USE
+    via = use["Condition"]["StringEquals"]["kms:ViaService"]
+    services = {v["Fn::Sub"].split(".")[0] for v in via}
+    assert {"secretsmanager", "rds", "elasticache", "s3", "codebuild", "codepipeline"} <= services
+    assert use["Condition"]["StringEquals"]["kms:CallerAccount"] == {"Fn::Sub": "${AWS::AccountId}"}
+
+
+def test_logs_use_the_key_only_for_this_accounts_log_groups(production: dict[str, Any]) -> None:
+    logs = _statements(production)["LogsEncryptThisAccountsLogGroups"]
+    assert logs["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}}
+    context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert "${AWS::AccountId}:log-group:" in context["Fn::Sub"]
+
+
+@pytest.mark.parametrize(
+    ("sid", "service"),
+    [
+        ("AlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
+        ("EventsPublishToEncryptedTopic", "events.amazonaws.com"),
+    ],
+)
+def test_topic_publishers_get_only_decrypt_and_data_keys(
+    production: dict[str, Any], sid: str, service: str
+) -> None:
+    statement = _statements(production)[sid]
+    assert statement["Principal"] == {"Service": service}
+    assert _actions(statement) == {"kms:Decrypt", "kms:GenerateDataKey"}
+
+
+def test_alarm_publisher_is_scoped_to_this_account(production: dict[str, Any]) -> None:
+    condition = _statements(production)["AlarmsPublishToEncryptedTopic"]["Condition"]
+    assert condition["StringEquals"]["aws:SourceAccount"] == {"Fn::Sub": "${AWS::AccountId}"}
+
+
+def test_no_key_statement_trusts_everyone(production: dict[str, Any]) -> None:
+    for statement in _statements(production).values():
+        assert statement["Principal"] != "*"
+        assert statement["Principal"].get("AWS") != "*"
+
+
+# -- security groups ------------------------------------------------------------------------------
+
+
+def _group(template: dict[str, Any], lid: str) -> dict[str, Any]:
+    return template["Resources"][lid]["Properties"]
+
+
+def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[int, str]]:
+    rules = _group(template, lid).get("SecurityGroupIngress", [])
+    extra = [
+        r["Properties"]
+        for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Ref": lid}
+    ]
+    found = set()
+    for rule in [*rules, *extra]:
+        assert rule["FromPort"] == rule["ToPort"], "data ports are single ports"
+        found.add((rule["FromPort"], rule["SourceSecurityGroupId"]["Ref"]))
+    return found
+
+
+def test_database_accepts_5432_only_from_app_deploy_and_rotation(
+    production: dict[str, Any],
+) -> None:
+    assert _ingress_sources(production, "DatabaseSecurityGroup") == {
+        (5432, "AppSecurityGroup"),
+        (5432, "DeploySecurityGroup"),
+        (5432, "RotationSecurityGroup"),
+    }
+
+
+def test_cache_accepts_6379_only_from_app_and_deploy(production: dict[str, Any]) -> None:
+    assert _ingress_sources(production, "CacheSecurityGroup") == {
+        (6379, "AppSecurityGroup"),
+        (6379, "DeploySecurityGroup"),
+    }
+
+
+def test_no_ingress_from_anywhere(template: dict[str, Any]) -> None:
+    rules = [
+        rule
+        for g in resources(template, "AWS::EC2::SecurityGroup").values()
+        for rule in g["Properties"].get("SecurityGroupIngress", [])
+    ] + [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()]
+    for rule in rules:
+        assert rule.get("CidrIp") != "0.0.0.0/0"
+        assert rule.get("CidrIpv6") != "::/0"
+
+
+@pytest.mark.parametrize("lid", ["DatabaseSecurityGroup", "CacheSecurityGroup"])
+def test_data_tier_groups_send_nothing(production: dict[str, Any], lid: str) -> None:
+    assert _group(production, lid)["SecurityGroupEgress"] == [
+        {"CidrIp": "127.0.0.1/32", "Description": "no egress", "IpProtocol": "-1"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "lid", ["AppSecurityGroup", "DeploySecurityGroup", "RotationSecurityGroup"]
+)
+def test_clients_reach_the_internet_only_over_https(production: dict[str, Any], lid: str) -> None:
+    for rule in _group(production, lid)["SecurityGroupEgress"]:
+        if rule.get("CidrIp") == "0.0.0.0/0":
+            assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+        else:
+            assert rule["CidrIp"] == {"Fn::GetAtt": ["Vpc", "CidrBlock"]}
+
+
+def test_every_security_group_rule_is_described(template: dict[str, Any]) -> None:
+    for lid, g in resources(template, "AWS::EC2::SecurityGroup").items():
+        props = g["Properties"]
+        for rule in props.get("SecurityGroupIngress", []) + props.get("SecurityGroupEgress", []):
+            assert rule.get("Description"), lid
