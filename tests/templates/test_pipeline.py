@@ -1,0 +1,268 @@
+"""The CI/CD pipeline: V2, one KMS-encrypted artifact store, event-driven source, gated prod."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.cfn import matches, resources, walk
+
+STAGES = ["Source", "Build", "DeployStaging", "Approval", "DeployProduction"]
+PROJECTS = ("BuildProject", "DeployStagingProject", "DeployProductionProject")
+DEPLOY_PROJECTS = ("DeployStagingProject", "DeployProductionProject")
+LOG_GROUPS = {
+    "BuildProject": "BuildLogGroup",
+    "DeployStagingProject": "DeployStagingLogGroup",
+    "DeployProductionProject": "DeployProductionLogGroup",
+}
+
+
+def _props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    return template["Resources"][logical_id]["Properties"]
+
+
+def _pipeline(template: dict[str, Any]) -> dict[str, Any]:
+    (pipeline,) = resources(template, "AWS::CodePipeline::Pipeline").values()
+    return pipeline["Properties"]
+
+
+def _stage(template: dict[str, Any], name: str) -> list[Any]:
+    (stage,) = [s for s in _pipeline(template)["Stages"] if s["Name"] == name]
+    return stage["Actions"]
+
+
+def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
+    (key_id,) = resources(template, "AWS::KMS::Key")
+    return {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def _topic_arn(template: dict[str, Any]) -> dict[str, Any]:
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    return {"Ref": topic_id}
+
+
+def _source_actions(template: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(condition, action when true, action when false) of the one Source action."""
+    (action,) = _stage(template, "Source")
+    condition, when_true, when_false = action["Fn::If"]
+    return condition, when_true, when_false
+
+
+def _env(template: dict[str, Any], project: str) -> list[dict[str, Any]]:
+    return _props(template, project)["Environment"]["EnvironmentVariables"]
+
+
+# -- pipeline -------------------------------------------------------------------------------
+
+
+def test_pipeline_is_v2(template: dict[str, Any]) -> None:
+    assert _pipeline(template)["PipelineType"] == "V2"
+
+
+def test_pipeline_has_one_artifact_store_encrypted_with_the_key(
+    template: dict[str, Any],
+) -> None:
+    pipeline = _pipeline(template)
+    assert "ArtifactStores" not in pipeline
+    assert pipeline["ArtifactStore"] == {
+        "Type": "S3",
+        "Location": {"Ref": "ArtifactsBucket"},
+        "EncryptionKey": {"Id": _key_arn(template), "Type": "KMS"},
+    }
+
+
+def test_stages_run_in_order(template: dict[str, Any]) -> None:
+    assert [s["Name"] for s in _pipeline(template)["Stages"]] == STAGES
+
+
+def test_approval_is_manual_and_notifies_the_topic(template: dict[str, Any]) -> None:
+    (action,) = _stage(template, "Approval")
+    assert action["ActionTypeId"] == {
+        "Category": "Approval",
+        "Owner": "AWS",
+        "Provider": "Manual",
+        "Version": "1",
+    }
+    assert action["Configuration"]["NotificationArn"] == _topic_arn(template)
+
+
+def test_production_deploy_comes_only_after_approval(template: dict[str, Any]) -> None:
+    names = [s["Name"] for s in _pipeline(template)["Stages"]]
+    assert names.index("Approval") == names.index("DeployProduction") - 1
+
+
+def test_exactly_one_source_action_chosen_by_the_connections_condition(
+    template: dict[str, Any],
+) -> None:
+    condition, connection, bucket = _source_actions(template)
+    assert condition in template["Conditions"]
+    assert connection["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert bucket["ActionTypeId"]["Provider"] == "S3"
+    assert connection["Name"] == bucket["Name"] == "Source"
+
+
+def test_s3_source_reads_the_source_bucket_without_polling(template: dict[str, Any]) -> None:
+    _, _, bucket = _source_actions(template)
+    assert matches(
+        bucket["Configuration"],
+        {"S3Bucket": {"Ref": "SourceBucket"}, "PollForSourceChanges": False},
+    )
+    assert bucket["Configuration"]["S3ObjectKey"]
+
+
+def test_connection_source_uses_the_connection_parameters(template: dict[str, Any]) -> None:
+    _, connection, _ = _source_actions(template)
+    config = connection["Configuration"]
+    for key in ("ConnectionArn", "FullRepositoryId", "BranchName"):
+        assert set(config[key]) == {"Ref"}, f"{key} should come from a parameter"
+        assert config[key]["Ref"] in template["Parameters"]
+
+
+def test_upload_rule_starts_the_pipeline_on_object_created(template: dict[str, Any]) -> None:
+    rule = template["Resources"]["SourceUploadRule"]
+    _, _, bucket = _source_actions(template)
+    key = bucket["Configuration"]["S3ObjectKey"]
+    assert rule["Properties"]["EventPattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [{"Ref": "SourceBucket"}]}, "object": {"key": [key]}},
+    }
+    (target,) = rule["Properties"]["Targets"]
+    assert "codepipeline" in target["Arn"]["Fn::Sub"] and "${Pipeline}" in target["Arn"]["Fn::Sub"]
+    assert target["RoleArn"] == {"Fn::GetAtt": ["PipelineStartRole", "Arn"]}
+
+
+def test_upload_trigger_exists_only_with_the_s3_source(template: dict[str, Any]) -> None:
+    condition, _, _ = _source_actions(template)
+    for lid in ("SourceUploadRule", "PipelineStartRole"):
+        trigger_condition = template["Resources"][lid]["Condition"]
+        assert trigger_condition != condition
+        assert trigger_condition in template["Conditions"]
+
+
+def test_start_role_may_only_start_this_pipeline(template: dict[str, Any]) -> None:
+    role = _props(template, "PipelineStartRole")
+    assert matches(
+        role["AssumeRolePolicyDocument"]["Statement"],
+        [{"Principal": {"Service": "events.amazonaws.com"}, "Action": ["sts:AssumeRole"]}],
+    )
+    (policy,) = role["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["codepipeline:StartPipelineExecution"]
+    (arn,) = statement["Resource"]
+    assert arn["Fn::Sub"].endswith(":${Pipeline}")
+    assert "ManagedPolicyArns" not in role or role["ManagedPolicyArns"] == []
+
+
+def test_failed_execution_notifies_the_topic(template: dict[str, Any]) -> None:
+    rule = _props(template, "PipelineFailureRule")
+    assert rule["EventPattern"] == {
+        "source": ["aws.codepipeline"],
+        "detail-type": ["CodePipeline Pipeline Execution State Change"],
+        "detail": {"pipeline": [{"Ref": "Pipeline"}], "state": ["FAILED"]},
+    }
+    assert [t["Arn"] for t in rule["Targets"]] == [_topic_arn(template)]
+
+
+def test_pipeline_name_is_exported(template: dict[str, Any]) -> None:
+    output = template["Outputs"]["PipelineName"]
+    assert output["Value"] == {"Ref": "Pipeline"}
+    assert "Export" in output
+
+
+# -- CodeBuild ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_projects_are_encrypted_with_the_key(template: dict[str, Any], project: str) -> None:
+    assert _props(template, project)["EncryptionKey"] == _key_arn(template)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_projects_log_to_their_own_log_group(template: dict[str, Any], project: str) -> None:
+    logs = _props(template, project)["LogsConfig"]["CloudWatchLogs"]
+    assert logs == {"Status": "ENABLED", "GroupName": {"Ref": LOG_GROUPS[project]}}
+
+
+@pytest.mark.parametrize("log_group", sorted(LOG_GROUPS.values()))
+def test_project_log_groups_are_encrypted_with_the_key(
+    template: dict[str, Any], log_group: str
+) -> None:
+    assert _props(template, log_group)["KmsKeyId"] == _key_arn(template)
+
+
+def test_project_log_retention_follows_the_profile(
+    production: dict[str, Any], ephemeral: dict[str, Any]
+) -> None:
+    for log_group in LOG_GROUPS.values():
+        assert _props(production, log_group)["RetentionInDays"] == 365
+        assert _props(ephemeral, log_group)["RetentionInDays"] == 7
+
+
+@pytest.mark.parametrize("project", DEPLOY_PROJECTS)
+def test_deploy_projects_run_in_the_private_subnets_with_the_deploy_group(
+    template: dict[str, Any], project: str
+) -> None:
+    (vpc_id,) = resources(template, "AWS::EC2::VPC")
+    vpc = _props(template, project)["VpcConfig"]
+    assert vpc["VpcId"] == {"Ref": vpc_id}
+    subnets = [v["Ref"] for _, v in walk(vpc["Subnets"]) if isinstance(v, dict) and "Ref" in v]
+    assert subnets and all("Private" in s for s in subnets)
+    assert vpc["SecurityGroupIds"] == [{"Ref": "DeploySecurityGroup"}]
+
+
+def test_build_project_stays_out_of_the_vpc(template: dict[str, Any]) -> None:
+    # It needs neither the database nor the secrets; keeping it out keeps its role small.
+    assert "VpcConfig" not in _props(template, "BuildProject")
+
+
+@pytest.mark.parametrize("project", DEPLOY_PROJECTS)
+def test_deploy_projects_take_db_and_cache_secrets_from_secrets_manager(
+    template: dict[str, Any], project: str
+) -> None:
+    secrets = resources(template, "AWS::SecretsManager::Secret")
+    from_manager = [v for v in _env(template, project) if v.get("Type") == "SECRETS_MANAGER"]
+    referenced = {
+        r for v in from_manager for _, r in walk(v["Value"]) if isinstance(r, str) and r in secrets
+    }
+    assert referenced == set(secrets)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_no_plaintext_variable_carries_a_secret(template: dict[str, Any], project: str) -> None:
+    secrets = set(resources(template, "AWS::SecretsManager::Secret"))
+    for var in _env(template, project):
+        if var.get("Type", "PLAINTEXT") != "PLAINTEXT":
+            continue
+        values = [v for _, v in walk(var["Value"])]
+        assert not secrets & {v for v in values if isinstance(v, str)}, var
+        assert not any(isinstance(v, str) and "resolve:secretsmanager" in v for v in values), var
+        assert not any(w in var["Name"] for w in ("PASSWORD", "TOKEN", "SECRET")), var
+
+
+@pytest.mark.parametrize("project", DEPLOY_PROJECTS)
+def test_deploy_projects_run_deploy_py(template: dict[str, Any], project: str) -> None:
+    buildspec = _props(template, project)["Source"]["BuildSpec"]
+    assert "python3 deploy.py deploy" in buildspec
+    assert '--stack-name "$STACK_NAME"' in buildspec
+
+
+def test_staging_and_production_target_different_stacks(template: dict[str, Any]) -> None:
+    def stack(project: str) -> Any:
+        (var,) = [v for v in _env(template, project) if v["Name"] == "STACK_NAME"]
+        return var["Value"]
+
+    assert stack("DeployStagingProject") != stack("DeployProductionProject")
+
+
+def test_iam_roles_are_unnamed_so_deploys_need_only_capability_iam(
+    template: dict[str, Any],
+) -> None:
+    named = [
+        lid
+        for lid, r in resources(template).items()
+        if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")
+        and ({"RoleName", "ManagedPolicyName"} & set(r["Properties"]))
+    ]
+    assert named == []

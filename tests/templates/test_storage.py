@@ -1,0 +1,195 @@
+"""The CI/CD buckets: encrypted, versioned, private, TLS-only, logged, and event-emitting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.cfn import find_resources, matches, resources
+
+SOURCE, ARTIFACTS, LOGS = "SourceBucket", "ArtifactsBucket", "LogsBucket"
+ALL_BUCKETS = (SOURCE, ARTIFACTS, LOGS)
+KMS_BUCKETS = (SOURCE, ARTIFACTS)
+
+
+def _props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    return template["Resources"][logical_id]["Properties"]
+
+
+def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
+    (key_id,) = resources(template, "AWS::KMS::Key")
+    return {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def _bucket_policy(template: dict[str, Any], bucket: str) -> dict[str, Any]:
+    found = find_resources(template, "AWS::S3::BucketPolicy", {"Bucket": {"Ref": bucket}})
+    assert len(found) == 1, f"{bucket} should have exactly one bucket policy: {sorted(found)}"
+    return next(iter(found.values()))["Properties"]["PolicyDocument"]
+
+
+@pytest.mark.parametrize("bucket", KMS_BUCKETS)
+def test_source_and_artifact_buckets_use_the_stack_key_with_bucket_keys(
+    template: dict[str, Any], bucket: str
+) -> None:
+    rule = {
+        "BucketKeyEnabled": True,
+        "ServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": _key_arn(template),
+        },
+    }
+    encryption = _props(template, bucket)["BucketEncryption"]
+    assert matches(encryption, {"ServerSideEncryptionConfiguration": [rule]})
+
+
+def test_log_bucket_uses_sse_s3_because_access_log_delivery_refuses_sse_kms(
+    template: dict[str, Any],
+) -> None:
+    rules = _props(template, LOGS)["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert [r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules] == ["AES256"]
+
+
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_every_bucket_is_versioned(template: dict[str, Any], bucket: str) -> None:
+    assert _props(template, bucket)["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_every_bucket_blocks_all_public_access(template: dict[str, Any], bucket: str) -> None:
+    assert _props(template, bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_every_bucket_disables_acls(template: dict[str, Any], bucket: str) -> None:
+    ownership = _props(template, bucket)["OwnershipControls"]
+    assert ownership == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+
+
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_every_bucket_policy_denies_insecure_transport(
+    template: dict[str, Any], bucket: str
+) -> None:
+    arn = {"Fn::GetAtt": [bucket, "Arn"]}
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:*"],
+        "Resource": [arn, {"Fn::Sub": ["${Bucket}/*", {"Bucket": arn}]}],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    assert matches(_bucket_policy(template, bucket)["Statement"], [deny])
+
+
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_every_bucket_expires_old_versions_and_aborts_stale_uploads(
+    template: dict[str, Any], bucket: str
+) -> None:
+    rule = {
+        "Status": "Enabled",
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+    }
+    assert matches(_props(template, bucket)["LifecycleConfiguration"], {"Rules": [rule]})
+
+
+@pytest.mark.parametrize("bucket", KMS_BUCKETS)
+def test_source_and_artifact_buckets_log_access_to_the_log_bucket(
+    template: dict[str, Any], bucket: str
+) -> None:
+    logging = _props(template, bucket)["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": LOGS}
+    assert logging["LogFilePrefix"]
+
+
+def test_log_bucket_lets_only_s3_log_delivery_for_this_accounts_buckets_write(
+    template: dict[str, Any],
+) -> None:
+    allows = [s for s in _bucket_policy(template, LOGS)["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": ["s3:PutObject"],
+            "Resource": [{"Fn::Sub": ["${Bucket}/*", {"Bucket": {"Fn::GetAtt": [LOGS, "Arn"]}}]}],
+            "Condition": {
+                "ArnLike": {
+                    "aws:SourceArn": [
+                        {"Fn::GetAtt": [SOURCE, "Arn"]},
+                        {"Fn::GetAtt": [ARTIFACTS, "Arn"]},
+                    ]
+                },
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+            },
+        }
+    ]
+
+
+def test_log_bucket_retention_follows_the_profile(
+    production: dict[str, Any], ephemeral: dict[str, Any]
+) -> None:
+    def expiry(t: dict[str, Any]) -> int:
+        return _props(t, LOGS)["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"]
+
+    assert (expiry(production), expiry(ephemeral)) == (365, 7)
+
+
+def test_source_bucket_sends_events_to_eventbridge(template: dict[str, Any]) -> None:
+    assert _props(template, SOURCE)["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+
+
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_bucket_names_carry_suffix_account_and_region(
+    template: dict[str, Any], bucket: str
+) -> None:
+    name = _props(template, bucket)["BucketName"]["Fn::Sub"]
+    assert name.startswith("edu-")
+    assert name.endswith("-${EnvironmentSuffix}-${AWS::AccountId}-${AWS::Region}")
+
+
+def test_bucket_names_fit_s3_limit_at_the_longest_suffix(template: dict[str, Any]) -> None:
+    max_suffix = template["Parameters"]["EnvironmentSuffix"]["MaxLength"]
+    longest_region = len("ap-southeast-2")
+    for bucket in ALL_BUCKETS:
+        name = _props(template, bucket)["BucketName"]["Fn::Sub"]
+        worst = (
+            name.replace("${EnvironmentSuffix}", "x" * int(max_suffix))
+            .replace("${AWS::AccountId}", "1" * 12)
+            .replace("${AWS::Region}", "r" * longest_region)
+        )
+        assert len(worst) <= 63, f"{bucket}: {worst} is {len(worst)} characters"
+
+
+def test_production_retains_buckets(production: dict[str, Any]) -> None:
+    for bucket in ALL_BUCKETS:
+        r = production["Resources"][bucket]
+        assert (r["DeletionPolicy"], r["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+def test_ephemeral_deletes_buckets(ephemeral: dict[str, Any]) -> None:
+    for bucket in ALL_BUCKETS:
+        r = ephemeral["Resources"][bucket]
+        assert (r["DeletionPolicy"], r["UpdateReplacePolicy"]) == ("Delete", "Delete")
+
+
+def test_log_bucket_checkov_skip_is_justified(template: dict[str, Any]) -> None:
+    skips = template["Resources"][LOGS]["Metadata"]["checkov"]["skip"]
+    assert skips and all(s["id"].startswith("CKV") and len(s["comment"]) > 20 for s in skips)
+
+
+def test_bucket_names_are_exported(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    for name, bucket in (
+        ("SourceBucketName", SOURCE),
+        ("ArtifactsBucketName", ARTIFACTS),
+        ("LogsBucketName", LOGS),
+    ):
+        assert outputs[name]["Value"] == {"Ref": bucket}
+        assert outputs[name]["Export"] == {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{name}"}}
