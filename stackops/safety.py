@@ -138,42 +138,64 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _dynamic_inputs(value: Any) -> list[str]:
-    """What, besides the template text, decides this value: parameters, other resources, imports.
+@dataclass(frozen=True)
+class _Context:
+    """What the whole template tells about one resource's references."""
 
-    Pseudo parameters that cannot change within one stack (region, account, stack name) are
-    left out.
+    resources: frozenset[str] = frozenset()  # logical IDs in the new template
+    replaced: frozenset[str] = frozenset()  # IDs that may get a new physical ID in this update
+    # Parameters, conditions and imports may change unseen; worth saying only when the change
+    # set confirms that the resource changes and does not say how.
+    unknowns_matter: bool = False
+
+
+def _dynamic_inputs(value: Any, ctx: _Context) -> list[str]:
+    """What, besides the template text, may change this value in this update.
+
+    Parameters, conditions, imports and dynamic references are unknown offline. A reference to
+    another resource changes only when that resource is replaced. Pseudo parameters that cannot
+    change within one stack (region, account, stack name) never do.
     """
+
+    def via(name: str, label: str) -> list[str]:
+        name = name.split(".")[0]
+        if name in _PSEUDO_PARAMETERS:
+            return []
+        if name in ctx.resources:
+            return [f"{label}, which may be replaced"] if name in ctx.replaced else []
+        return [f"{label} (a parameter)"] if ctx.unknowns_matter else []
+
     found: list[str] = []
     if isinstance(value, str):
-        if "{{resolve:" in value:
+        if "{{resolve:" in value and ctx.unknowns_matter:
             found.append("a dynamic reference")
     elif isinstance(value, Mapping):
         for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str) and inner not in _PSEUDO_PARAMETERS:
-                found.append(f"Ref {inner}")
+            if key == "Ref" and isinstance(inner, str):
+                found += via(inner, f"Ref {inner}")
             elif key == "Fn::GetAtt":
                 target = inner if isinstance(inner, str) else ".".join(map(str, inner))
-                found.append(f"GetAtt {target}")
+                found += via(target, f"GetAtt {target}")
             elif key == "Fn::ImportValue":
-                found.append("Fn::ImportValue")
+                found += ["Fn::ImportValue"] if ctx.unknowns_matter else []
             elif key == "Fn::If":
-                if isinstance(inner, list) and inner:
+                if isinstance(inner, list) and inner and ctx.unknowns_matter:
                     found.append(f"condition {inner[0]}")
-                found.extend(_dynamic_inputs(inner[1:] if isinstance(inner, list) else inner))
+                found += _dynamic_inputs(inner[1:] if isinstance(inner, list) else inner, ctx)
             elif key == "Fn::Sub":
                 pattern = inner[0] if isinstance(inner, list) and inner else inner
+                local = inner[1] if isinstance(inner, list) and len(inner) > 1 else {}
                 if isinstance(pattern, str):
                     for name in _SUB_VARIABLE.findall(pattern):
-                        if name.strip() not in _PSEUDO_PARAMETERS:
-                            found.append(f"${{{name.strip()}}}")
-                if isinstance(inner, list) and len(inner) > 1:
-                    found.extend(_dynamic_inputs(inner[1]))
+                        name = name.strip()
+                        if not (isinstance(local, Mapping) and name in local):
+                            found += via(name, f"${{{name}}}")
+                found += _dynamic_inputs(local, ctx)
             else:
-                found.extend(_dynamic_inputs(inner))
+                found += _dynamic_inputs(inner, ctx)
     elif isinstance(value, list):
         for item in value:
-            found.extend(_dynamic_inputs(item))
+            found += _dynamic_inputs(item, ctx)
     return list(dict.fromkeys(found))
 
 
@@ -321,7 +343,7 @@ def _offline(
     logical_id: str,
     old: Mapping[str, Any] | None,
     new: Mapping[str, Any] | None,
-    modified_by_change_set: bool,
+    ctx: _Context,
 ) -> _Offline:
     if old is None and new is None:
         return _Offline(None, None, (), ())
@@ -364,27 +386,27 @@ def _offline(
                 found = resolver(path[0], old_props, new_props) or found
             keep(found)
 
-    # The change set says the resource changes although its text does not: the change comes
-    # from a parameter or another resource, whose values are unknown offline.
-    if modified_by_change_set:
-        for pointers, kind in (
-            (create_only, "createOnlyProperties"),
-            (conditional, "conditionalCreateOnlyProperties"),
-        ):
-            for path in pointers:
-                top = path[0]
-                if top in changed or top in verdicts or top not in new_props:
-                    continue
-                inputs = _dynamic_inputs(new_props[top])
-                if inputs:
-                    keep(
-                        _PropVerdict(
-                            top,
-                            "Conditional",
-                            f"{top} ({kind}) comes from {', '.join(inputs)}, whose value may "
-                            "have changed; it cannot be known offline",
-                        )
+    # Same text, different value: a create-only property fed by a resource that is replaced,
+    # or (when the change set says the resource changes) by a parameter. Offline, that is
+    # Conditional at most.
+    for pointers, kind in (
+        (create_only, "createOnlyProperties"),
+        (conditional, "conditionalCreateOnlyProperties"),
+    ):
+        for path in pointers:
+            top = path[0]
+            if top in changed or top in verdicts or top not in new_props:
+                continue
+            inputs = _dynamic_inputs(new_props[top], ctx)
+            if inputs:
+                keep(
+                    _PropVerdict(
+                        top,
+                        "Conditional",
+                        f"{top} ({kind}) comes from {', '.join(inputs)}; whether its value "
+                        "changes cannot be known offline",
                     )
+                )
 
     for name in changed:
         if name not in verdicts:
@@ -456,9 +478,11 @@ def _assess_one(
     old: Mapping[str, Any] | None,
     new: Mapping[str, Any] | None,
     allow: frozenset[str],
+    ctx: _Context,
 ) -> Verdict | None:
     modified = cs is not None and cs.action in ("Modify", "Dynamic") and cs.level is None
-    off = _offline(logical_id, old, new, modified) if old is not None or cs is None else None
+    ctx = _Context(ctx.resources, ctx.replaced, unknowns_matter=modified)
+    off = _offline(logical_id, old, new, ctx) if old is not None or cs is None else None
     if off is not None and off.action is None and cs is None:
         return None
     action = cs.action if cs is not None else (off.action if off else None) or "Modify"
@@ -553,14 +577,28 @@ def assess(
     ids = list(from_cs)
     if old_resources is not None:
         ids += sorted((set(old_resources) | set(new_resources)) - set(from_cs))
-    verdicts = []
-    for logical_id in ids:
-        old = old_resources.get(logical_id) if old_resources is not None else None
-        verdict = _assess_one(
-            logical_id, from_cs.get(logical_id), old, new_resources.get(logical_id), allowed
+
+    def one_pass(ctx: _Context) -> list[Verdict]:
+        out = []
+        for logical_id in ids:
+            old = old_resources.get(logical_id) if old_resources is not None else None
+            new = new_resources.get(logical_id)
+            verdict = _assess_one(logical_id, from_cs.get(logical_id), old, new, allowed, ctx)
+            if verdict is not None:
+                out.append(verdict)
+        return out
+
+    # A replacement gives the resource a new physical ID, which flows into every create-only
+    # property that refers to it: repeat until no further resource joins the replaced set.
+    ctx = _Context(resources=frozenset(new_resources))
+    for _ in range(len(ids) + 1):
+        verdicts = one_pass(ctx)
+        replaced = frozenset(
+            v.logical_id for v in verdicts if v.replacement in ("True", "Conditional")
         )
-        if verdict is not None:
-            verdicts.append(verdict)
+        if replaced == ctx.replaced:
+            break
+        ctx = _Context(ctx.resources, replaced)
     return verdicts
 
 

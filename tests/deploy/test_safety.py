@@ -228,6 +228,35 @@ def test_pseudo_parameters_are_not_treated_as_unknown() -> None:
     assert v.replacement is None
 
 
+def subnet_group(name: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::RDS::DBSubnetGroup",
+        "Properties": {"DBSubnetGroupName": name, "SubnetIds": ["subnet-1", "subnet-2"]},
+    }
+
+
+def test_reference_to_a_replaced_resource_is_conditional() -> None:
+    old = template(Subnets=subnet_group("a"), Db=db(DBSubnetGroupName={"Ref": "Subnets"}))
+    new = template(Subnets=subnet_group("b"), Db=db(DBSubnetGroupName={"Ref": "Subnets"}))
+    v = only(safety.assess([], old, new), "Db")
+    assert (v.replacement, v.properties, v.refused) == (
+        "Conditional",
+        ("DBSubnetGroupName",),
+        False,
+    )
+    assert "Ref Subnets, which may be replaced" in v.reason
+
+
+def test_reference_to_a_kept_resource_is_not_a_change() -> None:
+    old = template(Subnets=subnet_group("a"), Db=db(DBSubnetGroupName={"Ref": "Subnets"}))
+    new = template(
+        Subnets=subnet_group("a"), Db=db(DBSubnetGroupName={"Ref": "Subnets"}, AllocatedStorage=50)
+    )
+    changes = [resource_change("Db", DB)]
+    v = only(safety.assess(changes, old, new), "Db")
+    assert (v.replacement, v.properties) == ("False", ("AllocatedStorage",))
+
+
 def test_nested_create_only_path_flags_only_its_sub_key() -> None:
     # AWS::XRay::SamplingRule lists /properties/SamplingRule/Version as create-only.
     def rule(version: int, priority: int) -> dict[str, Any]:
