@@ -1,0 +1,68 @@
+"""No secret value in the template: not as a parameter, a default, a literal or an output."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.support.cfn import resources, strings, walk
+from tests.templates.helpers import RESOLVE
+
+SECRET_WORDS = re.compile(r"pass(word)?|secret|token|auth|credential", re.IGNORECASE)
+SECRET_PROPERTIES = re.compile(r"^(\w*Password|AuthToken|SecretString)$")
+
+
+def test_no_parameter_is_named_like_a_secret(template: dict[str, Any]) -> None:
+    assert [p for p in template["Parameters"] if SECRET_WORDS.search(p)] == []
+
+
+def test_no_parameter_hides_its_value(template: dict[str, Any]) -> None:
+    # NoEcho would only be needed for a secret parameter, and there must be none.
+    assert [n for n, p in template["Parameters"].items() if p.get("NoEcho")] == []
+
+
+def _secret_properties(template: dict[str, Any]) -> list[tuple[str, tuple[Any, ...], Any]]:
+    found = []
+    for lid, res in resources(template).items():
+        for path, value in walk(res.get("Properties", {})):
+            if path and isinstance(path[-1], str) and SECRET_PROPERTIES.search(path[-1]):
+                found.append((lid, path, value))
+    return found
+
+
+def test_template_has_secret_properties_to_check(template: dict[str, Any]) -> None:
+    names = {path[-1] for _, path, _ in _secret_properties(template)}
+    assert {"MasterUserPassword", "AuthToken"} <= names
+
+
+def test_every_secret_property_resolves_a_secret_made_in_this_stack(
+    template: dict[str, Any],
+) -> None:
+    in_stack = set(resources(template, "AWS::SecretsManager::Secret"))
+    for lid, path, value in _secret_properties(template):
+        assert isinstance(value, dict) and "Fn::Sub" in value, f"{lid}{path} is a literal"
+        match = RESOLVE.match(value["Fn::Sub"])
+        assert match, f"{lid}{path} is not a secretsmanager dynamic reference"
+        assert match["secret"] in in_stack, f"{lid}{path} reads a secret from outside the stack"
+
+
+def test_no_dynamic_reference_names_an_outside_secret(template: dict[str, Any]) -> None:
+    # A literal name or ARN in a resolve reference is what broke the earlier program.
+    refs = [s for s in strings(template) if "{{resolve:secretsmanager:" in s]
+    assert refs
+    assert all(RESOLVE.match(s) for s in refs), refs
+
+
+def test_no_output_exposes_a_secret_value(template: dict[str, Any]) -> None:
+    outputs = template.get("Outputs", {})
+    assert not [s for s in strings(outputs) if "{{resolve" in s]
+    for name, output in outputs.items():
+        for _, value in walk(output["Value"]):
+            if isinstance(value, dict) and "Fn::GetAtt" in value:
+                assert "Secret" not in str(value["Fn::GetAtt"][1]), name
+
+
+def test_no_secret_is_made_from_a_given_string(template: dict[str, Any]) -> None:
+    for lid, res in resources(template, "AWS::SecretsManager::Secret").items():
+        assert "GenerateSecretString" in res["Properties"], lid
+        assert "SecretString" not in res["Properties"], lid

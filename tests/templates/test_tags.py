@@ -1,0 +1,55 @@
+"""Every taggable resource carries Environment, Project and Name.
+
+"Taggable" comes from troposphere's resource classes (those whose props include Tags), so a
+new resource type cannot slip through a hard-coded list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from functools import cache
+from typing import Any
+
+from tests.support.cfn import resources
+from tests.templates.helpers import tag_map
+
+REQUIRED = {"Environment", "Project", "Name"}
+
+
+@cache
+def _taggable(resource_type: str) -> bool:
+    service = resource_type.split("::")[1].lower()
+    module = importlib.import_module(f"troposphere.{service}")
+    for _, cls in inspect.getmembers(module, inspect.isclass):
+        if getattr(cls, "resource_type", None) == resource_type:
+            return "Tags" in cls.props
+    raise AssertionError(f"troposphere.{service} has no class for {resource_type}")
+
+
+def test_taggable_types_are_recognised(production: dict[str, Any]) -> None:
+    assert _taggable("AWS::EC2::VPC")
+    assert not _taggable("AWS::EC2::Route")
+
+
+def test_every_taggable_resource_has_the_required_tags(template: dict[str, Any]) -> None:
+    missing = {
+        lid: sorted(REQUIRED - set(tag_map(r.get("Properties", {}).get("Tags"))))
+        for lid, r in resources(template).items()
+        if _taggable(r["Type"])
+    }
+    assert {lid: keys for lid, keys in missing.items() if keys} == {}
+
+
+def test_environment_tag_is_the_suffix(template: dict[str, Any]) -> None:
+    for lid, r in resources(template).items():
+        tags = tag_map(r.get("Properties", {}).get("Tags"))
+        if "Environment" in tags:
+            assert tags["Environment"] == {"Fn::Sub": "${EnvironmentSuffix}"}, lid
+
+
+def test_name_tag_carries_the_suffix(template: dict[str, Any]) -> None:
+    for lid, r in resources(template).items():
+        tags = tag_map(r.get("Properties", {}).get("Tags"))
+        if "Name" in tags:
+            assert "${EnvironmentSuffix}" in tags["Name"]["Fn::Sub"], lid
