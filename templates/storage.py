@@ -52,7 +52,6 @@ def bucket_name(part: str) -> Sub:
 
 def _lifecycle(*, expire_current_days: int | None = None) -> LifecycleConfiguration:
     rule: dict[str, Any] = {
-        "Id": "ExpireOldVersions",
         "Status": "Enabled",
         "NoncurrentVersionExpiration": NoncurrentVersionExpiration(
             NoncurrentDays=NONCURRENT_VERSION_DAYS
