@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import changeset, exitcodes, rootcause, safety, upload
+from . import changeset, exitcodes, protection, rootcause, safety, upload
 from .aws import Clients, error_code, error_message
 from .errors import BadInput, Interrupted, NeedsHuman, OperationFailed, Refused
 from .events import EventCursor, is_stack_event, stack_missing
@@ -74,6 +74,7 @@ class _Prepared:
     change_rows: list[ChangeRow] = field(default_factory=list)
     verdicts: list[Any] = field(default_factory=list)
     noop_reason: str = ""
+    old_template: dict[str, Any] | None = None  # the deployed one, for the stack policy
 
 
 def _token(kind: str) -> str:
@@ -383,7 +384,7 @@ class Engine:
             raise
         verdicts = safety.assess(cs.changes, old_template, req.template, req.allow_replacement)
         change_rows = with_verdicts(rows(cs.changes), verdicts)
-        return _Prepared(stack, cs, cs_type, change_rows, verdicts)
+        return _Prepared(stack, cs, cs_type, change_rows, verdicts, old_template=old_template)
 
     def _cleanup(self, run: _Run) -> list[str]:
         """Delete what this run made and did not execute; say what went."""
@@ -413,6 +414,19 @@ class Engine:
             prep.change_rows,
             notes,
         )
+
+    def _warn(self, message: str) -> None:
+        self.console.info(f"warning: {message}")
+
+    def _sync_termination_protection(self, req: Request, stack: dict[str, Any]) -> None:
+        if stack.get("StackId"):
+            protection.sync_termination_protection(
+                self.cfn,
+                str(stack["StackId"]),
+                protection.parse_switch(req.termination_protection),
+                self._warn,
+                current=bool(stack.get("EnableTerminationProtection")),
+            )
 
     def _refuse_if_unsafe(self, prep: _Prepared, run: _Run) -> None:
         refused = safety.refusals(prep.verdicts)
@@ -475,6 +489,7 @@ class Engine:
             prep = self._prepare(req, run, fast_noop=True)
             if prep.cs is None:
                 stack = prep.stack or {}
+                self._sync_termination_protection(req, stack)
                 return Result(
                     req.stack_name,
                     "noop",
@@ -512,21 +527,34 @@ class Engine:
         stack_id = prep.cs.stack_id
         token = _token("exec")
         cursor = EventCursor.before_operation(self.cfn, stack_id, token)
-        with _signals_held():
-            run.executing = True
-            run.token = token
-            run.stack_id = stack_id
-            try:
-                changeset.execute(self.cfn, prep.cs.arn, token)
-            except BaseException:
-                run.executing = False
-                raise
-        self.console.info(f"Executing change set ({op}) on stack {req.stack_name}...")
-        expect = [(r.logical_id, r.type) for r in prep.change_rows]
-        done = self._follow(stack_id, cursor, review_pending=op == "create", expect=expect)
+        # The stack policy: opened for --allow-replacement IDs before, protective after, even
+        # when the update fails or is interrupted (safety engineer's hook).
+        with protection.policy_around_execution(
+            self.cfn,
+            stack_id,
+            creating=op == "create",
+            old_template=prep.old_template,
+            new_template=req.template,
+            allow=req.allow_replacement,
+            warn=self._warn,
+        ) as execution:
+            with _signals_held():
+                run.executing = True
+                run.token = token
+                run.stack_id = stack_id
+                try:
+                    changeset.execute(self.cfn, prep.cs.arn, token)
+                except BaseException:
+                    run.executing = False
+                    raise
+            self.console.info(f"Executing change set ({op}) on stack {req.stack_name}...")
+            expect = [(r.logical_id, r.type) for r in prep.change_rows]
+            done = self._follow(stack_id, cursor, review_pending=op == "create", expect=expect)
+            execution.finished(done.status)
         stack = self.describe(stack_id) or {}
         elapsed = self.clock() - started
         if done.status in SUCCESS_STATES:
+            self._sync_termination_protection(req, stack)
             return Result(
                 req.stack_name,
                 op,
@@ -728,6 +756,7 @@ class Engine:
                 duration_s=self.clock() - started,
             )
         stack_id = str(stack["StackId"])
+        protection.refuse_protected_delete(stack)
         if not yes:
             if not self.console.interactive:
                 raise BadInput(
