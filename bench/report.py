@@ -1,0 +1,141 @@
+"""The bench's Markdown table and goal checks, from the results dict (bench/results.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+METHOD = {
+    "wall": "time.perf_counter() from just before the child process is spawned to its reaping",
+    "peak_rss": "the child's own ru_maxrss from os.wait4() on that child (KiB -> MiB)",
+    "latency": "perf_counter() at the tool's exit minus perf_counter() when a timer thread in the "
+    "bench flipped the held stack to CREATE_COMPLETE in moto's in-process backend",
+    "statistic": "median of N runs per command; baseline interleaved with the measured command "
+    "in the same run",
+}
+
+
+def _fmt(value: float | None, unit: str = "s") -> str:
+    if value is None or value != value:  # None or NaN
+        return "n/a"
+    return f"{value:.2f} {unit}" if unit else f"{value:.2f}"
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.2f}x"
+
+
+def table(results: dict[str, Any]) -> str:
+    """The Markdown table, with its context lines, as printed by bench/run.py."""
+    m = results["machine"]
+    lines = [
+        f"Measured {results['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
+        f"Python {m['python']} ({m['platform']}); "
+        f"load average at start {m['load_avg_at_start']:.2f}; "
+        f"median of {results['runs']} runs each; whole bench {results['total_s']:.0f} s.",
+        "",
+        "| Measure | Median | Peak RSS | Baseline | Baseline median | Baseline RSS | Ratio "
+        "| RSS ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    lines.extend(_line(row) for row in results["rows"])
+    for entry in results.get("gate", []):
+        lines.extend(_gate_rows(entry))
+    lines += ["", "| Goal | Figure | Holds |", "| --- | --- | --- |"]
+    for goal in results.get("goals", []):
+        holds = {True: "yes", False: "NO", None: "not measured"}[goal["holds"]]
+        lines.append(f"| {goal['goal']} | {goal['figure']} | {holds} |")
+    notes = [
+        *(f"{row['measure']}: {row['note']}" for row in results["rows"] if row.get("note")),
+        *results.get("notes", []),
+        *(
+            f"{e['script']}: {e.get('skipped') or e.get('error')}"
+            for e in results.get("gate", [])
+            if e.get("skipped") or e.get("error")
+        ),
+    ]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines) + "\n"
+
+
+def _gate_rows(entry: dict[str, Any]) -> list[str]:
+    result = entry.get("result")
+    if not isinstance(result, dict):
+        return []
+    rows = result.get("rows")
+    if not isinstance(rows, list):
+        return []
+    out = []
+    for row in rows:
+        if not isinstance(row, dict) or "measure" not in row:
+            continue
+        out.append(_line(row))
+    return out
+
+
+def _line(row: dict[str, Any]) -> str:
+    cells = [
+        row["measure"],
+        _fmt(row.get("median")),
+        _fmt(row.get("peak_rss_mib"), "MiB"),
+        row.get("baseline", "n/a"),
+        _fmt(row.get("baseline_median")),
+        _fmt(row.get("baseline_peak_rss_mib"), "MiB"),
+        _ratio(row.get("ratio")),
+        _ratio(row.get("rss_ratio")),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _row(results: dict[str, Any], prefix: str) -> dict[str, Any] | None:
+    return next((r for r in results["rows"] if r["measure"].startswith(prefix)), None)
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal of the issues, with the figure it is judged on and whether it holds."""
+    out = []
+    for profile in ("production", "ephemeral"):
+        row = _row(results, f"generate.py --profile {profile}")
+        out.append(
+            {
+                "goal": f"generate.py ({profile}) median < 1 s",
+                "figure": _fmt(row["median"]) if row else "n/a",
+                "holds": (row["median"] < 1.0) if row else None,
+            }
+        )
+    noop = _row(results, "no-change deploy")
+    measured = bool(noop and noop["values"])
+    out.append(
+        {
+            "goal": "no-change deploy.py <= aws cloudformation deploy (median)",
+            "figure": (
+                f"{_fmt(noop['median'])} vs {_fmt(noop['baseline_median'])} "
+                f"({_ratio(noop['ratio'])})"
+                if measured
+                else "n/a"
+            ),
+            "holds": (noop["median"] <= noop["baseline_median"]) if measured else None,
+        }
+    )
+    latency = _row(results, "polling latency")
+    measured = bool(latency and latency["values"])
+    out.append(
+        {
+            "goal": "deploy.py polling latency median < 3 s",
+            "figure": (
+                f"{_fmt(latency['median'])} vs AWS CLI {_fmt(latency['baseline_median'])} "
+                f"({_ratio(latency['ratio'])})"
+                if measured
+                else "n/a"
+            ),
+            "holds": (latency["median"] < 3.0) if measured else None,
+        }
+    )
+    out.append(
+        {
+            "goal": "whole bench < 5 min",
+            "figure": f"{results['total_s']:.0f} s",
+            "holds": results["total_s"] < 300,
+        }
+    )
+    return out
