@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="write FILE atomically instead of stdout (all or nothing)",
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print a deploy-time report to stderr: size against the limits and the "
+        "estimated critical path (see stackops/graph.py)",
+    )
     return parser
 
 
@@ -113,6 +119,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one line for the user; the bug report needs only this line
         print(f"generate.py: error: cannot build the template: {exc}", file=sys.stderr)
         return EXIT_BUILD_FAILED
+
+    if args.explain:
+        # A human report, so stderr: stdout (or --output) still carries only the template.
+        from stackops.graph import explain, load_durations
+        from stackops.graph import render as render_report
+
+        try:
+            report = explain(template_dict, load_durations())
+        except (ValueError, OSError) as exc:
+            print(f"generate.py: error: cannot explain the template: {exc}", file=sys.stderr)
+            return EXIT_BUILD_FAILED
+        sys.stderr.write(render_report(report, f"Deploy-time report ({args.profile} profile)"))
 
     if args.output is None:
         sys.stdout.write(text)

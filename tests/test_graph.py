@@ -259,3 +259,23 @@ def test_template_graph_has_no_cycle(template: dict[str, Any]) -> None:
 def test_deploy_time_goal_holds(template: dict[str, Any]) -> None:
     report = graph.explain(template, graph.load_durations())
     assert report.goal_holds, graph.render(report)
+
+
+# -- generate.py --explain -------------------------------------------------------------------
+
+
+def test_explain_prints_the_report_on_stderr_and_keeps_stdout_a_template() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "generate.py", "--explain", "--profile", "ephemeral"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Resources" in json.loads(done.stdout)
+    assert "critical path" in done.stderr and "slowest resource" in done.stderr
