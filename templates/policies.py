@@ -122,7 +122,8 @@ def artifact_store(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument
         ),
         Statement(
             Effect=Allow,
-            Action=[s3.GetBucketAcl, s3.GetBucketLocation, s3.GetBucketVersioning],
+            # ListBucket: deploy.py's head_bucket before uploading a large template.
+            Action=[s3.GetBucketAcl, s3.GetBucketLocation, s3.GetBucketVersioning, s3.ListBucket],
             Resource=[artifacts_bucket_arn],
         ),
         Statement(Effect=Allow, Action=KEY_USE, Resource=[key_arn]),
@@ -192,15 +193,23 @@ def project_role(log_group_arn: Any, stack_arn: Any = None) -> PolicyDocument:
         statements.append(
             Statement(
                 Effect=Allow,
+                # Exactly the calls deploy.py makes for `deploy` (stackops/engine.py,
+                # protection.py): change sets, progress, stack policy around execution,
+                # termination protection, and recovery on interrupt or failed rollback.
                 Action=[
+                    cloudformation.CancelUpdateStack,
+                    cloudformation.ContinueUpdateRollback,
                     cloudformation.CreateChangeSet,
                     cloudformation.DeleteChangeSet,
                     cloudformation.DescribeChangeSet,
                     cloudformation.DescribeStackEvents,
                     cloudformation.DescribeStacks,
                     cloudformation.ExecuteChangeSet,
+                    cloudformation.GetStackPolicy,
                     cloudformation.GetTemplate,
                     cloudformation.ListStackResources,
+                    cloudformation.SetStackPolicy,
+                    cloudformation.UpdateTerminationProtection,
                 ],
                 Resource=[stack_arn],
             )
