@@ -422,7 +422,7 @@ class Engine:
         if stack.get("StackId"):
             protection.sync_termination_protection(
                 self.cfn,
-                str(stack["StackId"]),
+                req.stack_name,
                 protection.parse_switch(req.termination_protection),
                 self._warn,
                 current=bool(stack.get("EnableTerminationProtection")),

@@ -32,8 +32,10 @@ def _aws_failure(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
-    if isinstance(exc, ResponseParserError | BotoCoreError):
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if isinstance(exc, ResponseParserError):
+        return "the endpoint gave no parseable answer; it may not implement this API"
+    if isinstance(exc, BotoCoreError):
+        return f"{type(exc).__name__}: {exc}"
     return None
 
 
