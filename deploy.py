@@ -188,11 +188,12 @@ def _gate(args: argparse.Namespace, err: TextIO) -> None:
 
 
 def _request(args: argparse.Namespace, err: TextIO) -> Any:
-    from stackops import inputs
+    from stackops import inputs, upload
     from stackops.engine import Request
 
     template = inputs.load_template(args.template)
     resolved = inputs.resolve(template, args.parameters, args.parameter, args.tag)
+    upload.check_size(template, inputs.compact(template))
     _gate(args, err)
     return Request(
         stack_name=args.stack_name,
