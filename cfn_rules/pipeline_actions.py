@@ -1,0 +1,213 @@
+"""E9106: CodePipeline action type IDs exist, with their required configuration keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+try:
+    from cfn_rules import _common as c
+except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
+    import sys
+    from pathlib import Path
+
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+    from cfn_rules import _common as c
+
+# (Category, Owner, Provider) -> (required configuration keys, every known key or None = open).
+# From "Valid action types and providers in CodePipeline" and the per-provider action
+# references of the CodePipeline User Guide. Every AWS-owned action type is version "1".
+ACTION_TYPES: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str] | None]] = {}
+
+
+def _add(category: str, owner: str, provider: str, required: str, optional: str | None) -> None:
+    req = frozenset(required.split())
+    known = None if optional is None else req | frozenset(optional.split())
+    ACTION_TYPES[(category, owner, provider)] = (req, known)
+
+
+_add(
+    "Source",
+    "AWS",
+    "S3",
+    "S3Bucket S3ObjectKey",
+    "PollForSourceChanges AllowOverrideForS3ObjectKey",
+)
+_add(
+    "Source",
+    "AWS",
+    "CodeCommit",
+    "RepositoryName BranchName",
+    "PollForSourceChanges OutputArtifactFormat",
+)
+_add("Source", "AWS", "ECR", "RepositoryName", "ImageTag")
+_add(
+    "Source",
+    "AWS",
+    "CodeStarSourceConnection",
+    "ConnectionArn FullRepositoryId BranchName",
+    "OutputArtifactFormat DetectChanges",
+)
+_add("Source", "ThirdParty", "GitHub", "Owner Repo Branch OAuthToken", "PollForSourceChanges")
+for _category in ("Build", "Test"):
+    _add(
+        _category,
+        "AWS",
+        "CodeBuild",
+        "ProjectName",
+        "PrimarySource BatchEnabled CombineArtifacts EnvironmentVariables",
+    )
+_add("Build", "AWS", "ECRBuildAndPublish", "ECRRepositoryName", None)
+_add("Test", "AWS", "DeviceFarm", "ProjectId DevicePoolArn AppType TestType", None)
+_add("Approval", "AWS", "Manual", "", "NotificationArn CustomData ExternalEntityLink")
+_add(
+    "Deploy",
+    "AWS",
+    "S3",
+    "BucketName Extract",
+    "ObjectKey KMSEncryptionKeyARN CannedACL CacheControl",
+)
+_add(
+    "Deploy",
+    "AWS",
+    "CloudFormation",
+    "ActionMode StackName",
+    "Capabilities ChangeSetName OutputFileName ParameterOverrides RoleArn TemplatePath "
+    "TemplateConfiguration",
+)
+_add("Deploy", "AWS", "CloudFormationStackSet", "StackSetName TemplatePath DeploymentTargets", None)
+_add(
+    "Deploy", "AWS", "CloudFormationStackInstances", "StackSetName DeploymentTargets Regions", None
+)
+_add("Deploy", "AWS", "CodeDeploy", "ApplicationName DeploymentGroupName", "")
+_add(
+    "Deploy",
+    "AWS",
+    "CodeDeployToECS",
+    "ApplicationName DeploymentGroupName TaskDefinitionTemplateArtifact AppSpecTemplateArtifact",
+    None,
+)
+_add("Deploy", "AWS", "ECS", "ClusterName ServiceName", "FileName DeploymentTimeout")
+_add("Deploy", "AWS", "ElasticBeanstalk", "ApplicationName EnvironmentName", "")
+_add(
+    "Deploy",
+    "AWS",
+    "AppConfig",
+    "Application Environment ConfigurationProfile DeploymentStrategy "
+    "InputArtifactConfigurationPath",
+    None,
+)
+_add("Deploy", "AWS", "ServiceCatalog", "", None)
+_add("Deploy", "AWS", "AlexaSkillsKit", "ClientId ClientSecret RefreshToken SkillId", None)
+_add("Deploy", "AWS", "EKS", "ClusterName", None)
+_add("Deploy", "AWS", "EC2", "", None)
+_add("Invoke", "AWS", "Lambda", "FunctionName", "UserParameters")
+_add("Invoke", "AWS", "StepFunctions", "StateMachineArn", "ExecutionNamePrefix Input InputType")
+_add("Invoke", "AWS", "InspectorScan", "", None)
+_add("Compute", "AWS", "Commands", "", None)
+
+
+def actions_of(stage: dict[str, Any]) -> list[tuple[list[Any], dict[str, Any]]]:
+    """(path below the stage, action) of each action, both branches of a Fn::If included."""
+    found = []
+    for i, action in enumerate(c.as_list(stage.get("Actions"))):
+        if isinstance(action, dict) and set(action) == {"Fn::If"}:
+            branches = action["Fn::If"]
+            if not (isinstance(branches, list) and len(branches) == 3):
+                continue
+            for j in (1, 2):
+                if isinstance(branches[j], dict) and "ActionTypeId" in branches[j]:
+                    found.append((["Actions", i, "Fn::If", j], branches[j]))
+        elif isinstance(action, dict):
+            found.append((["Actions", i], action))
+    return found
+
+
+class PipelineActionTypesValid(CloudFormationLintRule):
+    """Each CodePipeline action's (Category, Owner, Provider, Version) is one that exists.
+
+    Source: AWS CodePipeline User Guide, "Valid action types and providers in CodePipeline"
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-valid-providers.html) and
+    the action structure reference for each provider's required configuration. AWS rejects the
+    others with "ActionType (Category: ..., Provider: ..., Owner: ..., Version: ...) in action
+    'X' is not available", "Action configuration for action 'X' is missing required
+    configuration 'Y'" or "... contains unknown configuration 'Y'". Custom-owned action types
+    are not checked (they are account-defined).
+    """
+
+    id = "E9106"
+    shortdesc = "Valid CodePipeline action types"
+    description = "CodePipeline action type IDs exist and carry their required configuration"
+    source_url = (
+        "https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-valid-providers.html"
+    )
+    tags = ["codepipeline"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        matches = []
+        for lid, rtype, props in c.resources(cfn.template):
+            if rtype != "AWS::CodePipeline::Pipeline":
+                continue
+            for s, stage in enumerate(c.as_list(props.get("Stages"))):
+                if not isinstance(stage, dict):
+                    continue
+                for sub, action in actions_of(stage):
+                    path = ["Resources", lid, "Properties", "Stages", s, *sub]
+                    matches.extend(RuleMatch(p, m) for p, m in self._check(action, path))
+        return matches
+
+    @staticmethod
+    def _check(action: dict[str, Any], path: list[Any]) -> list[tuple[list[Any], str]]:
+        type_id = action.get("ActionTypeId")
+        if not isinstance(type_id, dict):
+            return []
+        fields = [type_id.get(k) for k in ("Category", "Owner", "Provider", "Version")]
+        if not all(isinstance(f, str) for f in fields):
+            return []  # parameterised: cannot be checked offline
+        category, owner, provider, version = fields
+        name = action.get("Name", "?")
+        if owner == "Custom":
+            return []
+        spec = ACTION_TYPES.get((category, owner, provider))
+        type_path = [*path, "ActionTypeId"]
+        if spec is None:
+            valid = sorted(p for (cat, own, p) in ACTION_TYPES if cat == category and own == owner)
+            return [
+                (
+                    type_path,
+                    f"Action '{name}': ActionType (Category {category}, Owner {owner}, Provider "
+                    f"{provider}) does not exist. Fix: use one of {', '.join(valid) or 'none'} "
+                    f"for {category}/{owner}, per the valid action types and providers table.",
+                )
+            ]
+        problems = []
+        if version != "1":
+            problems.append(
+                (
+                    [*type_path, "Version"],
+                    f"Action '{name}': {provider} has only Version \"1\", not {version!r}. "
+                    'Fix: set Version: "1".',
+                )
+            )
+        required, known = spec
+        config = action.get("Configuration")
+        keys = set(config) if isinstance(config, dict) else set()
+        for key in sorted(required - keys):
+            problems.append(
+                (
+                    [*path, "Configuration"],
+                    f"Action '{name}' ({provider}) is missing required configuration '{key}'. "
+                    f"Fix: add Configuration.{key}.",
+                )
+            )
+        if known is not None:
+            for key in sorted(keys - known):
+                problems.append(
+                    (
+                        [*path, "Configuration", key],
+                        f"Action '{name}' ({provider}) has unknown configuration '{key}'. "
+                        f"Fix: use only {', '.join(sorted(known)) or 'no keys'}.",
+                    )
+                )
+        return problems
