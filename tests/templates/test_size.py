@@ -1,0 +1,15 @@
+"""The minified template fits in a TemplateBody (51,200 bytes), so no S3 upload is needed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+TEMPLATE_BODY_LIMIT = 51_200
+
+
+def test_compact_json_fits_in_a_template_body(template: dict[str, Any]) -> None:
+    size = len(json.dumps(template, separators=(",", ":")).encode())
+    assert size < TEMPLATE_BODY_LIMIT, (
+        f"{size} bytes; the TemplateBody limit is {TEMPLATE_BODY_LIMIT}"
+    )
