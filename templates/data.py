@@ -12,7 +12,6 @@ from troposphere import GetAtt, If, Ref, Sub, elasticache, iam, logs, rds
 
 from templates import handles
 from templates.context import SUFFIX_PARAM, Context
-from templates.secrets import CACHE_TOKEN_KEY
 
 DB_ID = "Database"
 CACHE_ID = "Cache"
@@ -177,10 +176,7 @@ def add_cache(
             AtRestEncryptionEnabled=True,
             KmsKeyId=key.key_arn,
             TransitEncryptionEnabled=True,
-            AuthToken=Sub(
-                f"{{{{resolve:secretsmanager:${{{creds.cache_secret_id}}}"
-                f":SecretString:{CACHE_TOKEN_KEY}}}}}"
-            ),
+            AuthToken=Sub(f"{{{{resolve:secretsmanager:${{{creds.cache_secret_id}}}}}}}"),
             SnapshotRetentionLimit=BACKUP_RETENTION_DAYS,
             AutoMinorVersionUpgrade=True,
             Tags=ctx.tags("cache"),

@@ -17,9 +17,6 @@ CACHE_SECRET_ID = "CacheSecret"
 DB_USERNAME = "eduadmin"
 # RDS refuses / @ " and space in a master password; ' and \ break naive connection strings.
 DB_EXCLUDED_CHARACTERS = "/@\"' \\"
-# JSON like the DB secret, so every consumer names the key: the AuthToken dynamic reference
-# and CodeBuild's SECRETS_MANAGER variables (`<arn>:token`).
-CACHE_TOKEN_KEY = "token"
 ROTATION_TRANSFORM = "AWS::SecretsManager-2020-07-23"
 ROTATION_DAYS = 30
 
@@ -51,8 +48,6 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
             CACHE_SECRET_ID,
             KmsKeyId=key.key_arn,
             GenerateSecretString=secretsmanager.GenerateSecretString(
-                SecretStringTemplate="{}",
-                GenerateStringKey=CACHE_TOKEN_KEY,
                 PasswordLength=64,
                 ExcludePunctuation=True,
             ),

@@ -125,7 +125,6 @@ def test_cache_auth_token_is_a_dynamic_reference_to_the_cache_secret(
     match = RESOLVE.match(_cache(template)["AuthToken"]["Fn::Sub"])
     assert match
     assert match["secret"] == "CacheSecret"
-    assert match["rest"] == ":SecretString:token"
 
 
 @pytest.mark.parametrize("prop", ["AutomaticFailoverEnabled", "MultiAZEnabled"])

@@ -37,7 +37,7 @@ def test_cache_token_fits_elasticache_auth_rules(template: dict[str, Any]) -> No
     spec = _generate(template, "CacheSecret")
     assert spec["ExcludePunctuation"] is True
     assert 16 <= spec["PasswordLength"] <= 128
-    assert spec["GenerateStringKey"] == "token"
+    assert "SecretStringTemplate" not in spec  # the whole secret string is the token
 
 
 @pytest.mark.parametrize("lid", ["DbSecret", "CacheSecret"])
