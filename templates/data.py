@@ -37,7 +37,7 @@ def add_database(
     subnet_group = ctx.add(
         rds.DBSubnetGroup(
             "DbSubnetGroup",
-            DBSubnetGroupDescription="Private subnets of the database",
+            DBSubnetGroupDescription="DB private subnets",
             SubnetIds=net.private.id_list,
             Tags=ctx.tags("db"),
         )
@@ -152,7 +152,7 @@ def add_cache(
     subnet_group = ctx.add(
         elasticache.SubnetGroup(
             "CacheSubnetGroup",
-            Description="Private subnets of the cache",
+            Description="Cache private subnets",
             SubnetIds=net.private.id_list,
             Tags=ctx.tags("cache"),
         )
@@ -187,5 +187,5 @@ def add_cache(
     endpoint = GetAtt(group, "PrimaryEndPoint.Address")
     port = GetAtt(group, "PrimaryEndPoint.Port")
     ctx.output("CacheEndpoint", endpoint, "Redis primary endpoint")
-    ctx.output("CachePort", port, "Redis port")
+    # No CachePort output: the port is fixed (6379) and the outputs count against the size.
     return handles.Cache(logical_id=CACHE_ID, group_id=Ref(group), endpoint=endpoint, port=port)

@@ -212,9 +212,9 @@ def add_security_groups(
     # Clients may send to the data ports inside the VPC and to AWS APIs over TLS (via NAT);
     # the data tier's ingress names the client groups, so only they get an answer. Only the
     # data tier refers to the clients: no cycle, no separate rule resources.
-    https = egress(HTTPS, ANYWHERE, "AWS APIs over TLS")
-    to_db = egress(DB_PORT, net.vpc_cidr, "PostgreSQL in the VPC")
-    to_cache = egress(CACHE_PORT, net.vpc_cidr, "Redis in the VPC")
+    https = egress(HTTPS, ANYWHERE, "HTTPS via NAT")
+    to_db = egress(DB_PORT, net.vpc_cidr, "PostgreSQL")
+    to_cache = egress(CACHE_PORT, net.vpc_cidr, "Redis")
     app = group(
         "AppSecurityGroup", "app", "Application tier", SecurityGroupEgress=[https, to_db, to_cache]
     )
