@@ -1,0 +1,128 @@
+"""W9201: secrets are never literals, parameters, parameter defaults or outputs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+try:
+    from cfn_rules import _common as c
+except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
+    import sys
+    from pathlib import Path
+
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+    from cfn_rules import _common as c
+
+SECRET_PROPERTY = re.compile(
+    r"^(\w*password|passwd|passphrase|\w*authtoken|oauthtoken|secretstring|secretaccesskey"
+    r"|privatekey|apikey|clientsecret)s?$",
+    re.IGNORECASE,
+)
+SECRET_NAME = re.compile(r"(password|passwd|secret|token|api_?key|private_?key)", re.IGNORECASE)
+DYNAMIC = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
+
+
+def is_dynamic_reference(value: Any) -> bool:
+    """A value every branch of which is a secure dynamic reference (or AWS::NoValue)."""
+    if value == {"Ref": "AWS::NoValue"}:
+        return True
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+            return is_dynamic_reference(arg[1]) and is_dynamic_reference(arg[2])
+        if fn in ("Fn::Sub", "Fn::Join"):
+            text = c.render(value) or ""
+            return any(d in text for d in DYNAMIC)
+        return fn in ("Fn::GetAtt", "Fn::ImportValue")  # not a value the template holds
+    if isinstance(value, str):
+        return any(d in value for d in DYNAMIC)
+    return False
+
+
+class NoLiteralSecrets(CloudFormationLintRule):
+    """Promise: a password exists only inside AWS, never in the template or its parameters.
+
+    - A password-like property (MasterUserPassword, AuthToken, SecretString, OAuthToken, ...)
+      must be a `{{resolve:secretsmanager:...}}` (or ssm-secure) dynamic reference: not a
+      literal and not a parameter, even a NoEcho one (it is then in the caller's shell history).
+    - A NoEcho parameter, or a parameter named like a secret, has no Default.
+    - A CodeBuild environment variable named like a secret is of Type SECRETS_MANAGER or
+      PARAMETER_STORE, not PLAINTEXT.
+    - No output's value is a dynamic reference or a NoEcho parameter.
+    """
+
+    id = "W9201"
+    shortdesc = "No literal or parameter secrets"
+    description = "Secrets come from dynamic references, never literals, parameters or defaults"
+    source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html#creds"
+    tags = ["secrets", "promise"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        template = cfn.template
+        params = template.get("Parameters") or {}
+        matches = []
+        for name, p in params.items():
+            if not isinstance(p, dict) or "Default" not in p:
+                continue
+            no_echo = c.truthy(p.get("NoEcho")) is True
+            if no_echo or (SECRET_NAME.search(name) and "arn" not in name.lower()):
+                matches.append(
+                    RuleMatch(
+                        ["Parameters", name, "Default"],
+                        f"Parameter '{name}' looks secret but has a Default, so the secret "
+                        "sits in the template. Fix: drop the parameter and generate the secret "
+                        "with AWS::SecretsManager::Secret GenerateSecretString.",
+                    )
+                )
+        for lid, rtype, props in c.resources(template):
+            base = ["Resources", lid, "Properties"]
+            for path, value in c.walk(props):
+                if not path or not isinstance(path[-1], str):
+                    continue
+                if c.truthy(value) is not None or not SECRET_PROPERTY.match(path[-1]):
+                    continue  # booleans such as ManageMasterUserPassword
+                if not is_dynamic_reference(value):
+                    if rtype == "AWS::SecretsManager::Secret" and path == ("SecretString",):
+                        what = "SecretString holds the secret in the template"
+                    else:
+                        what = f"{path[-1]} is not a secrets dynamic reference"
+                    matches.append(
+                        RuleMatch(
+                            [*base, *path],
+                            f"{what}. Fix: generate it in a AWS::SecretsManager::Secret and use "
+                            "{{resolve:secretsmanager:${Secret}:SecretString:key}}.",
+                        )
+                    )
+            if rtype == "AWS::CodeBuild::Project":
+                env = (props.get("Environment") or {}).get("EnvironmentVariables")
+                for i, var in enumerate(c.as_list(env)):
+                    if not isinstance(var, dict) or not isinstance(var.get("Name"), str):
+                        continue
+                    plain = var.get("Type", "PLAINTEXT") == "PLAINTEXT"
+                    if plain and SECRET_NAME.search(var["Name"]):
+                        matches.append(
+                            RuleMatch(
+                                [*base, "Environment", "EnvironmentVariables", i],
+                                f"Environment variable {var['Name']} looks secret but is "
+                                "PLAINTEXT. Fix: Type: SECRETS_MANAGER with the secret's ARN"
+                                "[:json-key].",
+                            )
+                        )
+        no_echo = {
+            n for n, p in params.items() if isinstance(p, dict) and c.truthy(p.get("NoEcho"))
+        }
+        for name, output in (template.get("Outputs") or {}).items():
+            value = output.get("Value") if isinstance(output, dict) else None
+            text = c.render(value) or ""
+            if any(d in text for d in DYNAMIC) or c.referenced_ids(value) & no_echo:
+                matches.append(
+                    RuleMatch(
+                        ["Outputs", name, "Value"],
+                        f"Output '{name}' exposes a secret value. Fix: output the secret's ARN "
+                        "(Ref of the secret), never its value.",
+                    )
+                )
+        return matches
