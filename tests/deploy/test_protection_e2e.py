@@ -8,13 +8,17 @@ termination-protection flag is injected into the backend.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackops import safety
-from tests.deploy.conftest import MotoEnv
+from tests.deploy.conftest import DEPLOY, ROOT, MotoEnv, write_json
+from tests.deploy.injection import find_change_set, read_until, rest
 from tests.deploy.test_safety_e2e import STACK, rds_template, run
 
 
@@ -109,3 +113,39 @@ def test_delete_of_a_protected_stack_leaves_it_in_place(deployed: MotoEnv) -> No
     deployed.deploy("delete", "--stack-name", STACK, "--yes")
     stacks = deployed.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"]
     assert stacks[0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_policy_restored_after_an_interrupted_update(
+    deployed: MotoEnv,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policies_set: list[dict[str, Any]],
+    signum: int,
+) -> None:
+    from moto.cloudformation.models import CloudFormationBackend
+
+    def never_ends(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        stack = self.stacks[find_change_set(self, change_set_name).stack_id]
+        stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.status = "UPDATE_IN_PROGRESS"
+
+    monkeypatch.setattr(CloudFormationBackend, "execute_change_set", never_ends)
+    template = rds_template(DBName="records")
+    path = write_json(tmp_path / "interrupted.json", template)
+    proc = subprocess.Popen(
+        [sys.executable, str(DEPLOY), "deploy", "--stack-name", STACK, "--template", str(path),
+         "--skip-validation", "--yes", "--allow-replacement", "Db"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=deployed.env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        read_until(proc, "UPDATE_IN_PROGRESS")
+        assert policies_set == [safety.opened_policy(template, ["Db"])]
+        proc.send_signal(signum)
+        code, _ = rest(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 130
+    assert stack_policy(deployed) == safety.protective_policy(template)
