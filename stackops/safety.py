@@ -162,7 +162,7 @@ def _dynamic_inputs(value: Any, ctx: _Context) -> list[str]:
         if name in _PSEUDO_PARAMETERS:
             return []
         if name in ctx.resources:
-            return [f"{label}, which may be replaced"] if name in ctx.replaced else []
+            return [f"{label}, which is replaced"] if name in ctx.replaced else []
         return [f"{label} (a parameter)"] if ctx.unknowns_matter else []
 
     found: list[str] = []
@@ -480,8 +480,13 @@ def _assess_one(
     allow: frozenset[str],
     ctx: _Context,
 ) -> Verdict | None:
-    modified = cs is not None and cs.action in ("Modify", "Dynamic") and cs.level is None
-    ctx = _Context(ctx.resources, ctx.replaced, unknowns_matter=modified)
+    if cs is not None and cs.level is not None:
+        # CloudFormation evaluated parameters and references itself: only the template text
+        # and the schemas are left to check.
+        ctx = _Context(ctx.resources)
+    else:
+        modified = cs is not None and cs.action in ("Modify", "Dynamic")
+        ctx = _Context(ctx.resources, ctx.replaced, unknowns_matter=modified)
     off = _offline(logical_id, old, new, ctx) if old is not None or cs is None else None
     if off is not None and off.action is None and cs is None:
         return None
@@ -590,12 +595,12 @@ def assess(
 
     # A replacement gives the resource a new physical ID, which flows into every create-only
     # property that refers to it: repeat until no further resource joins the replaced set.
+    # Only certain replacements propagate; chaining "maybe" onto "maybe" would flag half the
+    # template on every parameter change.
     ctx = _Context(resources=frozenset(new_resources))
     for _ in range(len(ids) + 1):
         verdicts = one_pass(ctx)
-        replaced = frozenset(
-            v.logical_id for v in verdicts if v.replacement in ("True", "Conditional")
-        )
+        replaced = frozenset(v.logical_id for v in verdicts if v.replacement == "True")
         if replaced == ctx.replaced:
             break
         ctx = _Context(ctx.resources, replaced)

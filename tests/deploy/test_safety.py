@@ -244,7 +244,16 @@ def test_reference_to_a_replaced_resource_is_conditional() -> None:
         ("DBSubnetGroupName",),
         False,
     )
-    assert "Ref Subnets, which may be replaced" in v.reason
+    assert "Ref Subnets, which is replaced" in v.reason
+
+
+def test_change_set_verdict_settles_references() -> None:
+    # Real CloudFormation evaluated the reference itself and says the instance stays.
+    old = template(Subnets=subnet_group("a"), Db=db(DBSubnetGroupName={"Ref": "Subnets"}))
+    new = template(Subnets=subnet_group("b"), Db=db(DBSubnetGroupName={"Ref": "Subnets"}))
+    changes = [resource_change("Db", DB, Replacement="False")]
+    v = only(safety.assess(changes, old, new), "Db")
+    assert v.replacement == "False"
 
 
 def test_reference_to_a_kept_resource_is_not_a_change() -> None:
