@@ -10,6 +10,7 @@ import copy
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,20 +92,25 @@ def _checkov_bin() -> str:
 
 
 @pytest.fixture(scope="session")
-def checkov_results(
+def checkov_of(
     built_templates: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, dict[str, Any]]:
-    """checkov takes 10-30 s: one run per profile per session."""
+) -> Callable[[str], dict[str, Any]]:
+    """checkov takes 10-30 s: at most one run per profile per session (per xdist worker),
+    and only for the profiles a worker's tests ask for."""
     directory = tmp_path_factory.mktemp("checkov")
-    results = {}
-    for profile, template in built_templates.items():
-        path = directory / f"{profile}.json"
-        path.write_text(json.dumps(template, sort_keys=True, indent=2))
-        cmd = [_checkov_bin(), "-f", str(path), "--framework", "cloudformation"]
-        cmd += ["--skip-download", "-o", "json", "--quiet"]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        results[profile] = json.loads(done.stdout)
-    return results
+    cache: dict[str, dict[str, Any]] = {}
+
+    def run(profile: str) -> dict[str, Any]:
+        if profile not in cache:
+            path = directory / f"{profile}.json"
+            path.write_text(json.dumps(built_templates[profile], sort_keys=True, indent=2))
+            cmd = [_checkov_bin(), "-f", str(path), "--framework", "cloudformation"]
+            cmd += ["--skip-download", "-o", "json", "--quiet"]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+            cache[profile] = json.loads(done.stdout)
+        return cache[profile]
+
+    return run
 
 
 def _metadata_skips(template: dict[str, Any]) -> list[dict[str, str]]:
@@ -116,9 +122,9 @@ def _metadata_skips(template: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def test_checkov_reports_no_failed_check(
-    checkov_results: dict[str, dict[str, Any]], profile: str
+    checkov_of: Callable[[str], dict[str, Any]], profile: str
 ) -> None:
-    result = checkov_results[profile]
+    result = checkov_of(profile)
     failed = [
         f"{c['check_id']} {c['resource']}: {c['check_name']}"
         for c in result.get("results", {}).get("failed_checks", [])
@@ -129,9 +135,9 @@ def test_checkov_reports_no_failed_check(
 
 
 def test_checkov_skips_come_only_from_resource_metadata(
-    checkov_results: dict[str, dict[str, Any]], template: dict[str, Any], profile: str
+    checkov_of: Callable[[str], dict[str, Any]], template: dict[str, Any], profile: str
 ) -> None:
-    assert checkov_results[profile]["summary"]["skipped"] == len(_metadata_skips(template))
+    assert checkov_of(profile)["summary"]["skipped"] == len(_metadata_skips(template))
 
 
 def test_every_checkov_skip_is_justified(template: dict[str, Any]) -> None:
