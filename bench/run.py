@@ -19,6 +19,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -99,11 +100,16 @@ def bench_generate(runs: int, py: str) -> list[Row]:
         )
         for profile in ("production", "ephemeral")
     ]
-    for _ in range(runs):
+    for i in range(runs):
         for row, profile in zip(rows, ("production", "ephemeral"), strict=True):
-            row.add_baseline(run_once(base_cmd, cwd=ROOT))
-            row.add(run_once([py, "generate.py", "--profile", profile], cwd=ROOT))
+            cmd = [py, "generate.py", "--profile", profile]
+            for command, add in _alternate(i, (cmd, row.add), (base_cmd, row.add_baseline)):
+                add(run_once(command, cwd=ROOT))
     return rows
+
+
+def _alternate(i: int, first: Any, second: Any) -> tuple[Any, Any]:
+    return (first, second) if i % 2 == 0 else (second, first)
 
 
 def bench_lint(runs: int, template: Path) -> Row:
@@ -119,14 +125,14 @@ def bench_lint(runs: int, template: Path) -> Row:
         baseline_command="cfn-lint -- template.json",
     )
     codes = set()
-    for _ in range(runs):
-        plain = run_once([cfn_lint, "--", str(template)], cwd=ROOT, ok_codes=any_code)
-        row.add_baseline(plain)
-        full = run_once(
-            [cfn_lint, "--include-checks", "I", "--", str(template)], cwd=ROOT, ok_codes=any_code
-        )
-        row.add(full)
-        codes.update({plain.returncode, full.returncode})
+    plain_cmd = [cfn_lint, "--", str(template)]
+    full_cmd = [cfn_lint, "--include-checks", "I", "--", str(template)]
+    for i in range(runs):
+        # Alternate which goes first, so that neither always gets the warmer cache.
+        for cmd, add in _alternate(i, (full_cmd, row.add), (plain_cmd, row.add_baseline)):
+            sample = run_once(cmd, cwd=ROOT, ok_codes=any_code)
+            add(sample)
+            codes.add(sample.returncode)
     row.note = f"cfn-lint exit codes seen: {sorted(codes)} (0 = no findings)"
     return row
 
@@ -188,10 +194,12 @@ def bench_noop_deploy(runs: int, tools: Tools, env: dict[str, str], have_deploy:
     )
     stack = "bench-noop"
     run_once(tools.aws_cli(stack), env=env, cwd=ROOT)  # the stack both tools then find unchanged
-    for _ in range(runs):
-        if have_deploy:
-            row.add(_unchanged(tools.deploy_py(stack), stack, env))
-        row.add_baseline(_unchanged(tools.aws_cli(stack), stack, env))
+    pairs = [(tools.aws_cli(stack), row.add_baseline)]
+    if have_deploy:
+        pairs.append((tools.deploy_py(stack), row.add))
+    for i in range(runs):
+        for cmd, add in pairs if i % 2 == 0 else pairs[::-1]:
+            add(_unchanged(cmd, stack, env))
     return row
 
 
@@ -205,10 +213,8 @@ def _unchanged(cmd: list[str], stack_name: str, env: dict[str, str]) -> Sample:
     return sample
 
 
-def bench_latency(
-    runs: int, tools: Tools, env: dict[str, str], have_deploy: bool, delays: Sequence[float]
-) -> Row:
-    row = Row(
+def latency_row(runs: int, delays: Sequence[float]) -> Row:
+    return Row(
         section="deploy",
         measure="polling latency, deploy.py (default polling)",
         command="python deploy.py deploy --yes --skip-validation (create)",
@@ -217,29 +223,86 @@ def bench_latency(
         how="from the flip to COMPLETE to the tool's exit",
         note="stack held in CREATE_IN_PROGRESS after ExecuteChangeSet and flipped to "
         f"CREATE_COMPLETE {', '.join(f'{d:g}' for d in delays[:runs])} s later (one delay per "
-        "run, same for both tools)",
+        "run, same for both tools); deploy.py's runs run alone, the AWS CLI's runs overlap the "
+        "lint and gate measurements while their waiter sleeps",
     )
-    holder = emulator.Holder()
+
+
+def latency_runs(
+    runs: int,
+    delays: Sequence[float],
+    holder: emulator.Holder,
+    command: Callable[[str], list[str]],
+    add: Callable[[Sample, float], None],
+    env: dict[str, str],
+    who: str,
+) -> None:
+    """Creates one held stack per run and records the time from its flip to the tool's exit."""
     tag = time.strftime("%H%M%S")
-    with emulator.holding(holder):
-        for i in range(runs):
-            delay = delays[i % len(delays)]
-            measures: list[tuple[Callable[..., None], Callable[[str], list[str]], str]] = [
-                (row.add_baseline, tools.aws_cli, "cli")
-            ]
+    for i in range(runs):
+        delay = delays[i % len(delays)]
+        stack = f"bench-lat-{tag}-{who}-{i}"
+        holder.arm(stack, delay)
+        sample = run_once(command(stack), env=env, cwd=ROOT, timeout_s=90)
+        flipped = holder.flipped_at.get(stack)
+        if flipped is None:
+            raise CommandFailed(command(stack), sample.returncode, "exited before the flip")
+        latency = sample.exited_at - flipped
+        add(sample, latency)
+        log(f"  {who} run {i + 1}: flip at +{delay:g} s, exit {latency:.2f} s later")
+
+
+def deploy_phases(
+    runs: int, tools: Tools, have_deploy: bool, meanwhile: Callable[[], None]
+) -> list[Row]:
+    """No-change deploy and polling latency against an in-process moto server.
+
+    deploy.py's runs run alone. The AWS CLI's latency runs sleep ~29 of their ~31 s in the
+    waiter, so `meanwhile` (the CPU-bound lint and gate measures) runs during them; only the
+    CLI's start-up overlaps it. This keeps the whole bench under 5 minutes.
+    """
+    with emulator.running_emulator(dict(os.environ)) as emu:
+        tools = Tools(py=tools.py, aws=tools.aws, endpoint=emu.endpoint)
+        log("no-change deploy")
+        noop = bench_noop_deploy(runs, tools, emu.env, have_deploy)
+        latency = latency_row(runs, FLIP_DELAYS_S)
+        holder = emulator.Holder()
+        with emulator.holding(holder):
             if have_deploy:
-                measures.insert(0, (row.add, tools.deploy_py, "dp"))
-            for add, command, who in measures:
-                stack = f"bench-lat-{tag}-{who}-{i}"
-                holder.arm(stack, delay)
-                sample = run_once(command(stack), env=env, cwd=ROOT, timeout_s=90)
-                flipped = holder.flipped_at.get(stack)
-                if flipped is None:
-                    raise CommandFailed(command(stack), sample.returncode, "exited before the flip")
-                add(sample, sample.exited_at - flipped)
-                latency = sample.exited_at - flipped
-                log(f"  {who} run {i + 1}: flip at +{delay:g} s, exit {latency:.2f} s later")
-    return row
+                log("polling latency, deploy.py")
+                latency_runs(
+                    runs, FLIP_DELAYS_S, holder, tools.deploy_py, latency.add, emu.env, "dp"
+                )
+            log("polling latency, AWS CLI (~30 s a run); lint and gate run meanwhile")
+            cli = Background(
+                lambda: latency_runs(
+                    runs, FLIP_DELAYS_S, holder, tools.aws_cli, latency.add_baseline, emu.env, "cli"
+                )
+            )
+            cli.start()
+            meanwhile()
+            cli.result()
+    return [noop, latency]
+
+
+class Background(threading.Thread):
+    """Runs `work` in a thread and re-raises its exception in the caller on `result()`."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self._work = work
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # handed to the main thread by result()
+            self._error = exc
+
+    def result(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
 
 
 def bench_gate_scripts(py: str, env: dict[str, str]) -> list[dict[str, Any]]:
@@ -296,7 +359,7 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
-        "load_avg_at_start": os.getloadavg()[0],
+        "load_avg_1min": os.getloadavg()[0],
     }
 
 
@@ -328,39 +391,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes: list[str] = []
     rows: list[Row] = []
     started = time.perf_counter()
+    host = machine()
+    gate: list[dict[str, Any]] = []
     try:
-        if "generate" in phases and have_generate:
-            log("generate.py, both profiles")
-            rows += bench_generate(args.runs, py)
-        if "lint" in phases and have_generate:
-            log("cfn-lint, production template")
-            with tempfile.TemporaryDirectory() as tmp:
-                template = Path(tmp) / "template.json"
+        with tempfile.TemporaryDirectory() as tmp:
+            template = Path(tmp) / "template.json"
+            if have_generate:
+                if "generate" in phases:
+                    log("generate.py, both profiles")
+                    rows += bench_generate(args.runs, py)
                 run_once([py, "generate.py", "--output", str(template)], cwd=ROOT)
-                rows.append(bench_lint(args.runs, template))
-        if not have_generate:
-            notes.append("generate.py not present: generate and lint skipped")
-        if "deploy" in phases:
-            if not shutil.which(aws):
-                notes.append(f"AWS CLI not found at {aws}: deploy benchmarks skipped")
             else:
+                notes.append("generate.py not present: generate and lint skipped")
+
+            def cpu_phases() -> None:
+                # The CPU-bound measures; they may overlap only the AWS CLI's waiter sleeps.
+                if "lint" in phases and have_generate:
+                    log("cfn-lint, production template")
+                    rows.append(bench_lint(args.runs, template))
+                if "gate" in phases:
+                    gate.extend(bench_gate_scripts(py, dict(os.environ)))
+
+            if "deploy" in phases and shutil.which(aws):
                 if not have_deploy:
                     notes.append("deploy.py not present: only the AWS CLI side was measured")
-                with emulator.running_emulator(dict(os.environ)) as emu:
-                    tools = Tools(py=py, aws=aws, endpoint=emu.endpoint)
-                    log("no-change deploy")
-                    rows.append(bench_noop_deploy(args.runs, tools, emu.env, have_deploy))
-                    log("polling latency (the AWS CLI's runs take ~30 s each)")
-                    rows.append(
-                        bench_latency(args.runs, tools, emu.env, have_deploy, FLIP_DELAYS_S)
-                    )
-        gate = bench_gate_scripts(py, dict(os.environ)) if "gate" in phases else []
+                rows += deploy_phases(
+                    args.runs, Tools(py=py, aws=aws, endpoint=""), have_deploy, cpu_phases
+                )
+            else:
+                if "deploy" in phases:
+                    notes.append(f"AWS CLI not found at {aws}: deploy benchmarks skipped")
+                cpu_phases()
     except CommandFailed as exc:
         print(f"bench/run.py: error: {exc}", file=sys.stderr)
         return 1
     results = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
+        "machine": {**host, "load_avg_1min_at_end": os.getloadavg()[0]},
         "runs": args.runs,
         "method": report.METHOD,
         "rows": [row.summary() for row in rows],
