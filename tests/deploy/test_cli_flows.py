@@ -37,7 +37,9 @@ def only_json(stdout: str) -> dict:
 
 def live_stacks(moto_env: MotoEnv, name: str) -> list[dict]:
     summaries = moto_env.client("cloudformation").list_stacks()["StackSummaries"]
-    return [s for s in summaries if s["StackName"] == name and s["StackStatus"] != "DELETE_COMPLETE"]
+    return [
+        s for s in summaries if s["StackName"] == name and s["StackStatus"] != "DELETE_COMPLETE"
+    ]
 
 
 def test_create_makes_the_stack_and_prints_outputs(moto_env: MotoEnv, template_file: Path):
@@ -109,7 +111,8 @@ def test_update_adding_a_resource_shows_it_in_the_review(moto_env: MotoEnv, tmp_
     result = deploy(moto_env, "add1", second)
     assert result.returncode == 0, result.stderr
     assert any(
-        line.split()[:3] == ["Add", "Extra0", "AWS::SNS::Topic"] for line in result.stderr.splitlines()
+        line.split()[:3] == ["Add", "Extra0", "AWS::SNS::Topic"]
+        for line in result.stderr.splitlines()
     )
 
 
@@ -190,7 +193,9 @@ def test_json_output_is_exactly_one_object_with_the_contract_keys(
     moto_env: MotoEnv, template_file: Path, command: str
 ):
     args = [command, "--stack-name", "json1", "--template", template_file, "--skip-validation"]
-    result = moto_env.deploy(*args, "--yes" if command == "deploy" else "--strict", "--output", "json")
+    result = moto_env.deploy(
+        *args, "--yes" if command == "deploy" else "--strict", "--output", "json"
+    )
     assert result.returncode in (0, 2), result.stderr
     body = only_json(result.stdout)
     assert set(body) == JSON_KEYS
