@@ -30,7 +30,8 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"Measured {results['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
         f"Python {m['python']} ({m['platform']}); "
-        f"load average {m['load_avg_1min']:.1f} at start, {m['load_avg_1min_at_end']:.1f} at end; "
+        f"load average {m.get('load_avg_1min', 0):.1f} at start, "
+        f"{m.get('load_avg_1min_at_end', 0):.1f} at end; "
         f"median of {results['runs']} runs each; whole bench {results['total_s']:.0f} s.",
         "",
         "| Measure | Median | Peak RSS | Baseline | Baseline median | Baseline RSS | Ratio "
