@@ -406,7 +406,9 @@ class Engine:
     def _review(self, req: Request, prep: _Prepared, verb: str) -> None:
         assert prep.cs is not None
         n = len(prep.change_rows)
-        notes = [safety.refusal_message(v) for v in safety.refusals(prep.verdicts)]
+        # deploy prints its refusals once, in the error that stops it; plan has no such error.
+        refused = safety.refusals(prep.verdicts) if verb == "Plan" else []
+        notes = [safety.refusal_message(v) for v in refused]
         notes += [safety.warning_message(v) for v in safety.warnings(prep.verdicts)]
         self.console.review(
             f"{verb} for stack {req.stack_name} ({prep.change_set_type}, {n} resource change"

@@ -81,6 +81,14 @@ def test_refusal_names_resource_property_and_flag(deployed: MotoEnv, tmp_path: P
     assert refused and "DBName" in refused[-1] and "--allow-replacement Db" in refused[-1]
 
 
+def test_each_refused_resource_is_reported_once(deployed: MotoEnv, tmp_path: Path) -> None:
+    template = rds_template(DBName="records")
+    del template["Resources"]["Files"]
+    result = run(deployed, tmp_path, "deploy", template)
+    refused = [line.split()[1] for line in result.stderr.splitlines() if "refused: " in line]
+    assert sorted(refused) == ["Db", "Files"]
+
+
 def test_refused_update_leaves_the_stack_unchanged(deployed: MotoEnv, tmp_path: Path) -> None:
     run(deployed, tmp_path, "deploy", rds_template(DBName="records"))
     stack = deployed.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
