@@ -141,7 +141,7 @@ def _inside_sub_or_join(path: tuple[Any, ...]) -> bool:
     return any(p in ("Fn::Sub", "Fn::Join") for p in path)
 
 
-def _split_ref(ref: str) -> list[str]:
+def split_ref(ref: str) -> list[str]:
     """Split a dynamic reference body on colons, keeping `${AWS::Region}` tokens and ARNs whole."""
     held: list[str] = []
 
@@ -158,11 +158,11 @@ def _split_ref(ref: str) -> list[str]:
 
 
 def _secret_id(ref: str) -> str:
-    return _split_ref(ref)[0]
+    return split_ref(ref)[0]
 
 
 def _json_key(ref: str) -> str:
-    parts = _split_ref(ref)
+    parts = split_ref(ref)
     return parts[2] if len(parts) > 2 else ""
 
 

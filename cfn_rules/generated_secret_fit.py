@@ -134,6 +134,50 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
                     full = ["Resources", lid, "Properties", prop, *path]
                     for problem in self._check(secret, key, limits, target):
                         matches.append(RuleMatch(full, problem))
+                    matches.extend(self._rotation(template, target, key, limits))
+        return matches
+
+    @staticmethod
+    def _rotation(
+        template: dict[str, Any], target: str, key: str, limits: Limits
+    ) -> list[RuleMatch]:
+        """A hosted rotation Lambda must not generate what the consumer refuses either.
+
+        It draws from printable ASCII without space, minus its own ExcludeCharacters (when that
+        is absent, the function's default already excludes the RDS set).
+        """
+        gen = (template["Resources"][target].get("Properties") or {}).get("GenerateSecretString")
+        if isinstance(gen, dict) and gen.get("GenerateStringKey") not in (None, key):
+            return []
+        matches = []
+        for lid, rtype, props in c.resources(template):
+            hosted = props.get("HostedRotationLambda")
+            if rtype != "AWS::SecretsManager::RotationSchedule" or not isinstance(hosted, dict):
+                continue
+            if target not in c.referenced_ids(props.get("SecretId")):
+                continue
+            exclude = hosted.get("ExcludeCharacters")
+            if not isinstance(exclude, str):
+                continue
+            chars = set(string.ascii_letters + string.digits + string.punctuation) - set(exclude)
+            bad = chars & limits.forbidden
+            if limits.allowed_punctuation is not None:
+                bad |= (chars & set(string.punctuation)) - limits.allowed_punctuation
+            if bad:
+                matches.append(
+                    RuleMatch(
+                        [
+                            "Resources",
+                            lid,
+                            "Properties",
+                            "HostedRotationLambda",
+                            "ExcludeCharacters",
+                        ],
+                        f"Rotation of secret '{target}' can generate {''.join(sorted(bad))!r}, "
+                        f"which {limits.what} refuses; the first rotation fails. Fix: add them "
+                        "to HostedRotationLambda.ExcludeCharacters.",
+                    )
+                )
         return matches
 
     @staticmethod

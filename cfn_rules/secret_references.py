@@ -121,6 +121,45 @@ class SecretReferencesResolve(CloudFormationLintRule):
                             f"{', '.join(sorted(keys))}). Fix: use one of those keys.",
                         )
                     )
+        matches.extend(self._codebuild(template, secrets, names, external, types))
+        return matches
+
+    def _codebuild(
+        self,
+        template: dict[str, Any],
+        secrets: dict[str, Any],
+        names: dict[str, str],
+        external: set[str],
+        types: dict[str, str],
+    ) -> list[RuleMatch]:
+        """CodeBuild SECRETS_MANAGER variables: `secret-id[:json-key[:stage[:version]]]`."""
+        matches = []
+        for lid, rtype, props in c.resources(template):
+            if rtype != "AWS::CodeBuild::Project":
+                continue
+            env = (props.get("Environment") or {}).get("EnvironmentVariables")
+            for i, var in enumerate(c.as_list(env)):
+                if not isinstance(var, dict) or var.get("Type") != "SECRETS_MANAGER":
+                    continue
+                value = c.render(var.get("Value"))
+                if not value:
+                    continue
+                parts = c.split_ref(value)
+                secret_id, key = parts[0], (parts[1] if len(parts) > 1 else "")
+                path = ["Resources", lid, "Properties", "Environment", "EnvironmentVariables", i]
+                problem, target = self._resolve(secret_id, secrets, names, external, types)
+                if problem:
+                    matches.append(RuleMatch([*path, "Value"], problem))
+                    continue
+                keys = secret_json_keys(secrets.get(target, {})) if target else None
+                if key and keys is not None and key not in keys:
+                    matches.append(
+                        RuleMatch(
+                            [*path, "Value"],
+                            f"Secret '{target}' has no JSON key '{key}' (it holds "
+                            f"{', '.join(sorted(keys))}). Fix: use one of those keys.",
+                        )
+                    )
         return matches
 
     @staticmethod

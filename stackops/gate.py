@@ -11,12 +11,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from stackops import exitcodes
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "cfn_rules"
 BLOCKER = "blocker"
 POLICY = "policy"
-EXIT_OK = 0
-EXIT_FINDINGS = 4
+EXIT_OK = exitcodes.OK
+EXIT_FINDINGS = exitcodes.BAD_INPUT
 CHECKOV_TIMEOUT_S = 300
 
 
@@ -51,13 +53,17 @@ class GateReport:
 
 
 def run_gate(template_path: Path, *, use_checkov: bool = True) -> GateReport:
-    """Every finding of cfn-lint (default + custom rules) and, if asked and installed, checkov."""
+    """Every finding of cfn-lint (default + custom rules) and, if asked and installed, checkov.
+
+    checkov runs as a subprocess started before cfn-lint, so the two overlap in time.
+    """
+    template_path = Path(template_path)
     report = GateReport()
-    report.findings.extend(run_cfn_lint(Path(template_path)))
-    if use_checkov:
-        findings, notes = run_checkov([Path(template_path)])
-        report.findings.extend(findings.get(str(Path(template_path)), []))
-        report.notes.extend(notes)
+    with CheckovRun([template_path] if use_checkov else []) as checkov:
+        report.findings.extend(run_cfn_lint(template_path))
+        findings, notes = checkov.results()
+    report.findings.extend(findings.get(str(template_path), []))
+    report.notes.extend(notes)
     report.findings.sort(key=lambda f: (f.severity != BLOCKER, f.logical_id or "", f.rule_id))
     return report
 
@@ -118,43 +124,81 @@ def checkov_bin() -> Path | None:
 
 
 def run_checkov(template_paths: list[Path]) -> tuple[dict[str, list[Finding]], list[str]]:
-    """One checkov run over many templates; failed checks per template path, as policy findings.
+    """One checkov run over many templates: ({str(path): policy findings}, notes)."""
+    with CheckovRun(template_paths) as run:
+        return run.results()
 
-    The templates are copied into one temporary directory so that checkov runs once (its start-up
-    dominates its cost). Returns ({str(path): findings}, notes).
+
+class CheckovRun:
+    """checkov over many templates in one process (its start-up dominates its cost).
+
+    The templates are copied into one temporary directory and checked with `-d`; the process
+    starts on `__enter__` and `results()` waits for it. With no templates it does nothing.
     """
-    binary = checkov_bin()
-    if binary is None:
-        return {}, ["checkov not installed: skipped (set CHECKOV_BIN or run `make checkov-venv`)"]
-    results: dict[str, list[Finding]] = {str(p): [] for p in template_paths}
-    with tempfile.TemporaryDirectory(prefix="gate-checkov-") as tmp:
-        names: dict[str, str] = {}
-        for i, path in enumerate(template_paths):
-            suffix = Path(path).suffix or ".json"
-            name = f"t{i:04d}{suffix}"
-            shutil.copyfile(path, Path(tmp) / name)
-            names[name] = str(path)
-        cmd = [str(binary), "-d", tmp, "--framework", "cloudformation", "--skip-download"]
-        cmd += ["-o", "json", "--quiet", "--compact"]
-        try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=CHECKOV_TIMEOUT_S, check=False
+
+    def __init__(self, template_paths: list[Path]) -> None:
+        self.paths = [Path(p) for p in template_paths]
+        self.names: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> CheckovRun:
+        if not self.paths:
+            return self
+        binary = checkov_bin()
+        if binary is None:
+            self.notes.append(
+                "checkov not installed: skipped (set CHECKOV_BIN or run `make checkov-venv`)"
             )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return results, [f"checkov failed to run: {exc}: skipped"]
-        if proc.returncode not in (0, 1):
-            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            return results, [f"checkov exited {proc.returncode} ({tail}): skipped"]
+            return self
+        self.tmp = tempfile.TemporaryDirectory(prefix="gate-checkov-")
+        root = Path(self.tmp.name)
+        (root / "in").mkdir()
+        for i, path in enumerate(self.paths):
+            name = f"t{i:04d}{path.suffix or '.json'}"
+            shutil.copyfile(path, root / "in" / name)
+            self.names[name] = str(path)
+        cmd = [str(binary), "-d", str(root / "in"), "--framework", "cloudformation"]
+        cmd += ["--skip-download", "-o", "json", "--quiet", "--compact"]
         try:
-            data = json.loads(proc.stdout or "{}")
+            with open(root / "out.json", "wb") as out, open(root / "err.txt", "wb") as err:
+                self.proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        except OSError as exc:
+            self.notes.append(f"checkov failed to start ({exc}): skipped")
+        return self
+
+    def results(self) -> tuple[dict[str, list[Finding]], list[str]]:
+        found: dict[str, list[Finding]] = {str(p): [] for p in self.paths}
+        if self.proc is None or self.tmp is None:
+            return found, self.notes
+        root = Path(self.tmp.name)
+        try:
+            code = self.proc.wait(timeout=CHECKOV_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return found, [*self.notes, f"checkov took over {CHECKOV_TIMEOUT_S} s: skipped"]
+        if code not in (0, 1):
+            lines = (root / "err.txt").read_text(errors="replace").strip().splitlines()
+            return found, [*self.notes, f"checkov exited {code} ({(lines or ['?'])[-1]}): skipped"]
+        try:
+            data = json.loads((root / "out.json").read_text() or "{}")
         except json.JSONDecodeError:
-            return results, ["checkov printed no JSON: skipped"]
+            return found, [*self.notes, "checkov printed no JSON: skipped"]
         for block in data if isinstance(data, list) else [data]:
             for check in (block.get("results") or {}).get("failed_checks", []):
-                original = names.get(Path(str(check.get("file_path", ""))).name)
+                original = self.names.get(Path(str(check.get("file_path", ""))).name)
                 if original is not None:
-                    results[original].append(_finding_from_checkov(check))
-    return {k: _dedupe(v) for k, v in results.items()}, []
+                    found[original].append(_finding_from_checkov(check))
+        return {k: _dedupe(v) for k, v in found.items()}, self.notes
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.tmp is not None:
+            self.tmp.cleanup()
 
 
 def _finding_from_checkov(check: dict[str, Any]) -> Finding:
