@@ -427,3 +427,50 @@ def test_generated_policies_have_a_valid_shape() -> None:
 )
 def test_policy_problems_catch_a_bad_statement(statement: dict[str, Any]) -> None:
     assert safety.policy_problems({"Statement": [statement]}) != []
+
+
+# --------------------------------------------------------------------------- more precision
+
+
+def test_intrinsic_above_a_nested_create_only_path_is_conditional() -> None:
+    # Whether SamplingRule/Version changes is hidden behind Fn::If in the new template.
+    old = {"Type": "AWS::XRay::SamplingRule", "Properties": {"SamplingRule": {"Version": 1}}}
+    new = {
+        "Type": "AWS::XRay::SamplingRule",
+        "Properties": {"SamplingRule": {"Fn::If": ["Prod", {"Version": 1}, {"Version": 2}]}},
+    }
+    v = only(safety.assess([], template(R=old), template(R=new)), "R")
+    assert (v.replacement, v.properties) == ("Conditional", ("SamplingRule",))
+
+
+def test_removal_reason_mentions_a_retaining_deletion_policy() -> None:
+    kept = {**bucket(), "DeletionPolicy": "Retain"}
+    v = only(safety.assess([], template(Files=kept), template()), "Files")
+    assert v.refused and "DeletionPolicy Retain" in v.reason
+
+
+def test_sub_variables_defined_locally_are_not_parameters() -> None:
+    name = {"Fn::Sub": ["${Prefix}-db", {"Prefix": "edu"}]}
+    tpl = template(Db=db(DBName=name))
+    v = only(safety.assess([resource_change("Db", DB)], tpl, copy.deepcopy(tpl)), "Db")
+    assert v.replacement is None
+
+
+def test_production_database_name_change_is_refused(production: dict[str, Any]) -> None:
+    new = copy.deepcopy(production)
+    new["Resources"]["Database"]["Properties"]["DBName"] = "renamed"
+    refused = safety.refusals(safety.assess([], production, new))
+    assert [(v.logical_id, v.properties) for v in refused] == [("Database", ("DBName",))]
+
+
+def test_production_policy_protects_the_database_key_and_buckets(
+    production: dict[str, Any],
+) -> None:
+    policy = safety.protective_policy(production)
+    denied = {r for s in policy["Statement"] if s["Effect"] == "Deny" for r in s["Resource"]}
+    assert {"LogicalResourceId/Database", "LogicalResourceId/Key"} <= denied
+    assert all(
+        f"LogicalResourceId/{lid}" in denied
+        for lid, res in production["Resources"].items()
+        if res["Type"] == "AWS::S3::Bucket"
+    )
