@@ -504,6 +504,8 @@ class Engine:
             self._review(req, prep, "Change set")
             self._refuse_if_unsafe(prep, run)
             asks = not req.yes and self.console.interactive
+            if not req.yes and not asks:
+                self.console.info("No terminal to ask on: executing without confirmation.")
             if asks and not self.console.confirm("Execute this change set?"):
                 said = self._cleanup(run)
                 return Result(

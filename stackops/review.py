@@ -93,6 +93,23 @@ def with_verdicts(change_rows: list[ChangeRow], verdicts: Iterable[Any]) -> list
                 verdict=word,
             )
         )
+    seen = {row.logical_id for row in change_rows}
+    for v in by_id.values():
+        # Predicted offline but absent from the change set: still worth a reviewer's eye.
+        if v.logical_id not in seen and (v.refused or v.replacement in ("True", "Conditional")):
+            word = "REFUSED" if v.refused and not v.allowed else "WARNING"
+            if v.refused and v.allowed:
+                word = "ALLOWED by --allow-replacement"
+            out.append(
+                ChangeRow(
+                    v.action,
+                    v.logical_id,
+                    v.resource_type,
+                    v.replacement,
+                    tuple(v.properties),
+                    word,
+                )
+            )
     return out
 
 

@@ -228,3 +228,30 @@ def test_human_lines_go_to_stderr_not_stdout(moto_env: MotoEnv, template_file: P
     assert result.returncode == 0
     assert result.stdout == ""
     assert "CREATE_COMPLETE" in result.stderr
+
+
+def test_deploy_without_terminal_never_prompts_and_executes(moto_env: MotoEnv, template_file: Path):
+    result = moto_env.deploy(
+        "deploy", "--stack-name", "noprompt", "--template", template_file, "--skip-validation"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[y/N]" not in result.stderr
+    assert "without confirmation" in result.stderr
+
+
+def test_validate_subcommand_runs_the_offline_gate(tmp_path: Path):
+    from tests.deploy.conftest import ROOT
+
+    template = topic_template()
+    template["Resources"]["Topic"]["Properties"]["NotAProperty"] = "x"
+    path = write_json(tmp_path / "t.json", template)
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "deploy.py"), "validate", "--template", str(path),
+         "--output", "json"],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 4
+    assert json.loads(result.stdout)["blockers"] >= 1

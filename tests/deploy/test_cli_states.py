@@ -393,3 +393,11 @@ def test_heartbeat_names_what_is_still_in_progress(
     assert result.returncode == 0, result.stderr
     beats = [line for line in result.stderr.splitlines() if "still in progress" in line]
     assert beats and "Topic" in beats[0]
+
+
+def test_status_of_update_rollback_failed_exits_5(moto_env: MotoEnv, template_file: Path):
+    assert deploy(moto_env, "stat5", template_file).returncode == 0
+    moto_env.stack("stat5").status = "UPDATE_ROLLBACK_FAILED"
+    result = moto_env.deploy("status", "--stack-name", "stat5")
+    assert result.returncode == 5
+    assert "continue-update-rollback --stack-name stat5" in result.stderr

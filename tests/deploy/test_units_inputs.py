@@ -232,3 +232,12 @@ def test_verdicts_fill_in_what_the_change_set_lacks():
                       True, True, False, "Db would be replaced")  # fmt: skip
     (row,) = with_verdicts(rows(bare), [verdict])
     assert (row.replacement, row.properties, row.verdict) == ("True", ("DBName",), "REFUSED")
+
+
+def test_offline_only_refusal_gets_a_row_of_its_own():
+    from stackops.safety import Verdict
+
+    verdict = Verdict("Data", "AWS::S3::Bucket", "Remove", None, "offline", (),
+                      True, True, False, "Data would be removed")  # fmt: skip
+    (row,) = with_verdicts([], [verdict])
+    assert (row.logical_id, row.action, row.verdict) == ("Data", "Remove", "REFUSED")

@@ -461,3 +461,23 @@ def test_throttling_is_transient_not_fatal():
 
     throttled = ClientError({"Error": {"Code": "Throttling", "Message": "Rate"}}, "DescribeStacks")
     assert is_transient(throttled) and is_transient(ResponseParserError("500"))
+
+
+def test_tty_view_redraws_a_board_in_place():
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    from stackops.progress import TtyView, make_view
+
+    out = Tty()
+    view = make_view(out, FAST, clock=lambda: 5.0)
+    assert isinstance(view, TtyView)
+    view.expect([("Db", "AWS::RDS::DBInstance"), ("Topic", "AWS::SNS::Topic")])
+    view.events([event(1, "Topic", "CREATE_IN_PROGRESS")])
+    view.events([event(2, "Topic", "CREATE_COMPLETE")])
+    text = out.getvalue()
+    assert "\x1b[" in text  # the second frame moves the cursor back over the first
+    last = text.split("\x1b[J")[-1]
+    assert "1 pending" in last and "1 complete" in last
+    assert any(line.split()[:2] == ["pending", "Db"] for line in last.splitlines())
