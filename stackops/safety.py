@@ -294,21 +294,18 @@ def _resolve_db_instance(
             "False",
             f"{prop} does not apply to a DB instance in a cluster (DBClusterIdentifier is set)",
         )
-    if prop in {"DBSnapshotIdentifier", "DBClusterSnapshotIdentifier"}:
-        # CloudFormation docs: after a restore the same snapshot ID must stay; dropping it
-        # creates an empty instance and deletes the original, another one restores anew.
+    if prop == "DBSnapshotIdentifier":
+        # CloudFormation docs (AWS::RDS::DBInstance, DBSnapshotIdentifier): after a restore the
+        # same ID must stay in the template; dropping it creates an empty instance and deletes
+        # the original, and a different ID restores a new instance and deletes the original.
         return _PropVerdict(
             prop,
             "True",
             f"changing or removing {prop} restores a new DB instance and deletes the current one",
         )
-    if prop == "SourceDBInstanceIdentifier":
-        if prop in old and prop not in new:
-            # CloudFormation docs: removing it promotes the read replica in place.
-            return _PropVerdict(prop, "False", "removing it promotes the read replica in place")
-        return _PropVerdict(
-            prop, "True", f"adding or changing {prop} makes a new read replica in its place"
-        )
+    if prop == "SourceDBInstanceIdentifier" and prop in old and prop not in new:
+        # CloudFormation docs: removing it promotes the read replica to a standalone instance.
+        return _PropVerdict(prop, "False", f"removing {prop} promotes the read replica in place")
     return None
 
 

@@ -138,6 +138,13 @@ def test_removing_snapshot_identifier_is_resolved_to_replacement() -> None:
     assert (v.replacement, v.properties, v.refused) == ("True", ("DBSnapshotIdentifier",), True)
 
 
+def test_removing_source_instance_promotes_the_replica_in_place() -> None:
+    old = db(SourceDBInstanceIdentifier="students-primary")
+    v = only(safety.assess([], template(Db=old), template(Db=db())), "Db")
+    assert (v.replacement, v.refused) == ("False", False)
+    assert "promotes" in v.reason
+
+
 def test_dynamodb_key_schema_change_is_resolved_to_replacement() -> None:
     def table(key: str) -> dict[str, Any]:
         return {
