@@ -180,8 +180,42 @@ def conditional_multi_az(parsed: dict[str, Any], **_: Any) -> None:
             ]
 
 
+def replacement_true_from_parameter(parsed: dict[str, Any], **_: Any) -> None:
+    """What real CloudFormation answers when a parameter feeding DBName changes its value."""
+    parsed["Changes"] = [
+        {
+            "Type": "Resource",
+            "ResourceChange": {
+                "Action": "Modify",
+                "LogicalResourceId": "Db",
+                "PhysicalResourceId": "students-db",
+                "ResourceType": "AWS::RDS::DBInstance",
+                "Replacement": "True",
+                "Scope": ["Properties"],
+                "Details": [
+                    {
+                        "Target": {
+                            "Attribute": "Properties",
+                            "Name": "DBName",
+                            "RequiresRecreation": "Always",
+                        },
+                        "Evaluation": "Static",
+                        "ChangeSource": "ParameterReference",
+                        "CausingEntity": "DbName",
+                    }
+                ],
+            },
+        }
+    ]
+
+
 def run_in_process_with_real_shapes(
-    moto_env: MotoEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, template: dict[str, Any]
+    moto_env: MotoEnv,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    template: dict[str, Any],
+    answer: Any = conditional_multi_az,
+    *extra: str,
 ) -> int:
     """deploy.main in this process, its DescribeChangeSet answers filled in as AWS would."""
     import deploy
@@ -192,7 +226,7 @@ def run_in_process_with_real_shapes(
     output_shape = cfn_model.operation_model("DescribeChangeSet").output_shape
 
     def enrich(parsed: dict[str, Any], **kwargs: Any) -> None:
-        conditional_multi_az(parsed)
+        answer(parsed)
         # The same check botocore's Stubber applies to a stubbed response.
         shown = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
         report = ParamValidator().validate(shown, output_shape)
@@ -207,9 +241,8 @@ def run_in_process_with_real_shapes(
     path = write_json(tmp_path / "conditional.json", template)
     previous = signal.getsignal(signal.SIGTERM)
     try:
-        return deploy.main(
-            ["deploy", "--stack-name", STACK, "--template", str(path), "--skip-validation", "--yes"]
-        )
+        args = ["deploy", "--stack-name", STACK, "--template", str(path), "--skip-validation"]
+        return deploy.main([*args, "--yes", *extra])
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -231,3 +264,25 @@ def test_conditional_from_the_change_set_leaves_the_stack_unchanged(
     body = deployed.client("cloudformation").get_template(StackName=STACK)["TemplateBody"]
     assert "MultiAZ" not in body["Resources"]["Db"]["Properties"]
     assert change_set_ids(deployed) == before
+
+
+def parameterized_db_name() -> dict[str, Any]:
+    template = rds_template(DBName={"Ref": "DbName"})
+    template["Parameters"] = {"DbName": {"Type": "String", "Default": "students"}}
+    return template
+
+
+def test_true_from_the_change_set_is_refused_when_the_text_is_unchanged(
+    moto_env: MotoEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert run(moto_env, tmp_path, "deploy", parameterized_db_name()).returncode == 0
+    code = run_in_process_with_real_shapes(
+        moto_env,
+        monkeypatch,
+        tmp_path,
+        parameterized_db_name(),
+        replacement_true_from_parameter,
+        "--parameter",
+        "DbName=records",
+    )
+    assert code == 3
