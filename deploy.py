@@ -103,7 +103,11 @@ def build_parser() -> Parser:
     _common(deploy)
     deploy.add_argument("--yes", action="store_true", help="execute without asking")
     deploy.add_argument("--outputs-file", type=Path, help="write the stack outputs as JSON")
-    deploy.add_argument("--termination-protection", choices=("on", "off"))
+    deploy.add_argument(
+        "--termination-protection",
+        choices=("on", "off"),
+        help="keep the stack's termination protection on or off (set after the deploy)",
+    )
     deploy.add_argument(
         "--continue-rollback",
         action="store_true",
