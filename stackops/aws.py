@@ -6,10 +6,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-# Bounded so that an endpoint that never answers fails in well under 30 s: botocore makes at
-# most MAX_ATTEMPTS connection attempts of CONNECT_TIMEOUT each, with short backoff between.
+# Bounded so that an endpoint that never answers fails in under 30 s: botocore makes at most
+# MAX_ATTEMPTS attempts of CONNECT_TIMEOUT (or READ_TIMEOUT once connected) each, with backoff
+# of at most 1 + 2 + 4 s between them (23 s worst case). CloudFormation and S3 calls answer in
+# about a second; the read timeout bounds the wait between bytes, not a whole upload.
 CONNECT_TIMEOUT = 4
-READ_TIMEOUT = 20
+READ_TIMEOUT = 4
 MAX_ATTEMPTS = 4
 
 # Error codes that mean "try again later", not "this failed".
@@ -131,6 +133,7 @@ def explain(exc: BaseException) -> str | None:
         ReadTimeoutError,
         TokenRetrievalError,
     )
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return (
@@ -150,6 +153,11 @@ def explain(exc: BaseException) -> str | None:
         )
     if isinstance(exc, ReadTimeoutError):
         return "the AWS endpoint stopped answering (read timeout): try again later"
+    if isinstance(exc, ResponseParserError):
+        return (
+            "the AWS endpoint sent an answer that is not an AWS response (an HTTP 5xx or a "
+            "proxy page): check --endpoint-url and AWS_ENDPOINT_URL, or try again later"
+        )
     code = error_code(exc)
     if code in CREDENTIAL_CODES:
         return f"AWS rejected the credentials ({code}: {error_message(exc)}): refresh them"

@@ -257,3 +257,42 @@ def _run_dead(*args: str | Path):
         capture_output=True, text=True, timeout=120,
         env=subprocess_env(DEAD_ENDPOINT), stdin=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+def test_endpoint_that_never_answers_fails_in_bounded_time(tmp_path: Path):
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+
+    def accept_and_hold() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+
+    threading.Thread(target=accept_and_hold, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "deploy.py"), "status", "--stack-name", "x"],
+            capture_output=True, text=True, timeout=60, env=subprocess_env(url),
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: the AWS endpoint stopped answering (read timeout): try again later"
+    ]

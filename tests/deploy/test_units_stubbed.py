@@ -481,3 +481,10 @@ def test_tty_view_redraws_a_board_in_place():
     last = text.split("\x1b[J")[-1]
     assert "1 pending" in last and "1 complete" in last
     assert any(line.split()[:2] == ["pending", "Db"] for line in last.splitlines())
+
+
+def test_unreadable_answer_is_explained_in_one_line():
+    from botocore.parsers import ResponseParserError
+
+    line = explain(ResponseParserError("Unable to parse response (no element found)"))
+    assert line is not None and "not an AWS response" in line
