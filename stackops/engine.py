@@ -77,6 +77,10 @@ class _Prepared:
     old_template: dict[str, Any] | None = None  # the deployed one, for the stack policy
 
 
+class _WouldReplace(Exception):
+    """plan met a stack that deploy would delete and create again: nothing to diff against."""
+
+
 def _token(kind: str) -> str:
     return f"deploy-{kind}-{uuid.uuid4().hex[:16]}"
 
@@ -202,8 +206,12 @@ class Engine:
 
     # ------------------------------------------------------------------ stack states
 
-    def _settle(self, req: Request) -> dict[str, Any] | None:
-        """Walk the state table until the stack can take a change set; return it (or None)."""
+    def _settle(self, req: Request, *, mutate: bool = True) -> dict[str, Any] | None:
+        """Walk the state table until the stack can take a change set; return it (or None).
+
+        With mutate=False (plan) nothing that exists is deleted or rolled on: a stack that deploy
+        would delete first ends the walk with _WouldReplace instead.
+        """
         name = req.stack_name
         stack = self.describe(name)
         for _ in range(MAX_STATE_STEPS):
@@ -218,6 +226,11 @@ class Engine:
             assert stack is not None
             status = str(stack["StackStatus"])
             stack_id = str(stack["StackId"])
+            if not mutate and step in (Next.CREATE_OVER_REVIEW, Next.RECREATE):
+                raise _WouldReplace(
+                    f"stack {name} is {status} and holds no data: deploy would delete it and "
+                    "create it again"
+                )
             if step is Next.WAIT:
                 self.console.info(f"Stack {name} is {status}: waiting for it to settle.")
                 cursor = EventCursor.before_operation(self.cfn, stack_id)
@@ -333,8 +346,10 @@ class Engine:
         tags = {t["Key"]: t["Value"] for t in stack.get("Tags") or []}
         return not req.inputs.tags or tags == req.inputs.tags
 
-    def _prepare(self, req: Request, run: _Run, *, fast_noop: bool) -> _Prepared:
-        stack = self._settle(req)
+    def _prepare(
+        self, req: Request, run: _Run, *, fast_noop: bool, mutate: bool = True
+    ) -> _Prepared:
+        stack = self._settle(req, mutate=mutate)
         cs_type = "CREATE" if stack is None else "UPDATE"
         if stack is not None and fast_noop and self._unchanged(req, stack):
             return _Prepared(
@@ -447,7 +462,17 @@ class Engine:
         run = _Run()
         said: list[str] = []
         try:
-            prep = self._prepare(req, run, fast_noop=True)
+            try:
+                prep = self._prepare(req, run, fast_noop=True, mutate=False)
+            except _WouldReplace as exc:
+                return Result(
+                    req.stack_name,
+                    "plan",
+                    str((self.describe(req.stack_name) or {}).get("StackStatus", "")),
+                    exitcodes.CHANGES,
+                    f"Plan for {req.stack_name}: {exc}",
+                    duration_s=self.clock() - started,
+                )
             if prep.cs is None:
                 return Result(
                     req.stack_name,

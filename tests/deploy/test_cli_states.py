@@ -401,3 +401,15 @@ def test_status_of_update_rollback_failed_exits_5(moto_env: MotoEnv, template_fi
     result = moto_env.deploy("status", "--stack-name", "stat5")
     assert result.returncode == 5
     assert "continue-update-rollback --stack-name stat5" in result.stderr
+
+
+def test_plan_never_deletes_a_rolled_back_stack(moto_env: MotoEnv, template_file: Path):
+    assert deploy(moto_env, "planrb", template_file).returncode == 0
+    stack = moto_env.stack("planrb")
+    stack.status = "ROLLBACK_COMPLETE"
+    result = moto_env.deploy(
+        "plan", "--stack-name", "planrb", "--template", template_file, "--skip-validation"
+    )
+    assert result.returncode == 2, result.stderr
+    assert "deploy would delete it and create it again" in result.stderr
+    assert [s["StackId"] for s in live(moto_env, "planrb")] == [stack.stack_id]
