@@ -231,9 +231,9 @@ def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> d
     }
     return {
         "stack": getattr(args, "stack_name", None),
-        "operation": args.command,
+        "operation": exc.operation or args.command,
         "status": names.get(exc.exit_code, "FAILED"),
-        "changes": [],
+        "changes": [c.as_dict() for c in exc.changes],
         "outputs": {},
         "root_cause": None,
         "duration_s": round(time.monotonic() - started, 3),

@@ -449,11 +449,14 @@ class Engine:
         refused = safety.refusals(prep.verdicts)
         if refused:
             said = self._cleanup(run)
-            raise Refused(
+            error = Refused(
                 f"the data-safety gate refused {len(refused)} change(s); nothing was executed"
                 + (f" ({', '.join(said)})" if said else ""),
                 [safety.refusal_message(v) for v in refused],
             )
+            error.operation = "create" if prep.change_set_type == "CREATE" else "update"
+            error.changes = list(prep.change_rows)
+            raise error
 
     # ------------------------------------------------------------------ commands
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import exitcodes
 
 
@@ -14,6 +16,9 @@ class DeployError(Exception):
         super().__init__(message)
         self.message = message
         self.details = list(details or [])
+        # Known only to some failures; the JSON result uses them when present.
+        self.operation: str | None = None
+        self.changes: list[Any] = []
 
 
 class BadInput(DeployError):

@@ -255,3 +255,33 @@ def test_validate_subcommand_runs_the_offline_gate(tmp_path: Path):
     )  # fmt: skip
     assert result.returncode == 4
     assert json.loads(result.stdout)["blockers"] >= 1
+
+
+def test_change_set_with_zero_resource_changes_still_executes(
+    moto_env: MotoEnv, template_file: Path
+):
+    # Owner only feeds an output: CloudFormation accepts the change set with no resource change.
+    assert deploy(moto_env, "outonly", template_file).returncode == 0
+    result = deploy(
+        moto_env, "outonly", template_file, "--parameter", "Owner=bob", "--output", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    body = only_json(result.stdout)
+    assert (body["operation"], body["changes"]) == ("update", [])
+    assert body["outputs"]["OwnerName"] == "bob"
+
+
+def test_json_of_a_refusal_carries_the_operation_and_changes(moto_env: MotoEnv, tmp_path: Path):
+    from tests.deploy.samples import bucket_template
+
+    full = bucket_template("json-refusal-data")
+    assert deploy(moto_env, "jref", write_json(tmp_path / "a.json", full)).returncode == 0
+    del full["Resources"]["Data"]
+    full["Outputs"] = {}
+    result = deploy(moto_env, "jref", write_json(tmp_path / "b.json", full), "--output", "json")
+    assert result.returncode == 3, result.stderr
+    body = only_json(result.stdout)
+    assert (body["status"], body["operation"]) == ("REFUSED", "update")
+    assert {"logical_id": "Data", "type": "AWS::S3::Bucket", "action": "Remove"}.items() <= next(
+        c for c in body["changes"] if c["logical_id"] == "Data"
+    ).items()
