@@ -231,6 +231,9 @@ class Engine:
                     f"stack {name} is {status} and holds no data: deploy would delete it and "
                     "create it again"
                 )
+            if step in (Next.CREATE_OVER_REVIEW, Next.RECREATE):
+                # Deleting first and then failing on a missing value would help no one.
+                self._check_create_inputs(req)
             if step is Next.WAIT:
                 self.console.info(f"Stack {name} is {status}: waiting for it to settle.")
                 cursor = EventCursor.before_operation(self.cfn, stack_id)
@@ -307,13 +310,7 @@ class Engine:
         declared = req.template.get("Parameters") or {}
         given = req.inputs.parameters
         if stack is None:
-            missing = missing_on_create(req.template, given)
-            if missing:
-                raise BadInput(
-                    "no value for parameter(s) without a default: "
-                    + ", ".join(missing)
-                    + "; pass --parameter NAME=VALUE or a --parameters file"
-                )
+            self._check_create_inputs(req)
             return [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()]
         previous = {p["ParameterKey"] for p in stack.get("Parameters") or []}
         out = []
@@ -324,6 +321,15 @@ class Engine:
                 # Only what the new template still declares; the rest would be rejected.
                 out.append({"ParameterKey": key, "UsePreviousValue": True})
         return out
+
+    def _check_create_inputs(self, req: Request) -> None:
+        missing = missing_on_create(req.template, req.inputs.parameters)
+        if missing:
+            raise BadInput(
+                "no value for parameter(s) without a default: "
+                + ", ".join(missing)
+                + "; pass --parameter NAME=VALUE or a --parameters file"
+            )
 
     def _unchanged(self, req: Request, stack: dict[str, Any]) -> bool:
         """Template, parameters and tags identical to the stack's: no change set needed."""

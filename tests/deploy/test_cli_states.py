@@ -413,3 +413,29 @@ def test_plan_never_deletes_a_rolled_back_stack(moto_env: MotoEnv, template_file
     assert result.returncode == 2, result.stderr
     assert "deploy would delete it and create it again" in result.stderr
     assert [s["StackId"] for s in live(moto_env, "planrb")] == [stack.stack_id]
+
+
+def _needs_team(tmp_path: Path) -> Path:
+    template = topic_template()
+    template["Parameters"]["Team"] = {"Type": "String"}
+    return write_json(tmp_path / "needs-team.json", template)
+
+
+def test_missing_required_parameter_on_create_exits_4_without_a_stack(
+    moto_env: MotoEnv, tmp_path: Path
+):
+    result = deploy(moto_env, "needteam", _needs_team(tmp_path))
+    assert result.returncode == 4
+    assert "Team" in result.stderr
+    assert live(moto_env, "needteam") == []
+
+
+def test_missing_required_parameter_does_not_delete_a_rolled_back_stack_first(
+    moto_env: MotoEnv, template_file: Path, tmp_path: Path
+):
+    assert deploy(moto_env, "keeprb", template_file).returncode == 0
+    stack = moto_env.stack("keeprb")
+    stack.status = "ROLLBACK_COMPLETE"
+    result = deploy(moto_env, "keeprb", _needs_team(tmp_path))
+    assert result.returncode == 4
+    assert [s["StackId"] for s in live(moto_env, "keeprb")] == [stack.stack_id]
