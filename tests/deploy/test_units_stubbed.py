@@ -488,3 +488,36 @@ def test_unreadable_answer_is_explained_in_one_line():
 
     line = explain(ResponseParserError("Unable to parse response (no element found)"))
     assert line is not None and "not an AWS response" in line
+
+
+def test_clients_retry_adaptively_with_bounded_timeouts():
+    from stackops.aws import make_clients
+
+    clients = make_clients("eu-west-1", "http://127.0.0.1:1")
+    config = clients.cfn.meta.config
+    assert config.retries["mode"] == "adaptive"
+    assert config.connect_timeout <= 5 and config.read_timeout <= 5
+    assert clients.cfn.meta.endpoint_url == "http://127.0.0.1:1"
+    assert clients.region == "eu-west-1"
+
+
+def test_create_change_set_sends_the_derived_capabilities_and_tags(cfn: Any):
+    expected = {
+        "StackName": STACK,
+        "ChangeSetName": "cs1",
+        "ChangeSetType": "CREATE",
+        "Parameters": [{"ParameterKey": "Env", "ParameterValue": "prod"}],
+        "Tags": [{"Key": "team", "Value": "edu"}],
+        "Capabilities": ["CAPABILITY_NAMED_IAM"],
+        "Description": "deploy.py",
+        "TemplateBody": "{}",
+    }
+    with Stubber(cfn) as stub:
+        stub.add_response("create_change_set", {"Id": CS_ARN, "StackId": STACK_ID}, expected)
+        got = changeset.create(
+            cfn, stack_name=STACK, name="cs1", change_set_type="CREATE",
+            template_args={"TemplateBody": "{}"},
+            parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"}],
+            tags={"team": "edu"}, capabilities=["CAPABILITY_NAMED_IAM"],
+        )  # fmt: skip
+    assert (got.arn, got.stack_id) == (CS_ARN, STACK_ID)
