@@ -521,3 +521,19 @@ def test_create_change_set_sends_the_derived_capabilities_and_tags(cfn: Any):
             tags={"team": "edu"}, capabilities=["CAPABILITY_NAMED_IAM"],
         )  # fmt: skip
     assert (got.arn, got.stack_id) == (CS_ARN, STACK_ID)
+
+
+def test_update_keeps_previous_values_only_for_parameters_still_declared(cfn: Any):
+    engine, _ = engine_for(cfn)
+    stack = stack_desc(
+        "UPDATE_COMPLETE",
+        Parameters=[
+            {"ParameterKey": "Env", "ParameterValue": "prod"},
+            {"ParameterKey": "Dropped", "ParameterValue": "x"},
+        ],
+    )["Stacks"][0]
+    req = Request(STACK, topic_template(), Inputs({"Owner": "bob"}, {}, frozenset({"Owner"})))
+    assert engine._parameters(req, stack) == [
+        {"ParameterKey": "Env", "UsePreviousValue": True},
+        {"ParameterKey": "Owner", "ParameterValue": "bob"},
+    ]
