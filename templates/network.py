@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from awacs import logs as logs_actions
@@ -85,76 +86,23 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
     )
 
     cidrs = Cidr(params.vpc_cidr, SUBNET_COUNT, SUBNET_HOST_BITS)
-    public: list[Any] = []
-    private: list[Any] = []
-    nats: list[Any] = []
-    route_tables: list[Any] = []
-    for i in range(MAX_AZS):
-        n = i + 1
-        in_az: dict[str, Any] = {"Condition": params.three_azs} if n == MAX_AZS else {}
-        az = Select(i, GetAZs(""))
-
-        def subnet(kind: str, index: int, az: Any = az, n: int = n, in_az: dict = in_az) -> Any:
-            return ctx.add(
-                ec2.Subnet(
-                    f"{kind.capitalize()}Subnet{n}",
-                    VpcId=Ref(vpc),
-                    AvailabilityZone=az,
-                    CidrBlock=Select(index, cidrs),
-                    Tags=ctx.tags(f"{kind}-{n}"),
-                    **in_az,
-                )
-            )
-
-        pub = subnet("public", i)
-        priv = subnet("private", MAX_AZS + i)
-        public.append(Ref(pub))
-        private.append(Ref(priv))
-        ctx.add(
-            ec2.SubnetRouteTableAssociation(
-                f"PublicSubnet{n}RouteTable",
-                SubnetId=Ref(pub),
-                RouteTableId=Ref(public_rt),
-                **in_az,
-            )
-        )
-
-        # NAT 1 always exists; NAT 2 and 3 only in per-az mode (3 also needs the third AZ).
-        nat_condition = {1: None, 2: params.nat_per_az, 3: NAT_PER_AZ_IN_THIRD}[n]
-        nat_kwargs = {"Condition": nat_condition} if nat_condition else {}
-        eip = ctx.add(ec2.EIP(f"NatEip{n}", Domain="vpc", Tags=ctx.tags(f"nat-{n}"), **nat_kwargs))
-        nat = ctx.add(
-            ec2.NatGateway(
-                f"NatGateway{n}",
-                AllocationId=GetAtt(eip, "AllocationId"),
-                SubnetId=Ref(pub),
-                Tags=ctx.tags(f"nat-{n}"),
-                **nat_kwargs,
-            )
-        )
-        nats.append(Ref(nat))
-
-        rt = ctx.add(
-            ec2.RouteTable(
-                f"PrivateRouteTable{n}", VpcId=Ref(vpc), Tags=ctx.tags(f"private-{n}"), **in_az
-            )
-        )
-        route_tables.append(Ref(rt))
-        nat_for_az = nats[0] if n == 1 else If(params.nat_per_az, Ref(nat), nats[0])
+    azs = [_add_az(ctx, params, n, Ref(vpc), Ref(public_rt), cidrs) for n in range(1, MAX_AZS + 1)]
+    nat1 = azs[0].nat
+    for az in azs:
+        # Per-az mode: each AZ's own NAT; single mode: everyone uses NAT 1.
+        nat = az.nat if az.n == 1 else If(params.nat_per_az, az.nat, nat1)
         ctx.add(
             ec2.Route(
-                private_route_id(n),
-                RouteTableId=Ref(rt),
+                private_route_id(az.n),
+                RouteTableId=az.route_table,
                 DestinationCidrBlock="0.0.0.0/0",
-                NatGatewayId=nat_for_az,
-                **in_az,
+                NatGatewayId=nat,
+                **_in_az(params, az.n),
             )
         )
-        ctx.add(
-            ec2.SubnetRouteTableAssociation(
-                f"PrivateSubnet{n}RouteTable", SubnetId=Ref(priv), RouteTableId=Ref(rt), **in_az
-            )
-        )
+    route_tables = [az.route_table for az in azs]
+    public = [az.public for az in azs]
+    private = [az.private for az in azs]
 
     ctx.add(
         ec2.VPCEndpoint(
@@ -180,6 +128,70 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
         private=handles.Subnets(ids=tuple(private), id_list=private_ids),
         private_route_table_ids=tuple(route_tables),
     )
+
+
+@dataclass(frozen=True)
+class _Az:
+    n: int
+    public: Any
+    private: Any
+    nat: Any
+    route_table: Any
+
+
+def _in_az(params: handles.Params, n: int) -> dict[str, Any]:
+    """The Condition of a resource of AZ n: only the third AZ's are conditional."""
+    return {"Condition": params.three_azs} if n == MAX_AZS else {}
+
+
+def _add_az(
+    ctx: Context, params: handles.Params, n: int, vpc: Any, public_rt: Any, cidrs: Any
+) -> _Az:
+    """AZ n's public and private subnet, its NAT gateway and its private route table."""
+    in_az = _in_az(params, n)
+    az = Select(n - 1, GetAZs(""))
+
+    def subnet(kind: str, index: int) -> Any:
+        return ctx.add(
+            ec2.Subnet(
+                f"{kind.capitalize()}Subnet{n}",
+                VpcId=vpc,
+                AvailabilityZone=az,
+                CidrBlock=Select(index, cidrs),
+                Tags=ctx.tags(f"{kind}-{n}"),
+                **in_az,
+            )
+        )
+
+    public = subnet("public", n - 1)
+    private = subnet("private", MAX_AZS + n - 1)
+    ctx.add(
+        ec2.SubnetRouteTableAssociation(
+            f"PublicSubnet{n}RouteTable", SubnetId=Ref(public), RouteTableId=public_rt, **in_az
+        )
+    )
+    # NAT 1 always exists; NAT 2 and 3 only in per-az mode (3 also needs the third AZ).
+    nat_condition = {1: None, 2: params.nat_per_az, 3: NAT_PER_AZ_IN_THIRD}[n]
+    in_mode = {"Condition": nat_condition} if nat_condition else {}
+    eip = ctx.add(ec2.EIP(f"NatEip{n}", Domain="vpc", Tags=ctx.tags(f"nat-{n}"), **in_mode))
+    nat = ctx.add(
+        ec2.NatGateway(
+            f"NatGateway{n}",
+            AllocationId=GetAtt(eip, "AllocationId"),
+            SubnetId=Ref(public),
+            Tags=ctx.tags(f"nat-{n}"),
+            **in_mode,
+        )
+    )
+    rt = ctx.add(
+        ec2.RouteTable(f"PrivateRouteTable{n}", VpcId=vpc, Tags=ctx.tags(f"private-{n}"), **in_az)
+    )
+    ctx.add(
+        ec2.SubnetRouteTableAssociation(
+            f"PrivateSubnet{n}RouteTable", SubnetId=Ref(private), RouteTableId=Ref(rt), **in_az
+        )
+    )
+    return _Az(n=n, public=Ref(public), private=Ref(private), nat=Ref(nat), route_table=Ref(rt))
 
 
 def _add_flow_logs(ctx: Context, vpc_id: Any) -> None:
