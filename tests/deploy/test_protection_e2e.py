@@ -115,6 +115,17 @@ def test_delete_of_a_protected_stack_leaves_it_in_place(deployed: MotoEnv) -> No
     assert stacks[0]["StackStatus"] == "CREATE_COMPLETE"
 
 
+def test_delete_of_a_protected_stack_keeps_its_buckets_contents(deployed: MotoEnv) -> None:
+    cfn, s3 = deployed.client("cloudformation"), deployed.client("s3")
+    bucket = cfn.describe_stack_resource(StackName=STACK, LogicalResourceId="Files")[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    s3.put_object(Bucket=bucket, Key="grades.csv", Body=b"1,A\n")
+    deployed.stack(STACK).enable_termination_protection = True
+    deployed.deploy("delete", "--stack-name", STACK, "--yes")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_policy_restored_after_an_interrupted_update(
     deployed: MotoEnv,
