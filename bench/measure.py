@@ -2,11 +2,11 @@
 
 Wall time is `time.perf_counter()` around the child, from just before it is spawned to the
 moment the parent reaps it. Peak memory is the child's maximum resident set size as reported
-by GNU time (`/usr/bin/time -f %M`, KiB), which forks the measured command from its own small
-process. Reading `ru_maxrss` from `os.wait4` directly would be wrong here: Linux carries the
-high-water mark across fork and exec, so every child would report at least the bench process's
-own RSS (about 200 MiB once moto is loaded). Without GNU time, the wait4 figure is used and
-flagged.
+by GNU time (`/usr/bin/time -f %M`, KiB; CPU time is its `%U + %S`), which forks the measured
+command from its own small process. Reading `ru_maxrss` from `os.wait4` directly would be
+wrong here: Linux carries the high-water mark across fork and exec, so every child would report
+at least the bench process's own RSS (about 200 MiB once moto is loaded). Without GNU time,
+the wait4 figure is used and flagged.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class Sample:
     exited_at: float
     # False when the RSS is wait4's inherited high-water mark (no GNU time on this machine).
     rss_exact: bool = True
+    # User + system CPU seconds of the child: less sensitive than wall time to a busy machine.
+    cpu_s: float = float("nan")
 
 
 class CommandFailed(RuntimeError):
@@ -51,7 +53,7 @@ def run_once(
     log_path = tmp / f"bench-{os.getpid()}-{time.time_ns()}.log"
     rss_path = log_path.with_suffix(".rss")
     gnu_time = shutil.which("time", path="/usr/bin")
-    argv = [gnu_time, "-q", "-f", "%M", "-o", str(rss_path), *cmd] if gnu_time else list(cmd)
+    argv = [gnu_time, "-q", "-f", "%M %U %S", "-o", str(rss_path), *cmd] if gnu_time else list(cmd)
     with log_path.open("w+b") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -68,8 +70,11 @@ def run_once(
         output = log.read().decode("utf-8", "replace")
     log_path.unlink(missing_ok=True)
     rss_kib, exact = float(usage.ru_maxrss), False
+    cpu = usage.ru_utime + usage.ru_stime
     if gnu_time and rss_path.exists():
-        rss_kib, exact = _gnu_time_rss(rss_path.read_text(), rss_kib)
+        parsed = _gnu_time(rss_path.read_text())
+        if parsed:
+            rss_kib, cpu, exact = parsed[0], parsed[1], True
     rss_path.unlink(missing_ok=True)
     code = os.waitstatus_to_exitcode(status)
     if code not in ok_codes:
@@ -80,15 +85,21 @@ def run_once(
         returncode=code,
         exited_at=exited,
         rss_exact=exact,
+        cpu_s=cpu,
     )
 
 
-def _gnu_time_rss(text: str, fallback: float) -> tuple[float, bool]:
-    # With -q, GNU time writes just the number; a killed child adds a "Command ..." line.
+def _gnu_time(text: str) -> tuple[float, float] | None:
+    """(max RSS KiB, user + system CPU s) from GNU time's `%M %U %S` line."""
+    # A child killed by a signal adds a "Command terminated ..." line before the figures.
     for line in reversed(text.strip().splitlines()):
-        if line.strip().isdigit():
-            return float(line.strip()), True
-    return fallback, False
+        fields = line.split()
+        try:
+            rss, user, system = (float(f) for f in fields)
+        except ValueError:
+            continue
+        return rss, user + system
+    return None
 
 
 def _wait(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int, os.struct_rusage]:

@@ -6,7 +6,9 @@ from typing import Any
 
 METHOD = {
     "wall": "time.perf_counter() from just before the child process is spawned to its reaping",
-    "peak_rss": "the child's own ru_maxrss from os.wait4() on that child (KiB -> MiB)",
+    "peak_rss": "GNU time's %M for that one child (KiB -> MiB), forked from GNU time's own small "
+    "process so the bench's RSS is not inherited",
+    "cpu": "GNU time's %U + %S (user + system CPU seconds) of the child",
     "latency": "perf_counter() at the tool's exit minus perf_counter() when a timer thread in the "
     "bench flipped the held stack to CREATE_COMPLETE in moto's in-process backend",
     "statistic": "median of N runs per command; baseline interleaved with the measured command "
@@ -34,9 +36,9 @@ def table(results: dict[str, Any]) -> str:
         f"{m.get('load_avg_1min_at_end', 0):.1f} at end; "
         f"median of {results['runs']} runs each; whole bench {results['total_s']:.0f} s.",
         "",
-        "| Measure | Median | Peak RSS | Baseline | Baseline median | Baseline RSS | Ratio "
-        "| RSS ratio |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Measure | Median | CPU | Peak RSS | Baseline | Baseline median | Baseline CPU "
+        "| Baseline RSS | Ratio | RSS ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines.extend(_line(row) for row in results["rows"])
     for entry in results.get("gate", []):
@@ -48,15 +50,29 @@ def table(results: dict[str, Any]) -> str:
     notes = [
         *(f"{row['measure']}: {row['note']}" for row in results["rows"] if row.get("note")),
         *results.get("notes", []),
-        *(
-            f"{e['script']}: {e.get('skipped') or e.get('error')}"
-            for e in results.get("gate", [])
-            if e.get("skipped") or e.get("error")
-        ),
+        *(_gate_note(e) for e in results.get("gate", [])),
     ]
     if notes:
         lines += ["", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def _gate_note(entry: dict[str, Any]) -> str:
+    name = entry["script"]
+    if entry.get("skipped") or entry.get("error"):
+        return f"{name}: {entry.get('skipped') or entry.get('error')}"
+    result = entry.get("result")
+    summary = result.get("summary") if isinstance(result, dict) else None
+    if isinstance(summary, dict):
+        caught = ", ".join(
+            f"{gate} {v.get('caught')}/{len(result.get('cases', []))} ({v.get('rate', 0):.0%})"
+            for gate, v in summary.items()
+            if isinstance(v, dict)
+        )
+        return f"{name} (corpus, {entry['wall_s']:.0f} s): caught by {caught}"
+    return (
+        f"{name}: ran in {entry['wall_s']:.0f} s (exit {entry.get('returncode')}); see results.json"
+    )
 
 
 def _gate_rows(entry: dict[str, Any]) -> list[str]:
@@ -78,9 +94,11 @@ def _line(row: dict[str, Any]) -> str:
     cells = [
         row["measure"],
         _fmt(row.get("median")),
+        _fmt(row.get("cpu_s")),
         _fmt(row.get("peak_rss_mib"), "MiB"),
         row.get("baseline", "n/a"),
         _fmt(row.get("baseline_median")),
+        _fmt(row.get("baseline_cpu_s")),
         _fmt(row.get("baseline_peak_rss_mib"), "MiB"),
         _ratio(row.get("ratio")),
         _ratio(row.get("rss_ratio")),
@@ -100,7 +118,9 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(
             {
                 "goal": f"generate.py ({profile}) median < 1 s",
-                "figure": _fmt(row["median"]) if row else "n/a",
+                "figure": f"{_fmt(row['median'])} wall, CPU {_fmt(row.get('cpu_s'))}"
+                if row
+                else "n/a",
                 "holds": (row["median"] < 1.0) if row else None,
             }
         )
@@ -118,20 +138,21 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             "holds": (noop["median"] <= noop["baseline_median"]) if measured else None,
         }
     )
-    latency = _row(results, "polling latency")
-    measured = bool(latency and latency["values"])
-    out.append(
-        {
-            "goal": "deploy.py polling latency median < 3 s",
-            "figure": (
-                f"{_fmt(latency['median'])} vs AWS CLI {_fmt(latency['baseline_median'])} "
-                f"({_ratio(latency['ratio'])})"
-                if measured
-                else "n/a"
-            ),
-            "holds": (latency["median"] < 3.0) if measured else None,
-        }
-    )
+    for latency in (r for r in results["rows"] if r["measure"].startswith("polling latency")):
+        measured = bool(latency["values"])
+        regime = latency["measure"].split("; ", 1)[-1]
+        out.append(
+            {
+                "goal": f"deploy.py polling latency median < 3 s ({regime})",
+                "figure": (
+                    f"{_fmt(latency['median'])} vs AWS CLI {_fmt(latency['baseline_median'])} "
+                    f"({_ratio(latency['ratio'])})"
+                    if measured
+                    else "n/a"
+                ),
+                "holds": (latency["median"] < 3.0) if measured else None,
+            }
+        )
     out.append(
         {
             "goal": "whole bench < 5 min",
