@@ -810,6 +810,20 @@ class Engine:
                     "Not deleted: declined",
                     duration_s=self.clock() - started,
                 )
+        status = str(stack.get("StackStatus", ""))
+        if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
+            # CloudFormation refuses DeleteStack while an operation runs: let it settle first.
+            self.console.info(f"Stack {name} is {status}: waiting for it to settle.")
+            settled = self._follow(stack_id, EventCursor.before_operation(self.cfn, stack_id))
+            if settled.status == "DELETE_COMPLETE":
+                return Result(
+                    name,
+                    "delete",
+                    settled.status,
+                    exitcodes.OK,
+                    f"Stack {name}: DELETE_COMPLETE",
+                    duration_s=self.clock() - started,
+                )
         template = self.deployed_template(stack_id) or {}
         kept = {
             lid: str(res.get("DeletionPolicy"))

@@ -439,3 +439,27 @@ def test_missing_required_parameter_does_not_delete_a_rolled_back_stack_first(
     result = deploy(moto_env, "keeprb", _needs_team(tmp_path))
     assert result.returncode == 4
     assert [s["StackId"] for s in live(moto_env, "keeprb")] == [stack.stack_id]
+
+
+def test_delete_waits_for_a_running_operation_first(moto_env: MotoEnv, template_file: Path):
+    assert deploy(moto_env, "delbusy", template_file).returncode == 0
+    stack = moto_env.stack("delbusy")
+    stack.status = "UPDATE_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    proc = subprocess.Popen(
+        [sys.executable, str(DEPLOY), "delete", "--stack-name", "delbusy", "--yes"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=moto_env.env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        read_until(proc, "waiting for it to settle")
+        time.sleep(0.5)
+        assert proc.poll() is None
+        stack._add_stack_event("UPDATE_COMPLETE")
+        stack.status = "UPDATE_COMPLETE"
+        code, err = rest(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, err
+    assert live(moto_env, "delbusy") == []
