@@ -241,3 +241,8 @@ def test_offline_only_refusal_gets_a_row_of_its_own():
                       True, True, False, "Data would be removed")  # fmt: skip
     (row,) = with_verdicts([], [verdict])
     assert (row.logical_id, row.action, row.verdict) == ("Data", "Remove", "REFUSED")
+
+
+def test_pattern_python_cannot_compile_is_left_to_cloudformation():
+    template = {"Parameters": {"P": {"Type": "String", "AllowedPattern": "[a-z"}}, "Resources": {}}
+    assert inputs.check_values(template, {"P": "abc"}) == []
