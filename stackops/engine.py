@@ -620,11 +620,9 @@ class Engine:
         if not run.executing:
             with _signals_ignored():
                 said = self._cleanup(run)
-            raise Interrupted(
-                "interrupted during review: "
-                + (", ".join(said) or "nothing was created")
-                + "; the stack is untouched"
-            )
+            if not said:
+                raise Interrupted("interrupted before any change set was made")
+            raise Interrupted(f"interrupted during review: {', '.join(said)}; nothing was executed")
         follow_hint = f"python deploy.py status --stack-name {name}"
         if req.on_interrupt == "cancel" and run.change_set_type == "UPDATE" and run.stack_id:
             self.console.info(

@@ -294,6 +294,7 @@ def test_sigint_during_review_of_a_create_removes_change_set_and_review_stack(
     finally:
         _close(proc)
     assert code == 130, err
+    assert "change set deleted" in err and "empty review stack deleted" in err
     assert pending_change_sets(moto_env, "intr1") == []
     assert live(moto_env, "intr1") == []
 
