@@ -61,9 +61,9 @@ def create(
     except Exception as exc:
         if error_code(exc) == "ValidationError" and is_no_change(error_message(exc)):
             raise NoChanges(error_message(exc)) from None
-        if error_code(exc):
+        if error_code(exc) or type(exc).__name__ == "ResponseParserError":
             raise OperationFailed(
-                f"CreateChangeSet failed: {error_code(exc)}: {error_message(exc)}"
+                f"CreateChangeSet failed: {error_code(exc) or 'error'}: {error_message(exc)}"
             ) from None
         raise
     return ChangeSet(arn=response["Id"], stack_id=response.get("StackId", ""))
