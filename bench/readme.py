@@ -42,7 +42,8 @@ METHOD = """\
 How it is measured:
 
 - **Wall time**: `time.perf_counter()` from just before the child process is spawned to its
-  reaping. **Peak RSS**: GNU time's `%M` for that one child (`/usr/bin/time -f %M`). Not
+  reaping. **CPU**: user + system seconds of the child (GNU time's `%U + %S`), less sensitive
+  than wall time to a busy machine. **Peak RSS**: GNU time's `%M` for that one child. Not
   `getrusage(RUSAGE_CHILDREN)` or `wait4` from the bench itself: Linux carries the RSS
   high-water mark across fork and exec, so every child would report the bench process's own
   ~200 MiB (moto loaded).
@@ -55,28 +56,34 @@ How it is measured:
     free port, the 12-resource stack `bench/fixtures/emulator-stack.json` (the generated template
     uses features moto cannot create). `python deploy.py deploy --yes --skip-validation`
     next to `aws cloudformation deploy --no-fail-on-empty-changeset` (AWS CLI 1.46.2 from
-    `.venv-awscli`). The gate is skipped because the AWS CLI has none; it is timed by the
-    gate's own scripts. Each run is checked to have left the stack untouched (no new stack event).
+    `.venv-awscli`). The gate is skipped because the AWS CLI has none; a second row times
+    deploy.py's default no-change deploy, offline gate (cfn-lint + checkov) included, against
+    the same AWS CLI samples. Each run is checked to have left the stack untouched (no new
+    stack event).
   - Polling latency: the bench patches moto's `execute_change_set` in its own process (never in
     product code). For an armed stack name, the stack goes back to `CREATE_IN_PROGRESS` after
-    execution, and a timer thread flips it to `CREATE_COMPLETE` (status and stack event) 2, 3, 4,
-    5 and 6 s later, one delay per run, the same delays for both tools. The figure is the tool's
-    exit time minus the flip time, on the same clock.
+    execution, and a timer thread flips it to `CREATE_COMPLETE` (status and stack event) a fixed
+    delay later, one delay per run, the same delays for both tools. The figure is the tool's
+    exit time minus the flip time, on the same clock. Two regimes:
+    - **early**: flips 2, 3, 4, 5, 6 s after execution, while deploy.py still polls often
+      (1.5 s, then x1.5 a poll). deploy.py's runs go one after the other, alone.
+    - **steady**: flips 40, 42, 44, 46, 48 s after execution, spread over one 10 s interval
+      once deploy.py's polling has reached its cap, as a stack that runs for minutes (RDS,
+      ElastiCache) meets it.
 - moto quirk worked around in the bench only: for an unchanged template moto rejects
   `CreateChangeSet` with "No updates are to be performed", where CloudFormation creates the
   change set and fails it with "didn't contain changes". The AWS CLI handles only the
   latter, so the bench skips moto's early check and lets its backend answer as CloudFormation does.
-- To stay under 5 minutes, the lint and gate measurements run while the AWS CLI's latency runs
-  sleep in their 30 s waiter. Only the CLI's start-up (about 1.5 s CPU a run) overlaps them.
-  deploy.py's runs always run alone.
-- The machine is shared (2 cores, several engineers running tests), so absolute figures are noisy;
-  the load average is printed with the table. The ratios, taken within one run, are the figures
-  to compare.
-
-Reading the polling latency: the flips come 2-6 s after execution, while deploy.py still polls
-often (1.5 s, then x1.5 per poll). In a long deploy its interval reaches the 10 s cap, and the
-expected latency is half of that, about 5 s. The AWS CLI's waiter polls every 30 s, an expected
-15 s in a long deploy (up to 30 s).
+- To stay under 5 minutes, runs that mostly sleep in a poll interval (the AWS CLI's, and both
+  tools' steady-regime runs) run side by side, 1 s apart, each timed against its own flip; the
+  lint and the gated no-change deploy are measured once all of them have executed, while they
+  sleep. The gate engineer's
+  scripts (`bench/gate_time.py`, `bench/gate_compare.py`, run with `--json`) run last and
+  alone, within what is left of the budget; one that does not finish in it is reported as such
+  (run it on its own).
+- The machine is shared (2 cores, several engineers running tests), so absolute wall times are
+  noisy; the load average is printed with the table. The ratios, taken within one run, and the
+  CPU column are the figures to compare.
 """
 
 EXPLAIN = """\

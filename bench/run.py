@@ -159,7 +159,11 @@ class Tools:
     aws: str
     endpoint: str
 
-    def deploy_py(self, stack: str) -> list[str]:
+    def deploy_py(self, stack: str, *, gate: bool = False) -> list[str]:
+        cmd = self._deploy_py(stack)
+        return cmd if gate else [*cmd, "--skip-validation"]
+
+    def _deploy_py(self, stack: str) -> list[str]:
         return [
             self.py,
             "deploy.py",
@@ -171,7 +175,6 @@ class Tools:
             "--parameter",
             "EnvironmentSuffix=bench",
             "--yes",
-            "--skip-validation",
             "--endpoint-url",
             self.endpoint,
         ]
@@ -203,8 +206,8 @@ def bench_noop_deploy(runs: int, tools: Tools, env: dict[str, str], have_deploy:
         baseline="aws cloudformation deploy",
         baseline_command="aws cloudformation deploy --no-fail-on-empty-changeset",
         note="moto server in the bench process; 12-resource fixture bench/fixtures/"
-        "emulator-stack.json; deploy.py skips its offline gate, which the AWS CLI does not "
-        "have (timed separately by the gate's own script)",
+        "emulator-stack.json; deploy.py skips its offline gate (--skip-validation): the AWS "
+        "CLI has none",
     )
     stack = "bench-noop"
     run_once(tools.aws_cli(stack), env=env, cwd=ROOT)  # the stack both tools then find unchanged
@@ -214,6 +217,25 @@ def bench_noop_deploy(runs: int, tools: Tools, env: dict[str, str], have_deploy:
     for i in range(runs):
         for cmd, add in pairs if i % 2 == 0 else pairs[::-1]:
             add(_unchanged(cmd, stack, env))
+    return row
+
+
+def bench_gated_noop(runs: int, tools: Tools, env: dict[str, str], noop: Row) -> Row:
+    """deploy.py's default no-change deploy, offline gate included, next to the same CLI runs."""
+    row = Row(
+        section="deploy",
+        measure="no-change deploy, deploy.py with its offline gate (default)",
+        command="python deploy.py deploy --yes (stack up to date; cfn-lint + checkov first)",
+        baseline=noop.baseline,
+        baseline_command=noop.baseline_command,
+        baseline_values=noop.baseline_values,
+        baseline_rss=noop.baseline_rss,
+        baseline_cpu=noop.baseline_cpu,
+        note="the AWS CLI's samples are those of the row above; measured while the steady-regime "
+        "latency runs slept",
+    )
+    for _ in range(runs):
+        row.add(_unchanged(tools.deploy_py("bench-noop", gate=True), "bench-noop", env))
     return row
 
 
@@ -341,9 +363,13 @@ def deploy_phases(
             log(f"polling latency, {len(side_by_side)} more runs side by side")
             threads = start_concurrent(side_by_side, holder, emu.env)
             meanwhile()
+            gated = []
+            if have_deploy:
+                log("no-change deploy, deploy.py with its offline gate")
+                gated.append(bench_gated_noop(runs, tools, emu.env, noop))
             for thread in threads:
                 thread.result()
-    return [noop, early, steady]
+    return [noop, *gated, early, steady]
 
 
 class Background(threading.Thread):
