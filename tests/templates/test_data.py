@@ -84,19 +84,28 @@ def test_master_password_is_a_dynamic_reference_to_the_db_secret(
     assert match["rest"] == ":SecretString:password"
 
 
-def test_database_has_backups_monitoring_and_insights(production: dict[str, Any]) -> None:
+def test_database_keeps_a_week_of_backups(production: dict[str, Any]) -> None:
+    assert _db(production)["BackupRetentionPeriod"] >= 7
+
+
+def test_database_has_enhanced_monitoring(production: dict[str, Any]) -> None:
     db = _db(production)
-    assert db["BackupRetentionPeriod"] >= 7
     assert db["MonitoringInterval"] > 0
     assert db["MonitoringRoleArn"] == {"Fn::GetAtt": ["DbMonitoringRole", "Arn"]}
+
+
+def test_database_has_performance_insights_with_the_key(production: dict[str, Any]) -> None:
+    db = _db(production)
     assert db["EnablePerformanceInsights"] is True
     assert db["PerformanceInsightsKMSKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
 
 
-def test_database_uses_iam_auth_and_exports_logs(production: dict[str, Any]) -> None:
-    db = _db(production)
-    assert db["EnableIAMDatabaseAuthentication"] is True
-    assert set(db["EnableCloudwatchLogsExports"]) == {"postgresql", "upgrade"}
+def test_database_allows_iam_authentication(production: dict[str, Any]) -> None:
+    assert _db(production)["EnableIAMDatabaseAuthentication"] is True
+
+
+def test_database_exports_postgres_and_upgrade_logs(production: dict[str, Any]) -> None:
+    assert set(_db(production)["EnableCloudwatchLogsExports"]) == {"postgresql", "upgrade"}
 
 
 def test_database_export_log_groups_are_the_stacks_own(template: dict[str, Any]) -> None:
