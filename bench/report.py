@@ -61,6 +61,8 @@ def _gate_note(entry: dict[str, Any]) -> str:
     name = entry["script"]
     if entry.get("skipped") or entry.get("error"):
         return f"{name}: {entry.get('skipped') or entry.get('error')}"
+    if entry.get("text"):
+        return f"{name} (exit {entry.get('returncode')}): {entry['text']}"
     result = entry.get("result")
     summary = result.get("summary") if isinstance(result, dict) else None
     if isinstance(summary, dict):

@@ -393,7 +393,7 @@ class Background(threading.Thread):
 
 
 def bench_gate_scripts(py: str, env: dict[str, str], budget_s: float) -> list[dict[str, Any]]:
-    """Runs the gate engineer's scripts, if present, with `--json`, and keeps their output.
+    """Runs the gate engineer's scripts, if present, and keeps their output (JSON or text).
 
     They run last and alone (they use both cores), within what is left of the 5-minute budget;
     one that runs out of it is stopped and reported as such, with how to run it on its own.
@@ -409,11 +409,13 @@ def bench_gate_scripts(py: str, env: dict[str, str], budget_s: float) -> list[di
         if left < 10:
             results.append({"script": name, "skipped": _over_budget(name, budget_s)})
             continue
+        # Scripts that offer --json are asked for it; the others' stdout is kept as text.
+        wants_json = '"--json"' in script.read_text(encoding="utf-8")
         log(f"gate script {name} (up to {left:.0f} s)")
         start = time.perf_counter()
         try:
             proc = subprocess.run(
-                [py, str(script), "--json"],
+                [py, str(script), *(["--json"] if wants_json else [])],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
@@ -429,11 +431,14 @@ def bench_gate_scripts(py: str, env: dict[str, str], budget_s: float) -> list[di
             "returncode": proc.returncode,
             "wall_s": time.perf_counter() - start,
         }
-        try:
-            entry["result"] = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            lines = (proc.stderr or proc.stdout).strip().splitlines()
-            entry["error"] = lines[-1] if lines else "no output"
+        if not wants_json and proc.stdout.strip():
+            entry["text"] = proc.stdout.strip()
+        else:
+            try:
+                entry["result"] = json.loads(proc.stdout)
+            except json.JSONDecodeError:
+                lines = (proc.stderr or proc.stdout).strip().splitlines()
+                entry["error"] = lines[-1] if lines else "no output"
         results.append(entry)
     return results
 
