@@ -485,7 +485,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return 0 if exc.code == 0 else 4
     if args.table_from:
-        sys.stdout.write(report.table(json.loads(args.table_from.read_text())))
+        try:
+            results = json.loads(args.table_from.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"bench/run.py: error: cannot read {args.table_from}: {exc}", file=sys.stderr)
+            return 4
+        sys.stdout.write(report.table(results))
         return 0
     if args.runs < 1:
         print("bench/run.py: error: --runs must be at least 1", file=sys.stderr)
