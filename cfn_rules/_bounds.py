@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import warnings
 from typing import Any
 
 try:
@@ -39,7 +40,9 @@ def literal(text: str) -> Bound:
 def pattern_bounds(pattern: str) -> tuple[float, set[str] | None]:
     """(max length, chars) an AllowedPattern admits; chars None when not determinable."""
     try:
-        parsed = sre_parse.parse(pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set" on POSIX-like classes
+            parsed = sre_parse.parse(pattern)
     except (re.error, TypeError, ValueError, OverflowError):
         return UNBOUNDED, None
     _, high = parsed.getwidth()

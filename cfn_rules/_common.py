@@ -35,16 +35,77 @@ DYNREF = re.compile(r"\{\{resolve:secretsmanager:((?:\$\{[^}]*\}|[^}])*)\}\}")
 SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` if it is a plain mapping (not an intrinsic function), else {}."""
+    return value if isinstance(value, dict) and not is_intrinsic(value) else {}
+
+
+def is_intrinsic(value: Any) -> bool:
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    key = next(iter(value))
+    return key == "Ref" or key == "Condition" or str(key).startswith("Fn::")
+
+
 def resources(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(logical ID, type, properties) of every resource that is a well-formed dict."""
-    for lid, res in (template.get("Resources") or {}).items():
+    """(logical ID, type, properties) of every well-formed resource.
+
+    Resources whose whole Properties block is an intrinsic function (Fn::If) are left out:
+    nothing can be said about them offline.
+    """
+    for lid, res in mapping(template.get("Resources")).items():
         if isinstance(res, dict) and isinstance(res.get("Type"), str):
             props = res.get("Properties")
+            if is_intrinsic(props):
+                continue
             yield lid, res["Type"], props if isinstance(props, dict) else {}
 
 
+def branches(value: Any) -> list[Any]:
+    """The values `value` can take: both sides of every Fn::If, AWS::NoValue dropped."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        arg = value["Fn::If"]
+        if isinstance(arg, list) and len(arg) == 3:
+            return branches(arg[1]) + branches(arg[2])
+    if value == {"Ref": "AWS::NoValue"}:
+        return []
+    return [value]
+
+
+def indexed_items(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """(path, element) of a list-valued property, through Fn::If on the list or its items."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        arg = value["Fn::If"]
+        if not (isinstance(arg, list) and len(arg) == 3):
+            return []
+        return [found for j in (1, 2) for found in indexed_items(arg[j], (*prefix, "Fn::If", j))]
+    if not isinstance(value, list):
+        return [] if value is None or value == {"Ref": "AWS::NoValue"} else [(prefix, value)]
+    found = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict) and set(item) == {"Fn::If"}:
+            found.extend(indexed_items(item, (*prefix, i)))
+        elif item != {"Ref": "AWS::NoValue"}:
+            found.append(((*prefix, i), item))
+    return found
+
+
+def items(value: Any) -> list[Any]:
+    """The elements of a list-valued property, through Fn::If on the list or on its items."""
+    found = []
+    for option in branches(value):
+        for item in option if isinstance(option, list) else [option]:
+            found.extend(branches(item))
+    return found
+
+
 def resource_types(template: dict[str, Any]) -> dict[str, str]:
-    return {lid: rtype for lid, rtype, _ in resources(template)}
+    """Logical ID -> type of every resource (including those with intrinsic Properties)."""
+    return {
+        lid: res["Type"]
+        for lid, res in mapping(template.get("Resources")).items()
+        if isinstance(res, dict) and isinstance(res.get("Type"), str)
+    }
 
 
 def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
@@ -171,7 +232,7 @@ def tokens(text: str) -> list[str]:
 
 
 def key_policy(value: Any) -> dict[str, Any] | None:
-    """A KMS key policy as a dict, whether given as a dict, a JSON string or a Sub of one."""
+    """A policy document as a dict, whether given as a dict, a JSON string or a Sub of one."""
     if isinstance(value, dict) and "Statement" in value:
         return value
     text = render(value) if not isinstance(value, str) else value
@@ -204,6 +265,8 @@ def could_be_true(value: Any, template: dict[str, Any]) -> bool:
     literal = truthy(value)
     if literal is not None:
         return literal
+    if value == {"Ref": "AWS::NoValue"}:
+        return False  # the property is absent in that branch
     if isinstance(value, dict) and len(value) == 1:
         ((fn, arg),) = value.items()
         if fn == "Ref" and isinstance(arg, str):

@@ -39,9 +39,8 @@ RDS_INSTANCE_MAX = {
 
 
 def rds_instance_limits(engine: str | None) -> Limits | None:
-    if engine is None:
-        strictest = RDS_FORBIDDEN | {"&"}
-        return Limits("RDS master password (engine unknown: strictest)", 8, 30, strictest)
+    if engine is None:  # a parameter without AllowedValues: only the rules every engine shares
+        return Limits("RDS master password", 8, 255, RDS_FORBIDDEN)
     engine = engine.lower()
     if engine.startswith("aurora"):
         return None  # the cluster owns the password
@@ -52,12 +51,32 @@ def rds_instance_limits(engine: str | None) -> Limits | None:
     return None
 
 
-def limits_for(rtype: str, prop: str, props: dict[str, Any]) -> Limits | None:
+def engine_values(value: Any, template: dict[str, Any]) -> list[str]:
+    """The engines a DB's Engine can be: a literal, or a parameter's AllowedValues."""
+    if isinstance(value, str):
+        return [value]
+    refs = c.referenced_ids(value)
+    params = c.mapping(template.get("Parameters"))
+    found = []
+    for ref in refs:
+        allowed = c.mapping(params.get(ref)).get("AllowedValues")
+        if not isinstance(allowed, list):
+            return []
+        found.extend(str(v) for v in allowed)
+    return found
+
+
+def limits_for(
+    rtype: str, prop: str, props: dict[str, Any], template: dict[str, Any]
+) -> Limits | None:
     if prop not in ("MasterUserPassword", "AuthToken"):
         return None
     if rtype == "AWS::RDS::DBInstance" and prop == "MasterUserPassword":
-        engine = props.get("Engine")
-        return rds_instance_limits(engine if isinstance(engine, str) else None)
+        engines = engine_values(props.get("Engine"), template)
+        if not engines:
+            return rds_instance_limits(None)
+        found = [x for x in (rds_instance_limits(e) for e in engines) if x is not None]
+        return min(found, key=lambda x: x.max_len) if found else None
     if rtype == "AWS::RDS::DBCluster" and prop == "MasterUserPassword":
         return Limits("RDS DB cluster master password", 8, 41, RDS_FORBIDDEN)
     if rtype == "AWS::DocDB::DBCluster" and prop == "MasterUserPassword":
@@ -126,11 +145,11 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
         for lid, rtype, props in c.resources(template):
             for prop, value in props.items():
                 for path, secret_id, key in c.dynamic_refs(value):
-                    limits = limits_for(rtype, prop, props)
+                    limits = limits_for(rtype, prop, props, template)
                     target = c.secret_target(secret_id, template)
                     if limits is None or target is None:
                         continue
-                    secret = template["Resources"][target].get("Properties") or {}
+                    secret = c.mapping(template["Resources"][target].get("Properties"))
                     full = ["Resources", lid, "Properties", prop, *path]
                     for problem in self._check(secret, key, limits, target):
                         matches.append(RuleMatch(full, problem))
@@ -146,13 +165,14 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
         It draws from printable ASCII without space, minus its own ExcludeCharacters (when that
         is absent, the function's default already excludes the RDS set).
         """
-        gen = (template["Resources"][target].get("Properties") or {}).get("GenerateSecretString")
-        if isinstance(gen, dict) and gen.get("GenerateStringKey") not in (None, key):
+        props = c.mapping(template["Resources"][target].get("Properties"))
+        gen = c.mapping(props.get("GenerateSecretString"))
+        if gen.get("GenerateStringKey") not in (None, key):
             return []
         matches = []
         for lid, rtype, props in c.resources(template):
-            hosted = props.get("HostedRotationLambda")
-            if rtype != "AWS::SecretsManager::RotationSchedule" or not isinstance(hosted, dict):
+            hosted = c.mapping(props.get("HostedRotationLambda"))
+            if rtype != "AWS::SecretsManager::RotationSchedule" or not hosted:
                 continue
             if target not in c.referenced_ids(props.get("SecretId")):
                 continue
@@ -182,8 +202,8 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
 
     @staticmethod
     def _check(secret: dict[str, Any], key: str, limits: Limits, target: str) -> list[str]:
-        gen = secret.get("GenerateSecretString")
-        if not isinstance(gen, dict):
+        gen = c.mapping(secret.get("GenerateSecretString"))
+        if not gen:
             return []
         generated_key = gen.get("GenerateStringKey")
         if generated_key and not key:

@@ -23,13 +23,13 @@ ALARM_ACTION_PROPS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 
 
 def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in c.as_list(policy.get("Statement")) if isinstance(s, dict)]
+    return [s for s in c.items(policy.get("Statement")) if isinstance(s, dict)]
 
 
 def _allows(statement: dict[str, Any], action: str) -> bool:
     if statement.get("Effect") != "Allow":
         return False
-    patterns = [str(a).lower() for a in c.as_list(statement.get("Action"))]
+    patterns = [str(a).lower() for a in c.items(statement.get("Action"))]
     return any(fnmatchcase(action.lower(), p) for p in patterns)
 
 
@@ -39,7 +39,7 @@ def _principals(statement: dict[str, Any], kind: str) -> list[str]:
         return ["*"]
     if not isinstance(principal, dict):
         return []
-    rendered = [c.render(p) for p in c.as_list(principal.get(kind))]
+    rendered = [c.render(p) for p in c.items(principal.get(kind))]
     return [r for r in rendered if r]
 
 
@@ -115,12 +115,14 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
                         needs[key].append((service, PUBLISH_ACTIONS, what, path))
         matches = []
         for key in sorted(keys):
-            props = template["Resources"][key].get("Properties") or {}
+            props = c.mapping(template["Resources"][key].get("Properties"))
             if "KeyPolicy" not in props:
                 continue  # the default policy: root only; users are reported below
-            policy = c.key_policy(props.get("KeyPolicy")) or {}
+            policy = c.key_policy(props.get("KeyPolicy"))
+            if policy is None:
+                continue  # conditional or unparseable: nothing to say offline
             path = ["Resources", key, "Properties", "KeyPolicy"]
-            if policy and not root_administers(policy):
+            if not root_administers(policy):
                 matches.append(
                     RuleMatch(
                         path,
@@ -183,7 +185,7 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
                     found.append(("cloudwatch", lid))
             elif rtype == "AWS::Events::Rule":
                 targets = [
-                    t.get("Arn") for t in c.as_list(props.get("Targets")) if isinstance(t, dict)
+                    t.get("Arn") for t in c.items(props.get("Targets")) if isinstance(t, dict)
                 ]
                 if any(topic in c.referenced_ids(t) for t in targets):
                     found.append(("events", lid))

@@ -97,15 +97,15 @@ class NoLiteralSecrets(CloudFormationLintRule):
                         )
                     )
             if rtype == "AWS::CodeBuild::Project":
-                env = (props.get("Environment") or {}).get("EnvironmentVariables")
-                for i, var in enumerate(c.as_list(env)):
+                env = c.mapping(props.get("Environment")).get("EnvironmentVariables")
+                for i, var in c.indexed_items(env):
                     if not isinstance(var, dict) or not isinstance(var.get("Name"), str):
                         continue
                     plain = var.get("Type", "PLAINTEXT") == "PLAINTEXT"
                     if plain and SECRET_NAME.search(var["Name"]):
                         matches.append(
                             RuleMatch(
-                                [*base, "Environment", "EnvironmentVariables", i],
+                                [*base, "Environment", "EnvironmentVariables", *i],
                                 f"Environment variable {var['Name']} looks secret but is "
                                 "PLAINTEXT. Fix: Type: SECRETS_MANAGER with the secret's ARN"
                                 "[:json-key].",

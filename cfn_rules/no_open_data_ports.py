@@ -64,9 +64,9 @@ class NoOpenDataPorts(CloudFormationLintRule):
         for lid, rtype, props in c.resources(cfn.template):
             rules: list[tuple[list[Any], dict[str, Any]]] = []
             if rtype == "AWS::EC2::SecurityGroup":
-                for i, r in enumerate(c.as_list(props.get("SecurityGroupIngress"))):
+                for where, r in c.indexed_items(props.get("SecurityGroupIngress")):
                     if isinstance(r, dict):
-                        rules.append((["SecurityGroupIngress", i], r))
+                        rules.append((["SecurityGroupIngress", *where], r))
             elif rtype == "AWS::EC2::SecurityGroupIngress":
                 rules.append(([], props))
             for path, rule in rules:

@@ -35,7 +35,7 @@ def documents(props: dict[str, Any], path: tuple[str, ...]) -> list[tuple[list[A
         nxt = []
         for where, node in found:
             if key == "*":
-                nxt.extend(([*where, i], v) for i, v in enumerate(c.as_list(node)))
+                nxt.extend(([*where, *i], v) for i, v in c.indexed_items(node))
             elif isinstance(node, dict) and key in node:
                 nxt.append(([*where, key], node[key]))
         found = nxt
@@ -66,13 +66,14 @@ class NoWildcardActions(CloudFormationLintRule):
         matches = []
         for lid, rtype, props in c.resources(cfn.template):
             for doc_path in POLICY_DOCS.get(rtype, []):
-                for where, doc in documents(props, doc_path):
-                    if not isinstance(doc, dict):
+                for where, raw in documents(props, doc_path):
+                    doc = c.key_policy(raw)
+                    if doc is None:
                         continue
-                    for i, st in enumerate(c.as_list(doc.get("Statement"))):
+                    for i, st in c.indexed_items(doc.get("Statement")):
                         if not isinstance(st, dict) or st.get("Effect") != "Allow":
                             continue
-                        path = ["Resources", lid, "Properties", *where, "Statement", i]
+                        path = ["Resources", lid, "Properties", *where, "Statement", *i]
                         if "NotAction" in st:
                             matches.append(
                                 RuleMatch(
@@ -81,7 +82,7 @@ class NoWildcardActions(CloudFormationLintRule):
                                     "the allowed actions in Action.",
                                 )
                             )
-                        bad = [a for a in c.as_list(st.get("Action")) if wildcard(a)]
+                        bad = [a for a in c.items(st.get("Action")) if wildcard(a)]
                         if bad:
                             matches.append(
                                 RuleMatch(

@@ -137,8 +137,8 @@ class PropertyCombinations(CloudFormationLintRule):
                         "template).",
                     )
                 )
-            gen = props.get("GenerateSecretString")
-            if isinstance(gen, dict):
+            gen = c.mapping(props.get("GenerateSecretString"))
+            if gen:
                 has_t, has_k = "SecretStringTemplate" in gen, "GenerateStringKey" in gen
                 if has_t != has_k:
                     out.append(
@@ -213,7 +213,7 @@ class PropertyCombinations(CloudFormationLintRule):
                 )
         elif rtype == "AWS::S3::Bucket":
             rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")
-            for rule in c.as_list(rules):
+            for rule in c.items(rules):
                 default = (
                     rule.get("ServerSideEncryptionByDefault") if isinstance(rule, dict) else None
                 )

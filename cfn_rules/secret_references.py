@@ -27,13 +27,13 @@ def external_parameters(template: dict[str, Any]) -> set[str]:
     Convention: the parameter's Description contains "external secret" (any case), or the
     template's Metadata lists it under StackOps.ExternalSecrets.
     """
-    params = template.get("Parameters") or {}
+    params = c.mapping(template.get("Parameters"))
     found = {
         name
         for name, p in params.items()
         if isinstance(p, dict) and EXTERNAL_MARK in str(p.get("Description", "")).lower()
     }
-    meta = ((template.get("Metadata") or {}).get("StackOps") or {}).get("ExternalSecrets")
+    meta = c.mapping(c.mapping(template.get("Metadata")).get("StackOps")).get("ExternalSecrets")
     found.update(n for n in c.as_list(meta) if isinstance(n, str) and n in params)
     return found
 
@@ -41,7 +41,7 @@ def external_parameters(template: dict[str, Any]) -> set[str]:
 def secret_json_keys(props: dict[str, Any]) -> set[str] | None:
     """Keys a created secret's JSON holds, or None when unknown (SecretString not JSON)."""
     gen = props.get("GenerateSecretString")
-    if isinstance(gen, dict):
+    if isinstance(gen, dict) and not c.is_intrinsic(gen):
         keys: set[str] = set()
         template = c.render(gen.get("SecretStringTemplate"))
         if template is None and "SecretStringTemplate" in gen:
@@ -88,7 +88,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                 names[name] = lid
         external = external_parameters(template)
         matches = []
-        for lid, res in (template.get("Resources") or {}).items():
+        for lid, res in c.mapping(template.get("Resources")).items():
             if not isinstance(res, dict):
                 continue
             depends = set(c.as_list(res.get("DependsOn")))
@@ -137,8 +137,8 @@ class SecretReferencesResolve(CloudFormationLintRule):
         for lid, rtype, props in c.resources(template):
             if rtype != "AWS::CodeBuild::Project":
                 continue
-            env = (props.get("Environment") or {}).get("EnvironmentVariables")
-            for i, var in enumerate(c.as_list(env)):
+            env = c.mapping(props.get("Environment")).get("EnvironmentVariables")
+            for i, var in c.indexed_items(env):
                 if not isinstance(var, dict) or var.get("Type") != "SECRETS_MANAGER":
                     continue
                 value = c.render(var.get("Value"))
@@ -146,7 +146,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                     continue
                 parts = c.split_ref(value)
                 secret_id, key = parts[0], (parts[1] if len(parts) > 1 else "")
-                path = ["Resources", lid, "Properties", "Environment", "EnvironmentVariables", i]
+                path = ["Resources", lid, "Properties", "Environment", "EnvironmentVariables", *i]
                 problem, target = self._resolve(secret_id, secrets, names, external, types)
                 if problem:
                     matches.append(RuleMatch([*path, "Value"], problem))

@@ -41,6 +41,8 @@ def _get(props: dict[str, Any], path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(node, dict):
             return None
+        if c.is_intrinsic(node):
+            return node  # conditional: judged as a whole by the caller
         node = node.get(key)
     return node
 
@@ -68,7 +70,11 @@ class StorageEncrypted(CloudFormationLintRule):
                 continue
             for path, kind, fix in REQUIREMENTS.get(rtype, []):
                 value = _get(props, path)
-                ok = value is not None if kind == "present" else c.truthy(value) is True
+                if kind == "present":
+                    ok = bool(c.branches(value)) if value is not None else False
+                else:
+                    options = c.branches(value)
+                    ok = bool(options) and all(c.truthy(o) is True for o in options)
                 if not ok:
                     matches.append(
                         RuleMatch(

@@ -17,7 +17,7 @@ from cfnlint.runner import run_template_by_data
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-RULE_DIRS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+RULE_DIRS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name != "robustness")
 
 
 def custom_rule_ids(path: Path) -> list[str]:
@@ -53,3 +53,16 @@ def test_every_custom_rule_has_good_and_bad_fixtures() -> None:
         d.name for d in RULE_DIRS if list(d.glob("good*.yaml")) and list(d.glob("bad*.yaml"))
     }
     assert loaded and loaded <= covered, f"rules without fixtures: {sorted(loaded - covered)}"
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "robustness").iterdir()), ids=lambda p: p.name)
+def test_custom_rules_do_not_crash_on_odd_templates(path: Path) -> None:
+    template, _ = decode_str(path.read_text())
+    rules = Rules.create_from_directory(str(ROOT / "cfn_rules"))
+    config = ConfigMixIn(regions=["us-east-1"])
+    crashes = [
+        m.message
+        for m in run_template_by_data(template, config, rules)
+        if m.rule.id == "E0002" and ("rule E9" in m.message or "rule W9" in m.message)
+    ]
+    assert crashes == []
