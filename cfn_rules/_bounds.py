@@ -175,6 +175,9 @@ def _widest(bounds: list[Bound]) -> Bound:
 
 
 def _name_bound(name: str, template: dict[str, Any]) -> Bound:
+    if name in ("AWS::StackName", "AWS::StackId"):
+        # Chosen at deploy time (up to 128 characters): not judged offline.
+        return Bound(None, None, [name])
     if name in c.PSEUDO_MAX_LEN:
         return Bound(c.PSEUDO_MAX_LEN[name], c.PSEUDO_CHARS.get(name), [name])
     param = (template.get("Parameters") or {}).get(name)

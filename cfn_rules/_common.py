@@ -18,8 +18,6 @@ PSEUDO_MAX_LEN = {
     "AWS::Region": 14,
     "AWS::Partition": 9,  # aws-iso-b / aws-iso-f
     "AWS::URLSuffix": 16,  # amazonaws.com.cn
-    "AWS::StackName": 128,
-    "AWS::StackId": 200,
     "AWS::NoValue": 0,
 }
 PSEUDO_CHARS = {
@@ -27,7 +25,6 @@ PSEUDO_CHARS = {
     "AWS::Region": set(string.ascii_lowercase + string.digits + "-"),
     "AWS::Partition": set(string.ascii_lowercase + "-"),
     "AWS::URLSuffix": set(string.ascii_lowercase + "."),
-    "AWS::StackName": set(string.ascii_letters + string.digits + "-"),
     "AWS::NoValue": set(),
 }
 SECRETS_PUNCTUATION = set(string.punctuation)  # what GenerateSecretString draws from

@@ -62,8 +62,10 @@ class NamesFitTheirServices(CloudFormationLintRule):
 
     The longest value is computed from literals, parameters (MaxLength, AllowedValues, the
     longest string AllowedPattern admits) and pseudo parameters (AWS::AccountId 12, AWS::Region
-    14, AWS::StackName 128, ...). A parameter with none of these bounds makes the name unbounded,
-    which is reported too: any long value fails the deploy ("... must be at most 63 characters").
+    14, AWS::Partition 9, AWS::URLSuffix 16). Names built from AWS::StackName are not judged: the
+    stack name (up to 128 characters) is only known at deploy time. A parameter with none of
+    these bounds makes the name unbounded, which is reported too: any long value fails the
+    deploy ("... must be at most 63 characters").
     Characters come from literals, AllowedValues and AllowedPattern; parameters without either
     are not charset-checked. Plain literal names are left to cfn-lint's schema rules.
     """
