@@ -1,6 +1,6 @@
 """Wall time of the offline gate on the production template: median of 5 runs (target < 15 s).
 
-Usage: python bench/gate_time.py [--runs N] [--no-checkov]
+Usage: python bench/gate_time.py [--runs N]
 
 Each run is `python deploy.py validate --template <production template>` as a fresh process,
 exactly what a user or `make template` pays: interpreter start, imports, cfn-lint with the
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 15.0
 
 
-def time_gate(runs: int, use_checkov: bool) -> list[float]:
+def time_gate(runs: int) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="gate-time-") as tmp:
         template = Path(tmp) / "production.json"
         subprocess.run(
@@ -31,9 +31,6 @@ def time_gate(runs: int, use_checkov: bool) -> list[float]:
             check=True,
             capture_output=True,
         )
-        env = dict(os.environ)
-        if not use_checkov:
-            env["CHECKOV_BIN"] = str(Path(tmp) / "no-checkov")
         walls = []
         for _ in range(runs):
             started = time.perf_counter()
@@ -41,7 +38,6 @@ def time_gate(runs: int, use_checkov: bool) -> list[float]:
                 [sys.executable, str(ROOT / "deploy.py"), "validate", "--template", str(template)],
                 capture_output=True,
                 text=True,
-                env=env,
                 check=False,
             )
             walls.append(time.perf_counter() - started)
@@ -51,18 +47,24 @@ def time_gate(runs: int, use_checkov: bool) -> list[float]:
     return walls
 
 
+def _checkov_present() -> bool:
+    sys.path.insert(0, str(ROOT))
+    from stackops import gate
+
+    return gate.checkov_bin() is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-checkov", action="store_true", help="cfn-lint and custom rules only")
     args = parser.parse_args(argv)
-    walls = time_gate(max(1, args.runs), not args.no_checkov)
+    walls = time_gate(max(1, args.runs))
     median = statistics.median(walls)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"gate on the production template: median {median:.1f} s wall over {len(walls)} runs "
         f"({', '.join(f'{w:.1f}' for w in walls)} s); target < {TARGET_S:.0f} s; "
-        f"checkov {'off' if args.no_checkov else 'on'}; {os.cpu_count()} CPUs, "
+        f"checkov {'on' if _checkov_present() else 'NOT INSTALLED'}; {os.cpu_count()} CPUs, "
         f"1-min load average {load:.1f} at the end"
     )
     print(
