@@ -23,6 +23,7 @@ import argparse
 import fcntl
 import hashlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -111,7 +112,7 @@ def _gate_views(
     }
 
 
-def compare(*, use_checkov: bool = True, workers: int = 2) -> Comparison:
+def compare(*, use_checkov: bool = True, workers: int | None = None) -> Comparison:
     """Build the corpus, run the gates, and count what each catches."""
     from templates import build_template
     from tests.corpus.mutations import MUTATIONS
@@ -131,7 +132,9 @@ def compare(*, use_checkov: bool = True, workers: int = 2) -> Comparison:
     # One computation at a time (pytest -n 2 may start two); the second then reads the cache.
     with open(CACHE / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        linted, checkov_found, notes = _run_uncached(texts, keys, use_checkov, workers)
+        linted, checkov_found, notes = _run_uncached(
+            texts, keys, use_checkov, workers or os.cpu_count() or 2
+        )
     views = {k: _gate_views(linted[k], checkov_found[k], custom) for k in texts}
     cases = []
     for m in MUTATIONS:
@@ -214,9 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--no-checkov", action="store_true", help="leave checkov out")
-    parser.add_argument("--workers", type=int, default=2, help="cfn-lint processes (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="cfn-lint processes (0: one per CPU)"
+    )
     args = parser.parse_args(argv)
-    result = compare(use_checkov=not args.no_checkov, workers=max(1, args.workers))
+    result = compare(use_checkov=not args.no_checkov, workers=args.workers or None)
     if args.json:
         payload = asdict(result)
         payload["summary"] = {
