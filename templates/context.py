@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from troposphere import AWSObject, Export, Output, Parameter, Sub, Tags, Template
+from troposphere import AWSObject, Export, Output, Parameter, Ref, Sub, Tags, Template
 
 PROJECT = "edu-platform"
 # Short prefix of every physical name; kept short because names must fit the tightest service
@@ -121,7 +121,7 @@ class Context:
     def tags(self, part: str, **extra: Any) -> Tags:
         """The tags every taggable resource carries: Environment, Project, Name (+ extra)."""
         return Tags(
-            Environment=Sub(f"${{{SUFFIX_PARAM}}}"),
+            Environment=Ref(SUFFIX_PARAM),
             Project=PROJECT,
             Name=self.name(part),
             **extra,

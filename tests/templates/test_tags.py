@@ -45,7 +45,7 @@ def test_environment_tag_is_the_suffix(template: dict[str, Any]) -> None:
     for lid, r in resources(template).items():
         tags = tag_map(r.get("Properties", {}).get("Tags"))
         if "Environment" in tags:
-            assert tags["Environment"] == {"Fn::Sub": "${EnvironmentSuffix}"}, lid
+            assert tags["Environment"] == {"Ref": "EnvironmentSuffix"}, lid
 
 
 def test_name_tag_carries_the_suffix(template: dict[str, Any]) -> None:
