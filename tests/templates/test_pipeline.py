@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
+from tests.conftest import ROOT
 from tests.support.cfn import matches, resources, walk
 
 STAGES = ["Source", "Build", "DeployStaging", "Approval", "DeployProduction"]
@@ -241,11 +243,33 @@ def test_no_plaintext_variable_carries_a_secret(template: dict[str, Any], projec
         assert not any(w in var["Name"] for w in ("PASSWORD", "TOKEN", "SECRET")), var
 
 
+def _buildspec(template: dict[str, Any], project: str) -> dict[str, Any]:
+    """The buildspec file a project names, read from this repository (the source bundle)."""
+    path = _props(template, project)["Source"]["BuildSpec"]
+    assert isinstance(path, str) and path.endswith(".yml"), path
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_projects_name_a_buildspec_file_of_version_0_2(
+    template: dict[str, Any], project: str
+) -> None:
+    assert _buildspec(template, project)["version"] == 0.2
+
+
 @pytest.mark.parametrize("project", DEPLOY_PROJECTS)
 def test_deploy_projects_run_deploy_py(template: dict[str, Any], project: str) -> None:
-    buildspec = _props(template, project)["Source"]["BuildSpec"]
-    assert "python3 deploy.py deploy" in buildspec
-    assert '--stack-name "$STACK_NAME"' in buildspec
+    commands = _buildspec(template, project)["phases"]["build"]["commands"]
+    (deploy,) = [c for c in commands if "python3 deploy.py deploy" in c]
+    assert '--stack-name "$STACK_NAME"' in deploy
+
+
+def test_build_project_writes_the_template_into_its_artifact(template: dict[str, Any]) -> None:
+    spec = _buildspec(template, "BuildProject")
+    assert any(
+        "generate.py --output template.json" in c for c in spec["phases"]["build"]["commands"]
+    )
+    assert spec["artifacts"]["files"] == ["**/*"]
 
 
 def test_staging_and_production_target_different_stacks(template: dict[str, Any]) -> None:
