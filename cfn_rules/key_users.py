@@ -18,6 +18,7 @@ except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain 
 
 PUBLISH_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 LOGS_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+TRAIL_ACTIONS = ("kms:GenerateDataKey",)
 ADMIN_ACTION = "kms:PutKeyPolicy"
 ALARM_ACTION_PROPS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 
@@ -75,10 +76,12 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
 
     - A log group with KmsKeyId: logs.<region>.amazonaws.com needs kms:Encrypt, kms:Decrypt and
       kms:GenerateDataKey ("The specified KMS key does not exist or is not allowed to be used").
-    - An SNS topic with KmsMasterKeyId, published to by CloudWatch alarms or EventBridge rules:
-      cloudwatch.amazonaws.com / events.amazonaws.com need kms:Decrypt and kms:GenerateDataKey,
-      or the notifications are silently dropped (AWS SNS docs, "Enable compatibility between
-      event sources from AWS services and encrypted topics").
+    - An SNS topic with KmsMasterKeyId, published to by CloudWatch alarms, EventBridge rules,
+      S3 event notifications or CodeStar notification rules: cloudwatch / events / s3 /
+      codestar-notifications .amazonaws.com need kms:Decrypt and kms:GenerateDataKey, or the
+      notifications are silently dropped (AWS SNS docs, "Enable compatibility between event
+      sources from AWS services and encrypted topics").
+    - A CloudTrail trail with KMSKeyId: cloudtrail.amazonaws.com needs kms:GenerateDataKey*.
     - The account root keeps administration (kms:PutKeyPolicy), or KMS refuses the key: "The new
       key policy will not allow you to update the key policy in the future."
     A key policy given as a JSON string, or a Fn::Sub of one, is parsed too. Statement
@@ -106,6 +109,10 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
                 for key in self._keys_of(props.get("KmsKeyId"), keys, aliases):
                     path = ["Resources", lid, "Properties", "KmsKeyId"]
                     needs[key].append(("logs", LOGS_ACTIONS, f"log group '{lid}'", path))
+            if rtype == "AWS::CloudTrail::Trail":
+                for key in self._keys_of(props.get("KMSKeyId"), keys, aliases):
+                    path = ["Resources", lid, "Properties", "KMSKeyId"]
+                    needs[key].append(("cloudtrail", TRAIL_ACTIONS, f"trail '{lid}'", path))
             if rtype == "AWS::SNS::Topic":
                 key_ids = self._keys_of(props.get("KmsMasterKeyId"), keys, aliases)
                 for service, publisher in self._publishers(template, lid):
@@ -183,6 +190,23 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
             if rtype == "AWS::CloudWatch::Alarm":
                 if any(topic in c.referenced_ids(props.get(p)) for p in ALARM_ACTION_PROPS):
                     found.append(("cloudwatch", lid))
+            elif rtype == "AWS::S3::Bucket":
+                config = c.mapping(props.get("NotificationConfiguration"))
+                topics = [
+                    t.get("Topic")
+                    for t in c.items(config.get("TopicConfigurations"))
+                    if isinstance(t, dict)
+                ]
+                if any(topic in c.referenced_ids(t) for t in topics):
+                    found.append(("s3", lid))
+            elif rtype == "AWS::CodeStarNotifications::NotificationRule":
+                addresses = [
+                    t.get("TargetAddress")
+                    for t in c.items(props.get("Targets"))
+                    if isinstance(t, dict)
+                ]
+                if any(topic in c.referenced_ids(a) for a in addresses):
+                    found.append(("codestar-notifications", lid))
             elif rtype == "AWS::Events::Rule":
                 targets = [
                     t.get("Arn") for t in c.items(props.get("Targets")) if isinstance(t, dict)
