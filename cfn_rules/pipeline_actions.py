@@ -124,6 +124,41 @@ def actions_of(stage: dict[str, Any]) -> list[tuple[list[Any], dict[str, Any]]]:
     return found
 
 
+# CloudFormation deploy action: ActionMode -> configuration keys that mode requires.
+CFN_MODES: dict[str, tuple[str, ...]] = {
+    "CREATE_UPDATE": ("TemplatePath", "RoleArn"),
+    "REPLACE_ON_FAILURE": ("TemplatePath", "RoleArn"),
+    "DELETE_ONLY": ("RoleArn",),
+    "CHANGE_SET_REPLACE": ("ChangeSetName", "TemplatePath", "RoleArn"),
+    "CHANGE_SET_EXECUTE": ("ChangeSetName",),
+}
+
+
+def _cloudformation_mode(
+    name: str, config: dict[str, Any], path: list[Any]
+) -> list[tuple[list[Any], str]]:
+    mode = config.get("ActionMode")
+    if not isinstance(mode, str):
+        return []
+    if mode not in CFN_MODES:
+        return [
+            (
+                [*path, "ActionMode"],
+                f"Action '{name}': ActionMode {mode!r} does not exist. Fix: use one of "
+                f"{', '.join(CFN_MODES)}.",
+            )
+        ]
+    return [
+        (
+            path,
+            f"Action '{name}': ActionMode {mode} needs configuration '{key}'. Fix: add "
+            f"Configuration.{key}.",
+        )
+        for key in CFN_MODES[mode]
+        if key not in config
+    ]
+
+
 class PipelineActionTypesValid(CloudFormationLintRule):
     """Each CodePipeline action's (Category, Owner, Provider, Version) is one that exists.
 
@@ -132,8 +167,11 @@ class PipelineActionTypesValid(CloudFormationLintRule):
     the action structure reference for each provider's required configuration. AWS rejects the
     others with "ActionType (Category: ..., Provider: ..., Owner: ..., Version: ...) in action
     'X' is not available", "Action configuration for action 'X' is missing required
-    configuration 'Y'" or "... contains unknown configuration 'Y'". Custom-owned action types
-    are not checked (they are account-defined).
+    configuration 'Y'" or "... contains unknown configuration 'Y'". The CloudFormation deploy
+    action's ActionMode must be one of its five modes, with the keys that mode needs
+    (TemplatePath and RoleArn to create or update, ChangeSetName for change sets), per the
+    "CloudFormation deploy action reference". Custom-owned action types are not checked (they
+    are account-defined).
     """
 
     id = "E9106"
@@ -201,6 +239,8 @@ class PipelineActionTypesValid(CloudFormationLintRule):
                     f"Fix: add Configuration.{key}.",
                 )
             )
+        if provider == "CloudFormation" and isinstance(config, dict):
+            problems.extend(_cloudformation_mode(name, config, [*path, "Configuration"]))
         if known is not None:
             for key in sorted(keys - known):
                 problems.append(
