@@ -39,6 +39,7 @@ class PropertyCombinations(CloudFormationLintRule):
     """Combinations AWS refuses at create time that the resource schemas do not encode.
 
     (cfn-lint already reports KmsKeyId without StorageEncrypted on RDS, E3720.)
+    - RDS DBSubnetGroup: fewer than two subnets (in any Fn::If branch) cannot cover two AZs.
     - RDS DBInstance: MultiAZ with AvailabilityZone ("Requesting a specific availability zone is
       not valid for Multi-AZ instances"); ManageMasterUserPassword with MasterUserPassword;
       MonitoringInterval > 0 without MonitoringRoleArn ("A MonitoringRoleARN value is required
@@ -127,6 +128,19 @@ class PropertyCombinations(CloudFormationLintRule):
                             "Performance Insights or drop the property.",
                         )
                     )
+        elif rtype == "AWS::RDS::DBSubnetGroup":
+            for option in c.branches(props.get("SubnetIds")):
+                if isinstance(option, list) and len(option) < 2:
+                    out.append(
+                        (
+                            "SubnetIds",
+                            "A DB subnet group needs subnets in at least two "
+                            "Availability Zones (RDS: \"doesn't meet Availability Zone "
+                            'coverage requirement"). Fix: list a subnet in each of two '
+                            "or more AZs.",
+                        )
+                    )
+                    break
         elif rtype == "AWS::SecretsManager::Secret":
             if _present(props, "SecretString") and _present(props, "GenerateSecretString"):
                 out.append(

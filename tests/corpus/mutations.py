@@ -261,6 +261,22 @@ def _bucket_public_policy(t: Template) -> None:
     _props(t, "SourceBucket")["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] = False
 
 
+def _single_subnet(t: Template) -> None:
+    _props(t, "DbSubnetGroup")["SubnetIds"] = [{"Ref": "PrivateSubnet1"}]
+
+
+def _pending_window(t: Template) -> None:
+    _props(t, "Key")["PendingWindowInDays"] = 1
+
+
+def _retention(t: Template) -> None:
+    _props(t, "BuildLogGroup")["RetentionInDays"] = 45
+
+
+def _cache_engine_version(t: Template) -> None:
+    _props(t, "Cache")["EngineVersion"] = "9.9"
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "historic-secret-not-created",
@@ -541,6 +557,35 @@ MUTATIONS: tuple[Mutation, ...] = (
         "(deploys) the build sees the secret's ARN as the password; the secret is not passed "
         "as a Secrets Manager variable: promise broken",
         _plaintext_secret_variable,
+    ),
+    Mutation(
+        "db-subnet-group-one-subnet",
+        "the DB subnet group lists one private subnet",
+        "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Add "
+        "subnets to cover at least 2 AZs.",
+        _single_subnet,
+        ("production", "ephemeral"),
+    ),
+    Mutation(
+        "key-pending-window-one-day",
+        "the KMS key's PendingWindowInDays is 1 (the 'shortest' window taken literally)",
+        "Value '1' at 'pendingWindowInDays' failed to satisfy constraint: Member must have "
+        "value greater than or equal to 7",
+        _pending_window,
+        ("ephemeral",),
+    ),
+    Mutation(
+        "log-retention-45-days",
+        "BuildLogGroup RetentionInDays 45 (not an allowed value)",
+        "Value '45' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum "
+        "value set",
+        _retention,
+    ),
+    Mutation(
+        "cache-engine-version",
+        "the Redis EngineVersion is '9.9'",
+        "Cannot find version 9.9 for redis (InvalidParameterCombination)",
+        _cache_engine_version,
     ),
     Mutation(
         "bucket-public-policy-allowed",
