@@ -44,6 +44,8 @@ class Subnets:
     ids: tuple[Any, ...]
     # An expression for a list property (SubnetIds, Subnets ...), conditional on the third AZ.
     id_list: Any
+    # The same IDs as one comma-separated string, for properties and outputs that take a string.
+    id_csv: Any
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from troposphere import (
     GetAtt,
     GetAZs,
     If,
-    Join,
+    NoValue,
     Ref,
     Select,
     Sub,
@@ -34,7 +34,7 @@ from troposphere import (
     Condition as UseCondition,
 )
 
-from templates import handles
+from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
 from templates.security import KEY_ID
 
@@ -51,8 +51,19 @@ def private_route_id(n: int) -> str:
 
 
 def _per_az(values: list[Any], three_azs: str) -> Any:
-    """A list property holding one value per AZ; the third only under ThreeAZs."""
-    return If(three_azs, values, values[:2])
+    """A list property holding one value per AZ; the third only under ThreeAZs.
+
+    Only the third item is conditional: repeating the whole list in both branches of an Fn::If
+    costs ~30 bytes a use, and the template must stay under the 51,200-byte TemplateBody limit.
+    """
+    first, second, third = values
+    return [first, second, If(three_azs, third, NoValue)]
+
+
+def _per_az_csv(values: list[Any], three_azs: str) -> Any:
+    """The IDs as one comma-separated string (outputs, Lambda VPC settings)."""
+    first, second, third = (policies.sub_expr(v) for v in values)
+    return If(three_azs, Sub(f"{first},{second},{third}"), Sub(f"{first},{second}"))
 
 
 def add_network(ctx: Context, params: handles.Params) -> handles.Network:
@@ -119,13 +130,15 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
     public_ids = _per_az(public, params.three_azs)
     private_ids = _per_az(private, params.three_azs)
     ctx.output("VpcId", Ref(vpc), "VPC ID")
-    ctx.output("PublicSubnetIds", Join(",", public_ids), "Public subnet IDs")
-    ctx.output("PrivateSubnetIds", Join(",", private_ids), "Private subnet IDs")
+    public_csv = _per_az_csv(public, params.three_azs)
+    private_csv = _per_az_csv(private, params.three_azs)
+    ctx.output("PublicSubnetIds", public_csv, "Public subnet IDs")
+    ctx.output("PrivateSubnetIds", private_csv, "Private subnet IDs")
     return handles.Network(
         vpc_id=Ref(vpc),
         vpc_cidr=GetAtt(vpc, "CidrBlock"),
-        public=handles.Subnets(ids=tuple(public), id_list=public_ids),
-        private=handles.Subnets(ids=tuple(private), id_list=private_ids),
+        public=handles.Subnets(ids=tuple(public), id_list=public_ids, id_csv=public_csv),
+        private=handles.Subnets(ids=tuple(private), id_list=private_ids, id_csv=private_csv),
         private_route_table_ids=tuple(route_tables),
     )
 

@@ -152,7 +152,13 @@ def _plain(name: str, value: Any) -> EnvironmentVariable:
 def _secret(name: str, secret_arn: Any, json_key: str | None = None) -> EnvironmentVariable:
     # CodeBuild resolves `<secret-arn>[:<json-key>]` at build start with the project's role;
     # without a key it yields the whole secret string.
-    value = Join(":", [secret_arn, json_key]) if json_key else secret_arn
+    expr = policies.sub_expr(secret_arn)
+    if json_key and expr:
+        value: Any = Sub(f"{expr}:{json_key}")
+    elif json_key:
+        value = Join(":", [secret_arn, json_key])
+    else:
+        value = secret_arn
     return EnvironmentVariable(Name=name, Type="SECRETS_MANAGER", Value=value)
 
 

@@ -36,7 +36,7 @@ from awacs.aws import (
     Statement,
     StringEquals,
 )
-from troposphere import Ref, Sub
+from troposphere import GetAtt, Ref, Sub
 
 VERSION = "2012-10-17"
 ACCOUNT = Ref("AWS::AccountId")
@@ -45,9 +45,24 @@ ACCOUNT = Ref("AWS::AccountId")
 KEY_USE = [kms.Decrypt, kms.Encrypt, kms.GenerateDataKey, kms.DescribeKey]
 
 
+def sub_expr(value: Any) -> str | None:
+    """`value` as a `${...}` Sub expression when it is a plain Ref or GetAtt, else None.
+
+    `Sub("${Bucket.Arn}/*")` is about 40 bytes shorter than `Sub("${B}/*", B=GetAtt(...))`,
+    and the template must stay under the 51,200-byte TemplateBody limit.
+    """
+    if isinstance(value, Ref):
+        return f"${{{value.data['Ref']}}}"
+    if isinstance(value, GetAtt):
+        logical, attribute = value.data["Fn::GetAtt"]
+        return f"${{{logical}.{attribute}}}"
+    return None
+
+
 def objects(bucket_arn: Any) -> Sub:
     """The ARN pattern of every object in a bucket."""
-    return Sub("${Bucket}/*", Bucket=bucket_arn)
+    expr = sub_expr(bucket_arn)
+    return Sub(f"{expr}/*") if expr else Sub("${Bucket}/*", Bucket=bucket_arn)
 
 
 def _doc(*statements: Statement) -> PolicyDocument:
@@ -223,6 +238,11 @@ def _ec2_arn(resource: str, **variables: Any) -> Sub:
     )
 
 
+def _vpc_arn(vpc_id: Any) -> Sub:
+    expr = sub_expr(vpc_id)
+    return _ec2_arn(f"vpc/{expr}") if expr else _ec2_arn("vpc/${Vpc}", Vpc=vpc_id)
+
+
 def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
     """Both deploy projects: run in the VPC (CodeBuild user guide, "Allow CodeBuild access to
     AWS services required to create a VPC network interface") and read the stack's secrets,
@@ -257,7 +277,7 @@ def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
             Condition=Condition(
                 [
                     StringEquals({"ec2:AuthorizedService": "codebuild.amazonaws.com"}),
-                    ArnEquals({"ec2:Vpc": _ec2_arn("vpc/${Vpc}", Vpc=vpc_id)}),
+                    ArnEquals({"ec2:Vpc": _vpc_arn(vpc_id)}),
                 ]
             ),
         ),

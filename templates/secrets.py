@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from troposphere import GetAtt, Join, Ref, secretsmanager
+from troposphere import GetAtt, Ref, secretsmanager
 
 from templates import handles
 from templates.context import Context
@@ -97,7 +97,7 @@ def add_rotation(
                 RotationType="PostgreSQLSingleUser",
                 RotationLambdaName=ctx.name("db-rotation"),
                 KmsKeyArn=GetAtt(KEY_ID, "Arn"),
-                VpcSubnetIds=Join(",", net.private.id_list),
+                VpcSubnetIds=net.private.id_csv,
                 VpcSecurityGroupIds=groups.rotation,
                 ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
             ),

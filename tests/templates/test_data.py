@@ -70,9 +70,12 @@ def test_database_is_private(production: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("lid", ["DbSubnetGroup", "CacheSubnetGroup"])
 def test_data_subnet_groups_use_the_private_subnets(production: dict[str, Any], lid: str) -> None:
-    ids = production["Resources"][lid]["Properties"]["SubnetIds"]["Fn::If"]
-    for branch in ids[1:]:
-        assert all(ref["Ref"].startswith("PrivateSubnet") for ref in branch)
+    ids = production["Resources"][lid]["Properties"]["SubnetIds"]
+    assert ids == [
+        {"Ref": "PrivateSubnet1"},
+        {"Ref": "PrivateSubnet2"},
+        {"Fn::If": ["ThreeAZs", {"Ref": "PrivateSubnet3"}, {"Ref": "AWS::NoValue"}]},
+    ]
 
 
 def test_master_password_is_a_dynamic_reference_to_the_db_secret(

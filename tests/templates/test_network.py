@@ -133,13 +133,11 @@ def test_s3_gateway_endpoint_serves_every_private_route_table(
         {
             "VpcEndpointType": "Gateway",
             "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"},
-            "RouteTableIds": {
-                "Fn::If": [
-                    "ThreeAZs",
-                    [{"Ref": f"PrivateRouteTable{n}"} for n in (1, 2, 3)],
-                    [{"Ref": f"PrivateRouteTable{n}"} for n in (1, 2)],
-                ]
-            },
+            "RouteTableIds": [
+                {"Ref": "PrivateRouteTable1"},
+                {"Ref": "PrivateRouteTable2"},
+                {"Fn::If": ["ThreeAZs", {"Ref": "PrivateRouteTable3"}, {"Ref": "AWS::NoValue"}]},
+            ],
         },
     )
 

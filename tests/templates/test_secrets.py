@@ -83,15 +83,10 @@ def test_rotation_lambda_runs_in_the_private_subnets(production: dict[str, Any])
     (rotation,) = resources(production, "AWS::SecretsManager::RotationSchedule").values()
     subnets = rotation["Properties"]["HostedRotationLambda"]["VpcSubnetIds"]
     assert subnets == {
-        "Fn::Join": [
-            ",",
-            {
-                "Fn::If": [
-                    "ThreeAZs",
-                    [{"Ref": f"PrivateSubnet{n}"} for n in (1, 2, 3)],
-                    [{"Ref": f"PrivateSubnet{n}"} for n in (1, 2)],
-                ]
-            },
+        "Fn::If": [
+            "ThreeAZs",
+            {"Fn::Sub": "${PrivateSubnet1},${PrivateSubnet2},${PrivateSubnet3}"},
+            {"Fn::Sub": "${PrivateSubnet1},${PrivateSubnet2}"},
         ]
     }
 

@@ -80,7 +80,7 @@ def test_every_bucket_policy_denies_insecure_transport(
         "Effect": "Deny",
         "Principal": "*",
         "Action": ["s3:*"],
-        "Resource": [arn, {"Fn::Sub": ["${Bucket}/*", {"Bucket": arn}]}],
+        "Resource": [arn, {"Fn::Sub": f"${{{bucket}.Arn}}/*"}],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
     assert matches(_bucket_policy(template, bucket)["Statement"], [deny])
@@ -116,7 +116,7 @@ def test_log_bucket_lets_only_s3_log_delivery_for_this_accounts_buckets_write(
             "Effect": "Allow",
             "Principal": {"Service": "logging.s3.amazonaws.com"},
             "Action": ["s3:PutObject"],
-            "Resource": [{"Fn::Sub": ["${Bucket}/*", {"Bucket": {"Fn::GetAtt": [LOGS, "Arn"]}}]}],
+            "Resource": [{"Fn::Sub": f"${{{LOGS}.Arn}}/*"}],
             "Condition": {
                 "ArnLike": {
                     "aws:SourceArn": [
