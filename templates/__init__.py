@@ -14,10 +14,7 @@ from templates.context import PROFILES, Context
 
 __all__ = ["PROFILES", "build_template"]
 
-DESCRIPTION = (
-    "Education platform: VPC, KMS, generated secrets, RDS PostgreSQL, ElastiCache, "
-    "encrypted artifact store, CodeBuild/CodePipeline, monitoring ({profile} profile)"
-)
+DESCRIPTION = "Education platform: VPC, RDS, Redis, CI/CD, monitoring ({profile} profile)"
 
 
 def build_template(profile: str = "production") -> Template:

@@ -99,12 +99,16 @@ class Context:
         self,
         name: str,
         value: Any,
-        description: str,
+        description: str | None = None,
         *,
         condition: str | None = None,
         export: bool = True,
     ) -> Output:
-        kwargs: dict[str, Any] = {"Description": description, "Value": value}
+        # A description only where the output's name does not already say it all: every byte
+        # counts against the 51,200-byte TemplateBody limit.
+        kwargs: dict[str, Any] = {"Value": value}
+        if description:
+            kwargs["Description"] = description
         if export:
             kwargs["Export"] = Export(Sub(f"${{AWS::StackName}}-{name}"))
         if condition:

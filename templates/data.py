@@ -62,7 +62,7 @@ def add_database(
                         Principal=Principal("Service", "monitoring.rds.amazonaws.com"),
                         Action=[AssumeRole],
                         Condition=Condition(
-                            StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))
+                            StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))
                         ),
                     )
                 ],
@@ -135,8 +135,8 @@ def add_database(
     )
     endpoint = GetAtt(db, "Endpoint.Address")
     port = GetAtt(db, "Endpoint.Port")
-    ctx.output("DbEndpoint", endpoint, "DB endpoint")
-    ctx.output("DbPort", port, "DB port")
+    ctx.output("DbEndpoint", endpoint)
+    ctx.output("DbPort", port)
     return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
 
 
@@ -186,6 +186,6 @@ def add_cache(
     )
     endpoint = GetAtt(group, "PrimaryEndPoint.Address")
     port = GetAtt(group, "PrimaryEndPoint.Port")
-    ctx.output("CacheEndpoint", endpoint, "Redis primary endpoint")
+    ctx.output("CacheEndpoint", endpoint, "Redis primary")
     # No CachePort output: the port is fixed (6379) and the outputs count against the size.
     return handles.Cache(logical_id=CACHE_ID, group_id=Ref(group), endpoint=endpoint, port=port)

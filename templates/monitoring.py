@@ -41,7 +41,7 @@ def add_topic(ctx: Context, params: handles.Params, key: handles.Key) -> handles
                         Action=[sns_actions.Publish],
                         Resource=[Ref(topic)],
                         Condition=Condition(
-                            StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))
+                            StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))
                         ),
                     )
                 ],
@@ -57,7 +57,7 @@ def add_topic(ctx: Context, params: handles.Params, key: handles.Key) -> handles
             Endpoint=params.alarm_email,
         )
     )
-    ctx.output("AlarmTopicArn", Ref(topic), "Alarm topic ARN")
+    ctx.output("AlarmTopicArn", Ref(topic))
     return handles.Topic(arn=Ref(topic))
 
 

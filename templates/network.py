@@ -129,11 +129,11 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
 
     public_ids = _per_az(public, params.three_azs)
     private_ids = _per_az(private, params.three_azs)
-    ctx.output("VpcId", Ref(vpc), "VPC ID")
+    ctx.output("VpcId", Ref(vpc))
     public_csv = _per_az_csv(public, params.three_azs)
     private_csv = _per_az_csv(private, params.three_azs)
-    ctx.output("PublicSubnetIds", public_csv, "Public subnet IDs")
-    ctx.output("PrivateSubnetIds", private_csv, "Private subnet IDs")
+    ctx.output("PublicSubnetIds", public_csv)
+    ctx.output("PrivateSubnetIds", private_csv)
     return handles.Network(
         vpc_id=Ref(vpc),
         vpc_cidr=GetAtt(vpc, "CidrBlock"),
@@ -220,7 +220,7 @@ def _add_flow_logs(ctx: Context, vpc_id: Any) -> None:
             UpdateReplacePolicy=policy,
         )
     )
-    account = Sub("${AWS::AccountId}")
+    account = Ref("AWS::AccountId")
     role = ctx.add(
         iam.Role(
             "FlowLogRole",

@@ -194,8 +194,6 @@ def _source_action(params: handles.Params, buckets: handles.Buckets) -> If:
             "ConnectionArn": params.source_connection_arn,
             "FullRepositoryId": params.source_repository,
             "BranchName": params.source_branch,
-            "OutputArtifactFormat": "CODE_ZIP",
-            "DetectChanges": True,
         },
         outputs=("Source",),
     )
@@ -298,12 +296,11 @@ def add_pipeline(
             env=[
                 _plain("STACK_NAME", Sub(stage.stack_name)),
                 _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+                # Ports (5432, 6379) and the DB user name are fixed by the template, so they
+                # are documented (README) rather than passed: the TemplateBody limit is tight.
                 _plain("DB_HOST", database.endpoint),
-                _plain("DB_PORT", database.port),
-                _plain("DB_USER", creds.db_username),
                 _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
                 _plain("CACHE_HOST", cache.endpoint),
-                _plain("CACHE_PORT", cache.port),
                 _secret("CACHE_AUTH_TOKEN", creds.cache_secret),
             ],
         )
@@ -428,4 +425,4 @@ def add_pipeline(
         )
     )
 
-    ctx.output("PipelineName", Ref(pipeline), "The CI/CD pipeline")
+    ctx.output("PipelineName", Ref(pipeline))

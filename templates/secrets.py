@@ -56,8 +56,8 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
             UpdateReplacePolicy=ctx.profile.storage_policy,
         )
     )
-    ctx.output("DbSecretArn", Ref(db), "DB secret ARN")
-    ctx.output("CacheSecretArn", Ref(cache), "Redis AUTH secret ARN")
+    ctx.output("DbSecretArn", Ref(db))
+    ctx.output("CacheSecretArn", Ref(cache), "Redis AUTH token")
     return handles.Secrets(
         db_secret=Ref(db),
         cache_secret=Ref(cache),

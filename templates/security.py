@@ -68,7 +68,7 @@ VIA_SERVICES = [
 
 
 def _key_policy() -> PolicyDocument:
-    account = Sub("${AWS::AccountId}")
+    account = Ref("AWS::AccountId")
     return PolicyDocument(
         Version="2012-10-17",
         Statement=[
@@ -166,7 +166,7 @@ def add_key(ctx: Context) -> handles.Key:
             TargetKeyId=Ref(key),
         )
     )
-    ctx.output("KeyArn", GetAtt(key, "Arn"), "KMS key ARN")
+    ctx.output("KeyArn", GetAtt(key, "Arn"))
     return handles.Key(key_id=Ref(key), key_arn=GetAtt(key, "Arn"), alias=Ref(alias))
 
 
@@ -252,7 +252,7 @@ def add_security_groups(
         SecurityGroupEgress=[NO_EGRESS],
     )
 
-    ctx.output("AppSecurityGroupId", Ref(app), "App security group")
+    ctx.output("AppSecurityGroupId", Ref(app), "For DB and cache clients")
     return handles.SecurityGroups(
         app=Ref(app),
         deploy=Ref(deploy),

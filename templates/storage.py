@@ -156,6 +156,6 @@ def add_buckets(ctx: Context, key: handles.Key) -> handles.Buckets:
     )
 
     ctx.output("SourceBucketName", buckets.source.name, "Upload source bundles here")
-    ctx.output("ArtifactsBucketName", buckets.artifacts.name, "The pipeline's artifact store")
-    ctx.output("LogsBucketName", buckets.logs.name, "S3 server access logs of both buckets")
+    ctx.output("ArtifactsBucketName", buckets.artifacts.name, "Pipeline artifact store")
+    ctx.output("LogsBucketName", buckets.logs.name, "S3 access logs")
     return buckets

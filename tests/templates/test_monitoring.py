@@ -35,9 +35,7 @@ def test_topic_policy_lets_alarms_and_events_publish_from_this_account(
     }
     assert statement["Action"] == ["sns:Publish"]
     assert statement["Resource"] == [{"Ref": "AlarmTopic"}]
-    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {
-        "Fn::Sub": "${AWS::AccountId}"
-    }
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def test_account_principals_use_the_key_only_through_stack_services(
     via = use["Condition"]["StringEquals"]["kms:ViaService"]
     services = {v["Fn::Sub"].split(".")[0] for v in via}
     assert {"secretsmanager", "rds", "elasticache", "s3", "codebuild", "codepipeline"} <= services
-    assert use["Condition"]["StringEquals"]["kms:CallerAccount"] == {"Fn::Sub": "${AWS::AccountId}"}
+    assert use["Condition"]["StringEquals"]["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
 
 
 def test_logs_use_the_key_only_for_this_accounts_log_groups(production: dict[str, Any]) -> None:
@@ -88,7 +88,7 @@ def test_topic_publishers_get_only_decrypt_and_data_keys(
 
 def test_alarm_publisher_is_scoped_to_this_account(production: dict[str, Any]) -> None:
     condition = _statements(production)["AlarmsPublishToEncryptedTopic"]["Condition"]
-    assert condition["StringEquals"]["aws:SourceAccount"] == {"Fn::Sub": "${AWS::AccountId}"}
+    assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
 def test_no_key_statement_trusts_everyone(production: dict[str, Any]) -> None:
