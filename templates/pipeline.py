@@ -133,7 +133,7 @@ def _project(
                 ComputeType="BUILD_GENERAL1_SMALL",
                 Image=BUILD_IMAGE,
                 Type="LINUX_CONTAINER",
-                EnvironmentVariables=env,
+                **({"EnvironmentVariables": env} if env else {}),
             ),
             LogsConfig=LogsConfig(
                 CloudWatchLogs=CloudWatchLogs(Status="ENABLED", GroupName=Ref(log_group))
@@ -259,7 +259,8 @@ def add_pipeline(
         log_group=build_logs,
         key=key,
         buildspec=BUILD_SPEC,
-        env=[_plain("ENVIRONMENT_SUFFIX", params.suffix)],
+        # No variables: generate.py takes none (the suffix is a stack parameter at deploy time).
+        env=[],
     )
 
     # -- deploy (staging, production) -------------------------------------------------------

@@ -69,6 +69,38 @@ def _doc(*statements: Statement) -> PolicyDocument:
     return PolicyDocument(Version=VERSION, Statement=list(statements))
 
 
+def _identity_doc(*statements: Statement) -> PolicyDocument:
+    """An identity policy whose plain Allow statements are written as one.
+
+    Safe because IAM matches each action only against ARNs of that action's own resource type:
+    in the union, s3:GetObject still matches only the object ARNs it was given, kms:Decrypt only
+    the key, and so on; a pairing of an action with another service's (or another resource
+    type's) ARN matches no request and grants nothing. Statements with a Condition, a Principal
+    or `Resource: "*"` stay separate. Written so because the template must stay under the
+    51,200-byte TemplateBody limit; the builders below still read one statement per purpose.
+    """
+    plain = [s for s in statements if _is_plain_allow(s)]
+    if len(plain) < 2:
+        return _doc(*statements)
+    merged = Statement(
+        Effect=Allow,
+        Action=[a for s in plain for a in s.properties["Action"]],
+        Resource=[r for s in plain for r in s.properties["Resource"]],
+    )
+    first = next(i for i, s in enumerate(statements) if s is plain[0])
+    rest = [s for s in statements if not _is_plain_allow(s)]
+    return _doc(*rest[:first], merged, *rest[first:])
+
+
+def _is_plain_allow(statement: Statement) -> bool:
+    props = statement.properties
+    return (
+        set(props) == {"Effect", "Action", "Resource"}
+        and props["Effect"] == Allow
+        and not any(isinstance(r, str) and r == "*" for r in props["Resource"])
+    )
+
+
 # -- resource policies ----------------------------------------------------------------------
 
 
@@ -129,7 +161,7 @@ def trust(service: str) -> PolicyDocument:
 
 def artifact_store(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument:
     """The pipeline and every project: read and write the encrypted artifact store."""
-    return _doc(
+    return _identity_doc(
         Statement(
             Effect=Allow,
             Action=[s3.GetObject, s3.GetObjectVersion, s3.PutObject],
@@ -150,7 +182,7 @@ def pipeline_role(
 ) -> PolicyDocument:
     """CodePipeline: read the source bundle, run the three projects, and notify the topic when
     an approval is pending (the artifact store comes from `artifact_store`)."""
-    return _doc(
+    return _identity_doc(
         Statement(
             Effect=Allow,
             Action=[s3.GetObject, s3.GetObjectVersion],
@@ -173,7 +205,7 @@ def pipeline_role(
 def connection_use(connection_arn: Any) -> PolicyDocument:
     """CodePipeline's use of the optional CodeConnections connection (both service prefixes:
     connections made before the rename carry the codestar-connections ARN)."""
-    return _doc(
+    return _identity_doc(
         Statement(
             Effect=Allow,
             Action=[codestar_connections.UseConnection, codeconnections.UseConnection],
@@ -184,7 +216,7 @@ def connection_use(connection_arn: Any) -> PolicyDocument:
 
 def start_pipeline_role(pipeline_arn: Any) -> PolicyDocument:
     """EventBridge: start this one pipeline, nothing else."""
-    return _doc(
+    return _identity_doc(
         Statement(
             Effect=Allow,
             Action=[codepipeline.StartPipelineExecution],
@@ -229,7 +261,7 @@ def project_role(log_group_arn: Any, stack_arn: Any = None) -> PolicyDocument:
                 Resource=[stack_arn],
             )
         )
-    return _doc(*statements)
+    return _identity_doc(*statements)
 
 
 def _ec2_arn(resource: str, **variables: Any) -> Sub:
@@ -247,7 +279,7 @@ def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
     """Both deploy projects: run in the VPC (CodeBuild user guide, "Allow CodeBuild access to
     AWS services required to create a VPC network interface") and read the stack's secrets,
     which CodeBuild resolves into SECRETS_MANAGER environment variables with this role."""
-    return _doc(
+    return _identity_doc(
         # Describe* calls have no resource-level permission in EC2: Resource must be "*".
         Statement(
             Effect=Allow,

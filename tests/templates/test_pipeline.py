@@ -53,7 +53,7 @@ def _source_actions(template: dict[str, Any]) -> tuple[str, dict[str, Any], dict
 
 
 def _env(template: dict[str, Any], project: str) -> list[dict[str, Any]]:
-    return _props(template, project)["Environment"]["EnvironmentVariables"]
+    return _props(template, project)["Environment"].get("EnvironmentVariables", [])
 
 
 # -- pipeline -------------------------------------------------------------------------------

@@ -40,9 +40,7 @@ def test_account_root_administers_but_cannot_use_the_key_directly(
     production: dict[str, Any],
 ) -> None:
     admin = _statements(production)["AccountAdministersKey"]
-    assert admin["Principal"] == {
-        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
-    }
+    assert admin["Principal"] == {"AWS": {"Ref": "AWS::AccountId"}}
     assert "kms:PutKeyPolicy" in _actions(admin) or "kms:Put*" in _actions(admin)
     assert not _actions(admin) & USE
     assert "Condition" not in admin
