@@ -61,8 +61,12 @@ class _Stage:
     part: str
 
     @property
+    def stage(self) -> str:
+        return self.part.removeprefix("deploy-")
+
+    @property
     def stack_name(self) -> str:
-        return f"edu-app-{self.part.removeprefix('deploy-')}-${{{SUFFIX_PARAM}}}"
+        return f"edu-app-{self.stage}-${{{SUFFIX_PARAM}}}"
 
 
 STAGING = _Stage("DeployStaging", "deploy-staging")
@@ -77,6 +81,7 @@ def _role(
     *,
     managed: list[ManagedPolicy],
     inline: list[Any],
+    **extra_tags: str,
 ) -> Role:
     return ctx.add(
         Role(
@@ -84,7 +89,7 @@ def _role(
             AssumeRolePolicyDocument=policies.trust(service),
             ManagedPolicyArns=[Ref(m) for m in managed],
             Policies=inline,
-            Tags=ctx.tags(part),
+            Tags=ctx.tags(part, **extra_tags),
         )
     )
 
@@ -268,10 +273,6 @@ def add_pipeline(
     deploy_projects: dict[str, Project] = {}
     for stage in (STAGING, PRODUCTION):
         log_group = _log_group(ctx, f"{stage.logical}LogGroup", stage.part, key)
-        stack_arn = Sub(
-            "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
-            f"{stage.stack_name}/*"
-        )
         role = _role(
             ctx,
             f"{stage.logical}Role",
@@ -281,9 +282,11 @@ def add_pipeline(
             inline=[
                 Policy(
                     PolicyName="deploy",
-                    PolicyDocument=policies.project_role(GetAtt(log_group, "Arn"), stack_arn),
+                    PolicyDocument=policies.project_role(GetAtt(log_group, "Arn")),
                 )
             ],
+            # Selects the one stack this role may deploy (policies.deploy_access).
+            **{policies.STAGE_TAG: stage.stage},
         )
         deploy_projects[stage.logical] = _project(
             ctx,

@@ -38,6 +38,8 @@ from awacs.aws import (
 )
 from troposphere import GetAtt, Ref, Sub
 
+from templates.context import SUFFIX_PARAM
+
 VERSION = "2012-10-17"
 ACCOUNT = Ref("AWS::AccountId")
 
@@ -225,43 +227,46 @@ def start_pipeline_role(pipeline_arn: Any) -> PolicyDocument:
     )
 
 
-def project_role(log_group_arn: Any, stack_arn: Any = None) -> PolicyDocument:
-    """One project's own grants: its log group and, for a deploy project, change sets on its
-    one target stack."""
+# Exactly the calls deploy.py makes for `deploy` (stackops/engine.py, protection.py): change
+# sets, progress, stack policy around execution, termination protection, and recovery on
+# interrupt or failed rollback.
+DEPLOY_STACK_ACTIONS = [
+    cloudformation.CancelUpdateStack,
+    cloudformation.ContinueUpdateRollback,
+    cloudformation.CreateChangeSet,
+    cloudformation.DeleteChangeSet,
+    cloudformation.DescribeChangeSet,
+    cloudformation.DescribeStackEvents,
+    cloudformation.DescribeStacks,
+    cloudformation.ExecuteChangeSet,
+    cloudformation.GetStackPolicy,
+    cloudformation.GetTemplate,
+    cloudformation.ListStackResources,
+    cloudformation.SetStackPolicy,
+    cloudformation.UpdateTerminationProtection,
+]
+# The role tag that names a deploy role's one target stage (see deploy_access).
+STAGE_TAG = "Stage"
+
+
+def project_role(log_group_arn: Any) -> PolicyDocument:
+    """One project's own grant: its log group."""
     # The group's Arn attribute ends in ":*", which covers its log streams.
-    statements = [
+    return _identity_doc(
         Statement(
             Effect=Allow,
             Action=[logs.CreateLogStream, logs.PutLogEvents],
             Resource=[log_group_arn],
         )
-    ]
-    if stack_arn is not None:
-        statements.append(
-            Statement(
-                Effect=Allow,
-                # Exactly the calls deploy.py makes for `deploy` (stackops/engine.py,
-                # protection.py): change sets, progress, stack policy around execution,
-                # termination protection, and recovery on interrupt or failed rollback.
-                Action=[
-                    cloudformation.CancelUpdateStack,
-                    cloudformation.ContinueUpdateRollback,
-                    cloudformation.CreateChangeSet,
-                    cloudformation.DeleteChangeSet,
-                    cloudformation.DescribeChangeSet,
-                    cloudformation.DescribeStackEvents,
-                    cloudformation.DescribeStacks,
-                    cloudformation.ExecuteChangeSet,
-                    cloudformation.GetStackPolicy,
-                    cloudformation.GetTemplate,
-                    cloudformation.ListStackResources,
-                    cloudformation.SetStackPolicy,
-                    cloudformation.UpdateTerminationProtection,
-                ],
-                Resource=[stack_arn],
-            )
-        )
-    return _identity_doc(*statements)
+    )
+
+
+def deploy_stack_arn(stage: str) -> str:
+    """The Sub text of the ARN of one stage's application stack (`stage` may be a variable)."""
+    return (
+        "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+        f"edu-app-{stage}-${{{SUFFIX_PARAM}}}/*"
+    )
 
 
 def _ec2_arn(resource: str, **variables: Any) -> Sub:
@@ -277,8 +282,9 @@ def _vpc_arn(vpc_id: Any) -> Sub:
 
 def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
     """Both deploy projects: run in the VPC (CodeBuild user guide, "Allow CodeBuild access to
-    AWS services required to create a VPC network interface") and read the stack's secrets,
-    which CodeBuild resolves into SECRETS_MANAGER environment variables with this role."""
+    AWS services required to create a VPC network interface"), read the stack's secrets,
+    which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, and
+    deploy their own stage's stack."""
     return _identity_doc(
         # Describe* calls have no resource-level permission in EC2: Resource must be "*".
         Statement(
@@ -317,5 +323,15 @@ def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
             Effect=Allow,
             Action=[secretsmanager.GetSecretValue],
             Resource=list(secret_arns),
+        ),
+        # Change sets on the caller's own stage only: each deploy role carries a `Stage` tag
+        # (staging or production) and the ARN takes it from the calling principal, so the
+        # staging role cannot touch the production stack. One statement for both roles instead
+        # of one per role: the template must stay under the 51,200-byte TemplateBody limit. A
+        # principal without the tag matches nothing; the roles cannot retag themselves.
+        Statement(
+            Effect=Allow,
+            Action=DEPLOY_STACK_ACTIONS,
+            Resource=[Sub(deploy_stack_arn(f"${{!aws:PrincipalTag/{STAGE_TAG}}}"))],
         ),
     )

@@ -9,7 +9,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.support.cfn import matches, resources, walk
-from tests.templates.helpers import references
+from tests.templates.helpers import references, tag_map
 
 STAGES = ["Source", "Build", "DeployStaging", "Approval", "DeployProduction"]
 PROJECTS = ("BuildProject", "DeployStagingProject", "DeployProductionProject")
@@ -291,3 +291,59 @@ def test_iam_roles_are_unnamed_so_deploys_need_only_capability_iam(
         and ({"RoleName", "ManagedPolicyName"} & set(r["Properties"]))
     ]
     assert named == []
+
+
+# -- each deploy role deploys only its own stage's stack ------------------------------------
+
+DEPLOY_ROLES = {
+    "DeployStagingProject": "DeployStagingRole",
+    "DeployProductionProject": "DeployProductionRole",
+}
+
+
+def _stack_statement(template: dict[str, Any]) -> dict[str, Any]:
+    (statement,) = [
+        s
+        for s in _props(template, "DeployAccessPolicy")["PolicyDocument"]["Statement"]
+        if "cloudformation:ExecuteChangeSet" in s["Action"]
+    ]
+    return statement
+
+
+def test_deploy_roles_share_one_stack_grant_keyed_by_their_stage_tag(
+    template: dict[str, Any],
+) -> None:
+    stacks = [
+        r["Fn::Sub"]
+        for r in _stack_statement(template)["Resource"]
+        if isinstance(r, dict) and ":cloudformation:" in str(r.get("Fn::Sub"))
+    ]
+    assert len(stacks) == 1
+    assert stacks[0].endswith(":stack/edu-app-${!aws:PrincipalTag/Stage}-${EnvironmentSuffix}/*")
+
+
+@pytest.mark.parametrize("project", DEPLOY_PROJECTS)
+def test_deploy_role_stage_tag_selects_the_stack_its_project_deploys(
+    template: dict[str, Any], project: str
+) -> None:
+    role = _props(template, DEPLOY_ROLES[project])
+    stage = tag_map(role["Tags"])["Stage"]
+    (stack,) = [v["Value"] for v in _env(template, project) if v["Name"] == "STACK_NAME"]
+    assert stack == {"Fn::Sub": f"edu-app-{stage}-${{EnvironmentSuffix}}"}
+    assert {"Ref": "DeployAccessPolicy"} in role["ManagedPolicyArns"]
+
+
+def test_only_deploy_roles_get_the_stack_grant(template: dict[str, Any]) -> None:
+    holders = {
+        lid
+        for lid, r in resources(template, "AWS::IAM::Role").items()
+        if {"Ref": "DeployAccessPolicy"} in r["Properties"].get("ManagedPolicyArns", [])
+    }
+    assert holders == set(DEPLOY_ROLES.values())
+
+
+def test_no_inline_policy_grants_stack_actions(template: dict[str, Any]) -> None:
+    # The stage-keyed statement above is the only CloudFormation grant.
+    for lid, role in resources(template, "AWS::IAM::Role").items():
+        actions = [a for _, a in walk(role["Properties"].get("Policies", [])) if isinstance(a, str)]
+        assert not [a for a in actions if a.startswith("cloudformation:")], lid
