@@ -129,7 +129,9 @@ def _project(
     return ctx.add(
         Project(
             logical_id,
-            Name=ctx.name(part),
+            # Unnamed (CloudFormation names it after the logical ID, e.g. BuildProject-a1B2c3):
+            # the Name tag still says edu-<part>-<suffix>, and the name's ~60 bytes a project
+            # count against the 51,200-byte TemplateBody limit.
             ServiceRole=GetAtt(role, "Arn"),
             EncryptionKey=key.key_arn,
             Artifacts=Artifacts(Type="CODEPIPELINE"),

@@ -57,7 +57,8 @@ def test_account_principals_use_the_key_only_through_stack_services(
     use = _statements(production)["AccountUsesKeyThroughStackServices"]
     assert _actions(use) >= USE
     via = use["Condition"]["StringEquals"]["kms:ViaService"]
-    services = {v["Fn::Sub"].split(".")[0] for v in via}
+    services = {v.split(".")[0] for v in via["Fn::Split"][1]["Fn::Sub"].split(",")}
+    assert via["Fn::Split"][0] == ","
     assert {"secretsmanager", "rds", "elasticache", "s3", "codebuild", "codepipeline"} <= services
     assert use["Condition"]["StringEquals"]["kms:CallerAccount"] == {"Ref": "AWS::AccountId"}
 
