@@ -25,16 +25,11 @@ class Params:
     cache_node_type: Any
     cache_node_count: Any
     alarm_email: Any
-    source_connection_arn: Any
-    source_repository: Any
-    source_branch: Any
     # Condition names.
     three_azs: str
     nat_per_az: str
     has_alarm_email: str
     cache_multi_node: str
-    use_code_connections: str
-    use_s3_source: str
 
 
 @dataclass(frozen=True)

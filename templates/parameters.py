@@ -131,34 +131,6 @@ def add_parameters(ctx: Context) -> handles.Params:
         Default="",
         AllowedPattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
     )
-    connection = p(
-        "SourceConnectionArn",
-        group=GROUP_OPS,
-        label="CodeConnections ARN (empty: S3 source)",
-        Type="String",
-        Default="",
-        AllowedPattern=(
-            r"^$|^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}"
-            r":connection/[0-9a-f-]+$"
-        ),
-    )
-    repository = p(
-        "SourceRepository",
-        group=GROUP_OPS,
-        label="Repository owner/name (with a connection)",
-        Type="String",
-        Default="",
-        AllowedPattern=r"^$|^[\w.-]+/[\w.-]+$",
-    )
-    branch = p(
-        "SourceBranch",
-        group=GROUP_OPS,
-        label="Branch (with a connection)",
-        Type="String",
-        Default="main",
-        AllowedPattern=r"^[\w./-]+$",
-    )
-
     params = handles.Params(
         suffix=Ref(suffix),
         az_count=Ref(az_count),
@@ -170,15 +142,10 @@ def add_parameters(ctx: Context) -> handles.Params:
         cache_node_type=Ref(cache_type),
         cache_node_count=Ref(cache_count),
         alarm_email=Ref(alarm_email),
-        source_connection_arn=Ref(connection),
-        source_repository=Ref(repository),
-        source_branch=Ref(branch),
         three_azs=ctx.condition("ThreeAZs", Equals(Ref(az_count), "3")),
         nat_per_az=ctx.condition("NatPerAz", Equals(Ref(nat_mode), "per-az")),
         has_alarm_email=ctx.condition("HasAlarmEmail", Not(Equals(Ref(alarm_email), ""))),
         cache_multi_node=ctx.condition("CacheMultiNode", Not(Equals(Ref(cache_count), "1"))),
-        use_code_connections=ctx.condition("UseCodeConnections", Not(Equals(Ref(connection), ""))),
-        use_s3_source=ctx.condition("UseS3Source", Equals(Ref(connection), "")),
     )
     _add_rules(ctx)
     return params
@@ -186,18 +153,6 @@ def add_parameters(ctx: Context) -> handles.Params:
 
 def _add_rules(ctx: Context) -> None:
     """Rules run before any resource is touched, so a bad combination costs nothing."""
-    ctx.template.add_rule(
-        "ConnectionNeedsRepository",
-        {
-            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [Ref("SourceConnectionArn"), ""]}]},
-            "Assertions": [
-                {
-                    "Assert": {"Fn::Not": [{"Fn::Equals": [Ref("SourceRepository"), ""]}]},
-                    "AssertDescription": "A CodeConnections source needs SourceRepository.",
-                }
-            ],
-        },
-    )
     # A standby database that fails over to an AZ whose cache node died with the first AZ
     # still leaves the platform down: Multi-AZ on one tier only pays without the benefit.
     ctx.template.add_rule(

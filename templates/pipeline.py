@@ -2,7 +2,8 @@
 
 Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
 bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
-polling), or, when the CodeConnections parameter is set, on a push to the connected repository.
+polling). A repository host's CI uploads that bundle; the template carries no CodeConnections
+source, which kept it under the 51,200-byte TemplateBody limit.
 Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from troposphere import GetAtt, If, Join, NoValue, Ref, Sub
+from troposphere import GetAtt, Join, Ref, Sub
 from troposphere.codebuild import (
     Artifacts,
     CloudWatchLogs,
@@ -191,20 +192,9 @@ def _action(
     )
 
 
-def _source_action(params: handles.Params, buckets: handles.Buckets) -> If:
-    """Exactly one source action exists: CodeConnections when configured, S3 otherwise."""
-    connection = _action(
-        "Source",
-        "Source",
-        "CodeStarSourceConnection",
-        {
-            "ConnectionArn": params.source_connection_arn,
-            "FullRepositoryId": params.source_repository,
-            "BranchName": params.source_branch,
-        },
-        outputs=("Source",),
-    )
-    bucket = _action(
+def _source_action(buckets: handles.Buckets) -> Actions:
+    """The pipeline's one source: a bundle uploaded to the source bucket."""
+    return _action(
         "Source",
         "Source",
         "S3",
@@ -216,7 +206,6 @@ def _source_action(params: handles.Params, buckets: handles.Buckets) -> If:
         },
         outputs=("Source",),
     )
-    return If(params.use_code_connections, connection, bucket)
 
 
 def add_pipeline(
@@ -328,14 +317,6 @@ def add_pipeline(
                     topic_arn=topic.arn,
                 ),
             ),
-            If(
-                params.use_code_connections,
-                Policy(
-                    PolicyName="connection",
-                    PolicyDocument=policies.connection_use(params.source_connection_arn),
-                ),
-                NoValue,
-            ),
         ],
     )
 
@@ -356,7 +337,7 @@ def add_pipeline(
         {"NotificationArn": topic.arn, "CustomData": "Approve to deploy production."},
     )
     stage_actions = {
-        "Source": _source_action(params, buckets),
+        "Source": _source_action(buckets),
         "Build": codebuild("Build", build, "Source", ("Build",)),
         "DeployStaging": codebuild("DeployStaging", deploy_projects[STAGING.logical], "Build"),
         "Approval": approval,
@@ -389,7 +370,6 @@ def add_pipeline(
     start_role = ctx.add(
         Role(
             "PipelineStartRole",
-            Condition=params.use_s3_source,
             AssumeRolePolicyDocument=policies.trust("events.amazonaws.com"),
             Policies=[
                 Policy(
@@ -403,7 +383,6 @@ def add_pipeline(
     ctx.add(
         Rule(
             "SourceUploadRule",
-            Condition=params.use_s3_source,
             EventPattern={
                 "source": ["aws.s3"],
                 "detail-type": ["Object Created"],

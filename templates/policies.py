@@ -13,9 +13,7 @@ from typing import Any
 from awacs import (
     cloudformation,
     codebuild,
-    codeconnections,
     codepipeline,
-    codestar_connections,
     ec2,
     kms,
     logs,
@@ -72,26 +70,38 @@ def _doc(*statements: Statement) -> PolicyDocument:
 
 
 def _identity_doc(*statements: Statement) -> PolicyDocument:
-    """An identity policy whose plain Allow statements are written as one.
+    """An identity policy whose plain Allow statements of different services are written as one.
 
-    Safe because IAM matches each action only against ARNs of that action's own resource type:
-    in the union, s3:GetObject still matches only the object ARNs it was given, kms:Decrypt only
-    the key, and so on; a pairing of an action with another service's (or another resource
-    type's) ARN matches no request and grants nothing. Statements with a Condition, a Principal
-    or `Resource: "*"` stay separate. Written so because the template must stay under the
-    51,200-byte TemplateBody limit; the builders below still read one statement per purpose.
+    Safe because a request's action and resource come from one service: in the union,
+    s3:GetObject can only match the s3 ARNs, kms:Decrypt only the key, and a pairing of an action
+    with another service's ARN matches no request. Two statements of the same service are never
+    merged: s3:GetObject on one bucket and s3:PutObject on another would become PutObject on
+    both. Statements with a Condition, a Principal or `Resource: "*"` stay separate. Written so
+    because the template must stay under the 51,200-byte TemplateBody limit; the builders below
+    still read one statement per purpose.
     """
-    plain = [s for s in statements if _is_plain_allow(s)]
-    if len(plain) < 2:
+    merged: list[Statement] = []
+    seen: set[str] = set()
+    for statement in statements:
+        services = _services(statement)
+        if _is_plain_allow(statement) and not services & seen:
+            merged.append(statement)
+            seen |= services
+    if len(merged) < 2:
         return _doc(*statements)
-    merged = Statement(
+    union = Statement(
         Effect=Allow,
-        Action=[a for s in plain for a in s.properties["Action"]],
-        Resource=[r for s in plain for r in s.properties["Resource"]],
+        Action=[a for s in merged for a in s.properties["Action"]],
+        Resource=[r for s in merged for r in s.properties["Resource"]],
     )
-    first = next(i for i, s in enumerate(statements) if s is plain[0])
-    rest = [s for s in statements if not _is_plain_allow(s)]
-    return _doc(*rest[:first], merged, *rest[first:])
+    first = next(i for i, s in enumerate(statements) if s is merged[0])
+    rest = [s for s in statements if not any(s is m for m in merged)]
+    return _doc(*rest[:first], union, *rest[first:])
+
+
+def _services(statement: Statement) -> set[str]:
+    """The service prefixes of a statement's actions ("s3", "kms" ...)."""
+    return {str(a.JSONrepr()).split(":", 1)[0] for a in statement.properties["Action"]}
 
 
 def _is_plain_allow(statement: Statement) -> bool:
@@ -201,18 +211,6 @@ def pipeline_role(
             Resource=list(project_arns),
         ),
         Statement(Effect=Allow, Action=[sns.Publish], Resource=[topic_arn]),
-    )
-
-
-def connection_use(connection_arn: Any) -> PolicyDocument:
-    """CodePipeline's use of the optional CodeConnections connection (both service prefixes:
-    connections made before the rename carry the codestar-connections ARN)."""
-    return _identity_doc(
-        Statement(
-            Effect=Allow,
-            Action=[codestar_connections.UseConnection, codeconnections.UseConnection],
-            Resource=[connection_arn],
-        )
     )
 
 

@@ -107,8 +107,10 @@ def test_database_allows_iam_authentication(production: dict[str, Any]) -> None:
     assert _db(production)["EnableIAMDatabaseAuthentication"] is True
 
 
-def test_database_exports_postgres_and_upgrade_logs(production: dict[str, Any]) -> None:
-    assert set(_db(production)["EnableCloudwatchLogsExports"]) == {"postgresql", "upgrade"}
+def test_database_exports_postgres_logs(production: dict[str, Any]) -> None:
+    # Only the log kinds whose groups the stack creates (encrypted, deleted with ephemeral
+    # stacks): an exported kind without one gets a group RDS makes, unencrypted and kept forever.
+    assert _db(production)["EnableCloudwatchLogsExports"] == ["postgresql"]
 
 
 def test_database_export_log_groups_are_the_stacks_own(template: dict[str, Any]) -> None:

@@ -110,7 +110,7 @@ def test_vpc_cidr_pattern_allows_room_for_six_subnets(
     assert (re.fullmatch(_param(production, "VpcCidr")["AllowedPattern"], value) is not None) is ok
 
 
-@pytest.mark.parametrize("name", ["AlarmEmail", "SourceConnectionArn", "SourceRepository"])
+@pytest.mark.parametrize("name", ["AlarmEmail"])
 def test_optional_parameters_default_to_empty_and_allow_it(
     production: dict[str, Any], name: str
 ) -> None:
@@ -126,8 +126,6 @@ def test_optional_parameters_default_to_empty_and_allow_it(
         ("NatPerAz", {"Fn::Equals": [{"Ref": "NatMode"}, "per-az"]}),
         ("HasAlarmEmail", {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}),
         ("CacheMultiNode", {"Fn::Not": [{"Fn::Equals": [{"Ref": "CacheNodeCount"}, "1"]}]}),
-        ("UseCodeConnections", {"Fn::Not": [{"Fn::Equals": [{"Ref": "SourceConnectionArn"}, ""]}]}),
-        ("UseS3Source", {"Fn::Equals": [{"Ref": "SourceConnectionArn"}, ""]}),
     ],
 )
 def test_conditions_follow_their_parameters(
@@ -174,16 +172,6 @@ def _violations(template: dict[str, Any], **overrides: str) -> list[str]:
 
 def test_defaults_satisfy_every_rule(template: dict[str, Any]) -> None:
     assert _violations(template) == []
-
-
-def test_rules_reject_connection_without_repository(production: dict[str, Any]) -> None:
-    arn = "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123"
-    assert _violations(production, SourceConnectionArn=arn, SourceRepository="")
-
-
-def test_rules_accept_connection_with_repository(production: dict[str, Any]) -> None:
-    arn = "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc-123"
-    assert _violations(production, SourceConnectionArn=arn, SourceRepository="edu/app") == []
 
 
 def test_rules_reject_multi_az_database_with_single_cache_node(

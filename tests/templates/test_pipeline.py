@@ -45,11 +45,10 @@ def _topic_arn(template: dict[str, Any]) -> dict[str, Any]:
     return {"Ref": topic_id}
 
 
-def _source_actions(template: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """(condition, action when true, action when false) of the one Source action."""
+def _source_action(template: dict[str, Any]) -> dict[str, Any]:
+    """The one Source action."""
     (action,) = _stage(template, "Source")
-    condition, when_true, when_false = action["Fn::If"]
-    return condition, when_true, when_false
+    return action
 
 
 def _env(template: dict[str, Any], project: str) -> list[dict[str, Any]]:
@@ -95,18 +94,19 @@ def test_production_deploy_comes_only_after_approval(template: dict[str, Any]) -
     assert names.index("Approval") == names.index("DeployProduction") - 1
 
 
-def test_exactly_one_source_action_chosen_by_the_connections_condition(
-    template: dict[str, Any],
-) -> None:
-    condition, connection, bucket = _source_actions(template)
-    assert condition in template["Conditions"]
-    assert connection["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
-    assert bucket["ActionTypeId"]["Provider"] == "S3"
-    assert connection["Name"] == bucket["Name"] == "Source"
+def test_the_one_source_action_is_the_s3_bundle(template: dict[str, Any]) -> None:
+    action = _source_action(template)
+    assert action["ActionTypeId"] == {
+        "Category": "Source",
+        "Owner": "AWS",
+        "Provider": "S3",
+        "Version": "1",
+    }
+    assert action["OutputArtifacts"] == [{"Name": "Source"}]
 
 
 def test_s3_source_reads_the_source_bucket_without_polling(template: dict[str, Any]) -> None:
-    _, _, bucket = _source_actions(template)
+    bucket = _source_action(template)
     assert matches(
         bucket["Configuration"],
         {"S3Bucket": {"Ref": "SourceBucket"}, "PollForSourceChanges": False},
@@ -114,17 +114,9 @@ def test_s3_source_reads_the_source_bucket_without_polling(template: dict[str, A
     assert bucket["Configuration"]["S3ObjectKey"]
 
 
-def test_connection_source_uses_the_connection_parameters(template: dict[str, Any]) -> None:
-    _, connection, _ = _source_actions(template)
-    config = connection["Configuration"]
-    for key in ("ConnectionArn", "FullRepositoryId", "BranchName"):
-        assert set(config[key]) == {"Ref"}, f"{key} should come from a parameter"
-        assert config[key]["Ref"] in template["Parameters"]
-
-
 def test_upload_rule_starts_the_pipeline_on_object_created(template: dict[str, Any]) -> None:
     rule = template["Resources"]["SourceUploadRule"]
-    _, _, bucket = _source_actions(template)
+    bucket = _source_action(template)
     key = bucket["Configuration"]["S3ObjectKey"]
     assert rule["Properties"]["EventPattern"] == {
         "source": ["aws.s3"],
@@ -136,12 +128,10 @@ def test_upload_rule_starts_the_pipeline_on_object_created(template: dict[str, A
     assert target["RoleArn"] == {"Fn::GetAtt": ["PipelineStartRole", "Arn"]}
 
 
-def test_upload_trigger_exists_only_with_the_s3_source(template: dict[str, Any]) -> None:
-    condition, _, _ = _source_actions(template)
+def test_upload_trigger_always_exists(template: dict[str, Any]) -> None:
+    # The S3 bundle is the only source, so nothing may switch its trigger off.
     for lid in ("SourceUploadRule", "PipelineStartRole"):
-        trigger_condition = template["Resources"][lid]["Condition"]
-        assert trigger_condition != condition
-        assert trigger_condition in template["Conditions"]
+        assert "Condition" not in template["Resources"][lid]
 
 
 def test_start_role_may_only_start_this_pipeline(template: dict[str, Any]) -> None:
