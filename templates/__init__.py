@@ -36,5 +36,6 @@ def build_template(profile: str = "production") -> Template:
     secrets.add_rotation(ctx, net, groups, creds, database)
     monitoring.add_alarms(ctx, params, database, cache, topic)
     buckets = storage.add_buckets(ctx, key)
-    pipeline.add_pipeline(ctx, params, net, groups, key, creds, buckets, topic, database, cache)
+    # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
+    pipeline.add_pipeline(ctx, params, net, groups, key, creds, buckets, topic)
     return ctx.template

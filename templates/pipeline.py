@@ -217,8 +217,6 @@ def add_pipeline(
     creds: handles.Secrets,
     buckets: handles.Buckets,
     topic: handles.Topic,
-    database: handles.Database,
-    cache: handles.Cache,
 ) -> None:
     artifact_store = _managed(
         ctx,
@@ -293,9 +291,11 @@ def add_pipeline(
                 _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
                 # Ports (5432, 6379) and the DB user name are fixed by the template, so they
                 # are documented (README) rather than passed: the TemplateBody limit is tight.
-                _plain("DB_HOST", database.endpoint),
+                # No GetAtt on the database or cache here: it would make the pipeline wait for
+                # both. The DB host comes from the secret (SecretTargetAttachment writes it);
+                # the cache endpoint is the stack's CacheEndpoint export.
+                _secret("DB_HOST", creds.db_secret, "host"),
                 _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
-                _plain("CACHE_HOST", cache.endpoint),
                 _secret("CACHE_AUTH_TOKEN", creds.cache_secret),
             ],
         )

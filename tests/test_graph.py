@@ -251,11 +251,6 @@ def test_template_graph_has_no_cycle(template: dict[str, Any]) -> None:
     assert len(order) == len(template["Resources"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (bench report): the deploy CodeBuild projects read DB_HOST/DB_PORT by "
-    "GetAtt on Database, so the pipeline and its roles and rule wait for RDS",
-)
 def test_deploy_time_goal_holds(template: dict[str, Any]) -> None:
     report = graph.explain(template, graph.load_durations())
     assert report.goal_holds, graph.render(report)

@@ -249,8 +249,7 @@ def _engine_version(t: Template) -> None:
 
 
 def _getatt_case(t: Template) -> None:
-    var = _env_var(t, "DeployStagingProject", "CACHE_HOST")
-    var["Value"] = {"Fn::GetAtt": ["Cache", "PrimaryEndpoint.Address"]}
+    t["Outputs"]["CacheEndpoint"]["Value"] = {"Fn::GetAtt": ["Cache", "PrimaryEndpoint.Address"]}
 
 
 def _ref_typo(t: Template) -> None:
