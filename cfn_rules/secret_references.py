@@ -59,6 +59,43 @@ def secret_json_keys(props: dict[str, Any]) -> set[str] | None:
     return None
 
 
+# Keys a SecretTargetAttachment writes into its secret's JSON, by TargetType ("JSON structure of
+# Secrets Manager database credential secrets" in the Secrets Manager user guide). Generous on
+# purpose: a key missing here would block a template AWS accepts.
+ATTACHMENT_KEYS: dict[str, set[str]] = {
+    "AWS::RDS::DBInstance": {"engine", "host", "port", "dbname", "dbInstanceIdentifier"},
+    "AWS::RDS::DBCluster": {"engine", "host", "port", "dbname", "dbClusterIdentifier"},
+    "AWS::Redshift::Cluster": {"engine", "host", "port", "dbname", "dbClusterIdentifier"},
+    "AWS::RedshiftServerless::Namespace": {"engine", "host", "port", "dbname", "namespaceName"},
+    "AWS::DocDB::DBInstance": {"engine", "host", "port", "ssl", "dbInstanceIdentifier"},
+    "AWS::DocDB::DBCluster": {"engine", "host", "port", "ssl", "dbClusterIdentifier"},
+}
+
+
+def attached_keys(template: dict[str, Any]) -> dict[str, set[str]]:
+    """Secret logical ID -> the connection keys its target attachment adds."""
+    found: dict[str, set[str]] = {}
+    for _, rtype, props in c.resources(template):
+        if rtype != "AWS::SecretsManager::SecretTargetAttachment":
+            continue
+        secret_id = props.get("SecretId")
+        secret = secret_id.get("Ref") if isinstance(secret_id, dict) else None
+        keys = ATTACHMENT_KEYS.get(str(props.get("TargetType")))
+        if isinstance(secret, str) and keys:
+            found.setdefault(secret, set()).update(keys)
+    return found
+
+
+def known_keys(
+    target: str | None, secrets: dict[str, Any], attached: dict[str, set[str]]
+) -> set[str] | None:
+    """Keys the secret holds once the stack is up, or None when unknown."""
+    if not target:
+        return None
+    keys = secret_json_keys(secrets.get(target, {}))
+    return None if keys is None else keys | attached.get(target, set())
+
+
 class SecretReferencesResolve(CloudFormationLintRule):
     """A `{{resolve:secretsmanager:ID...}}` must name a secret this template creates.
 
@@ -87,6 +124,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
             if name:
                 names[name] = lid
         external = external_parameters(template)
+        attached = attached_keys(template)
         matches = []
         for lid, res in c.mapping(template.get("Resources")).items():
             if not isinstance(res, dict):
@@ -112,7 +150,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                             f"${{{target}}}...}}}} in a Fn::Sub, or add DependsOn: {target}.",
                         )
                     )
-                keys = secret_json_keys(secrets.get(target, {})) if target else None
+                keys = known_keys(target, secrets, attached)
                 if key and keys is not None and key not in keys:
                     matches.append(
                         RuleMatch(
@@ -121,7 +159,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                             f"{', '.join(sorted(keys))}). Fix: use one of those keys.",
                         )
                     )
-        matches.extend(self._codebuild(template, secrets, names, external, types))
+        matches.extend(self._codebuild(template, secrets, names, external, types, attached))
         return matches
 
     def _codebuild(
@@ -131,6 +169,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
         names: dict[str, str],
         external: set[str],
         types: dict[str, str],
+        attached: dict[str, set[str]],
     ) -> list[RuleMatch]:
         """CodeBuild SECRETS_MANAGER variables: `secret-id[:json-key[:stage[:version]]]`."""
         matches = []
@@ -151,7 +190,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                 if problem:
                     matches.append(RuleMatch([*path, "Value"], problem))
                     continue
-                keys = secret_json_keys(secrets.get(target, {})) if target else None
+                keys = known_keys(target, secrets, attached)
                 if key and keys is not None and key not in keys:
                     matches.append(
                         RuleMatch(
