@@ -1,0 +1,90 @@
+"""The real template against a real AWS account: create, no-op, delete, nothing left behind.
+
+moto proves nothing about the template (it skips Secrets Manager, ElastiCache, CodeBuild,
+CodePipeline, bucket policies and alarms, and resolves no dynamic references), so this is the
+only test that shows the stack really deploys. It costs money (RDS, ElastiCache, NAT gateways for
+about 30 minutes), so it runs only when asked:
+
+    EDU_LIVE_AWS=1 AWS_PROFILE=sandbox .venv/bin/python -m pytest tests/aws -m aws -v
+
+It never runs against an emulator (AWS_ENDPOINT_URL must be unset) and always uses the
+ephemeral profile, whose delete leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _credentials_present() -> bool:
+    try:
+        import boto3
+
+        return boto3.Session().get_credentials() is not None
+    except Exception:  # any problem resolving credentials means: not set up for live runs
+        return False
+
+
+pytestmark = [
+    pytest.mark.aws,
+    pytest.mark.skipif(
+        os.environ.get("EDU_LIVE_AWS") != "1"
+        or "AWS_ENDPOINT_URL" in os.environ
+        or not _credentials_present(),
+        reason="live AWS test: set EDU_LIVE_AWS=1 with real credentials and no AWS_ENDPOINT_URL",
+    ),
+]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=3600
+    )
+
+
+@pytest.fixture(scope="module")
+def live_stack(tmp_path_factory: pytest.TempPathFactory):
+    suffix = f"ci{secrets.token_hex(3)}"
+    stack = f"edu-live-{suffix}"
+    template = tmp_path_factory.mktemp("live") / "template.json"
+    built = _run("generate.py", "--profile", "ephemeral", "--output", str(template))
+    assert built.returncode == 0, built.stderr
+    yield stack, template, suffix
+    # Always clean up, even when an assertion above failed half-way.
+    _run("deploy.py", "delete", "--stack-name", stack, "--yes")
+
+
+def test_create_noop_and_delete_leave_nothing_behind(live_stack) -> None:
+    import boto3
+
+    stack, template, suffix = live_stack
+    common = ["--stack-name", stack, "--template", str(template), "--yes", "--output", "json"]
+    params = ["--parameter", f"EnvironmentSuffix={suffix}", "--parameter", "CacheNodeCount=1"]
+    params += ["--parameter", "DbMultiAz=false"]
+
+    created = _run("deploy.py", "deploy", *common, *params)
+    assert created.returncode == 0, created.stderr
+    body = json.loads(created.stdout)
+    assert body["status"] == "CREATE_COMPLETE"
+    assert body["outputs"]["DbEndpoint"] and body["outputs"]["CacheEndpoint"]
+    assert all("password" not in v.lower() for v in body["outputs"].values())
+
+    again = _run("deploy.py", "deploy", *common, *params)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["operation"] == "noop"
+
+    buckets = [v for k, v in body["outputs"].items() if k.endswith("BucketName")]
+    deleted = _run("deploy.py", "delete", "--stack-name", stack, "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    s3 = boto3.client("s3")
+    left = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"] in buckets]
+    assert left == [], f"buckets left behind: {left}"
