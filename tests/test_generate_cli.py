@@ -78,6 +78,20 @@ def test_output_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["template.json"]
 
 
+def test_output_file_mode_follows_the_umask(tmp_path: Path) -> None:
+    # The atomic write goes through mkstemp (0600); the result must read like a plain file.
+    target = tmp_path / "template.json"
+    done = subprocess.run(
+        ["sh", "-c", f'umask 022 && "{sys.executable}" "{SCRIPT}" --output "{target}"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
 def test_failed_run_with_output_creates_no_file(tmp_path: Path) -> None:
     target = tmp_path / "template.json"
     result = run("--profile", "staging", "--output", str(target))
