@@ -29,7 +29,7 @@ from stackops.errors import BadInput, DeployError
 
 POLL_HELP = (
     "polling: starts at DEPLOY_POLL_MIN seconds (default 1.5), backs off to DEPLOY_POLL_MAX "
-    "(default 10); without a terminal a heartbeat every DEPLOY_HEARTBEAT seconds (default 30)."
+    "(default 4); without a terminal a heartbeat every DEPLOY_HEARTBEAT seconds (default 30)."
 )
 
 

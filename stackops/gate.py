@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +24,12 @@ POLICY = "policy"
 EXIT_OK = exitcodes.OK
 EXIT_FINDINGS = exitcodes.BAD_INPUT
 CHECKOV_TIMEOUT_S = 300
+CACHE_ENV = "DEPLOY_GATE_CACHE"
+CACHE_OFF = "off"
+CACHE_FORMAT = 1
+CACHE_HIT_NOTE = (
+    "offline gate: cached result for this template content (DEPLOY_GATE_CACHE=off recomputes)"
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,26 @@ class GateReport:
 def run_gate(template_path: Path, *, use_checkov: bool = True) -> GateReport:
     """Every finding of cfn-lint (default + custom rules) and, if asked and installed, checkov.
 
+    A result is cached by everything it depends on (see `cache_key`), so an unchanged template
+    is judged once: `make template` warms the cache for the deploy that follows it.
     checkov runs as a subprocess started before cfn-lint, so the two overlap in time.
     """
     template_path = Path(template_path)
+    directory = cache_dir()
+    key = cache_key(template_path, use_checkov) if directory is not None else None
+    if directory is not None and key is not None:
+        cached = load_cached(directory / f"{key}.json")
+        if cached is not None:
+            cached.notes.append(CACHE_HIT_NOTE)
+            return cached
+    report, complete = _run_gate_uncached(template_path, use_checkov)
+    if directory is not None and key is not None and complete:
+        store_cached(directory / f"{key}.json", report)
+    return report
+
+
+def _run_gate_uncached(template_path: Path, use_checkov: bool) -> tuple[GateReport, bool]:
+    """The report, and whether it is worth caching (no transient checkov failure in it)."""
     report = GateReport()
     with CheckovRun([template_path] if use_checkov else []) as checkov:
         report.findings.extend(run_cfn_lint(template_path))
@@ -65,7 +92,119 @@ def run_gate(template_path: Path, *, use_checkov: bool = True) -> GateReport:
     report.findings.extend(findings.get(str(template_path), []))
     report.notes.extend(notes)
     report.findings.sort(key=lambda f: (f.severity != BLOCKER, f.logical_id or "", f.rule_id))
-    return report
+    return report, not checkov.failed
+
+
+# -- result cache -----------------------------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    """$DEPLOY_GATE_CACHE (`off`: no cache), else the user's XDG cache directory."""
+    configured = os.environ.get(CACHE_ENV, "").strip()
+    if configured.lower() == CACHE_OFF:
+        return None
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "edu-stackops" / "gate"
+
+
+def cache_key(template_path: Path, use_checkov: bool) -> str | None:
+    """sha256 of everything a result depends on; None if the template cannot be read.
+
+    Cheap on purpose: it must not import cfnlint (about 1 s), which a hit never needs.
+    """
+    try:
+        template = Path(template_path).read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    for part in (
+        f"format={CACHE_FORMAT}",
+        f"python={sys.version}",
+        f"template={hashlib.sha256(template).hexdigest()}",
+        # The suffix picks the parser (JSON or YAML) in both tools.
+        f"suffix={Path(template_path).suffix.lower()}",
+        f"checkov={_checkov_fingerprint() if use_checkov else 'unused'}",
+        f"cfn-lint={_distribution_version('cfn-lint')}",
+        f"rules={rules_fingerprint(RULES_DIR)}",
+        f"gate={_file_digest(Path(__file__))}",
+    ):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def rules_fingerprint(rules_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(rules_dir).rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(f"{path.relative_to(rules_dir)}:{_file_digest(path)}\0".encode())
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _distribution_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _checkov_fingerprint() -> str:
+    binary = checkov_bin()
+    if binary is None:
+        return "absent"
+    try:
+        resolved = binary.resolve()
+        stat = resolved.stat()
+    except OSError:
+        return "absent"
+    return f"{resolved}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
+def load_cached(entry: Path) -> GateReport | None:
+    """The cached report, or None when there is none or it is unreadable (then recomputed)."""
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        if data.get("format") != CACHE_FORMAT:
+            return None
+        findings = [Finding(**item) for item in data["findings"]]
+        notes = [str(n) for n in data["notes"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not all(isinstance(getattr(f, k), str) for f in findings for k in ("severity", "rule_id")):
+        return None
+    return GateReport(findings=findings, notes=notes)
+
+
+def store_cached(entry: Path, report: GateReport) -> None:
+    """Atomic write (temp file + rename); a cache that cannot be written is skipped silently."""
+    payload = {
+        "format": CACHE_FORMAT,
+        "findings": [asdict(f) for f in report.findings],
+        "notes": list(report.notes),
+    }
+    tmp: str | None = None
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=entry.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle)
+        os.replace(tmp, entry)
+        tmp = None
+    except (OSError, ValueError):
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def run_cfn_lint(template_path: Path, *, custom_rules: bool = True) -> list[Finding]:
@@ -140,6 +279,7 @@ class CheckovRun:
         self.paths = [Path(p) for p in template_paths]
         self.names: dict[str, str] = {}
         self.notes: list[str] = []
+        self.failed = False  # a transient failure (not an absent checkov): not worth caching
         self.proc: subprocess.Popen[bytes] | None = None
         self.tmp: tempfile.TemporaryDirectory[str] | None = None
 
@@ -165,6 +305,7 @@ class CheckovRun:
             with open(root / "out.json", "wb") as out, open(root / "err.txt", "wb") as err:
                 self.proc = subprocess.Popen(cmd, stdout=out, stderr=err)
         except OSError as exc:
+            self.failed = True
             self.notes.append(f"checkov failed to start ({exc}): skipped")
         return self
 
@@ -176,15 +317,18 @@ class CheckovRun:
         try:
             code = self.proc.wait(timeout=CHECKOV_TIMEOUT_S)
         except subprocess.TimeoutExpired:
+            self.failed = True
             self.proc.kill()
             self.proc.wait()
             return found, [*self.notes, f"checkov took over {CHECKOV_TIMEOUT_S} s: skipped"]
         if code not in (0, 1):
+            self.failed = True
             lines = (root / "err.txt").read_text(errors="replace").strip().splitlines()
             return found, [*self.notes, f"checkov exited {code} ({(lines or ['?'])[-1]}): skipped"]
         try:
             data = json.loads((root / "out.json").read_text() or "{}")
         except json.JSONDecodeError:
+            self.failed = True
             return found, [*self.notes, "checkov printed no JSON: skipped"]
         for block in data if isinstance(data, list) else [data]:
             for check in (block.get("results") or {}).get("failed_checks", []):

@@ -8,6 +8,7 @@
     - ``env``: environment for subprocesses: AWS_ENDPOINT_URL, fake credentials
       (AWS_ACCESS_KEY_ID/SECRET = testing), AWS_DEFAULT_REGION, no profile or config files,
       fast polling (DEPLOY_POLL_MIN=0.05, DEPLOY_POLL_MAX=0.2, DEPLOY_HEARTBEAT=1);
+      the offline gate's result cache in a directory of this test's own (DEPLOY_GATE_CACHE);
     - ``client(name)``: a boto3 client on the emulator;
     - ``backend()``: moto's in-process CloudFormation backend, to inject stack states and
       failed events that moto never produces itself;
@@ -133,6 +134,8 @@ def subprocess_env(url: str) -> dict[str, str]:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "PYTHONUNBUFFERED": "1",
+            # Never the user's gate cache; moto_env gives each test a cache of its own.
+            "DEPLOY_GATE_CACHE": "off",
             **FAST_POLL,
         }
     )
@@ -140,12 +143,17 @@ def subprocess_env(url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def moto_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> MotoEnv:
+def moto_env(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> MotoEnv:
     """A freshly reset emulator and helpers around it (see the module docstring)."""
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST", data=b"")
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 200
     env = subprocess_env(moto_server)
+    # The offline gate's result cache lives for one test: runs within a test share it as a
+    # user's runs would, and no test is answered from another's (or the user's) results.
+    env["DEPLOY_GATE_CACHE"] = str(tmp_path_factory.mktemp("gate-cache"))
     # In-process clients (Stubber-free unit tests on the emulator) see the same fake account.
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         monkeypatch.setenv(key, env[key])
