@@ -67,7 +67,7 @@ How it is measured:
     exit time minus the flip time, on the same clock. Two regimes:
     - **early**: flips 2, 3, 4, 5, 6 s after execution, while deploy.py still polls often
       (1.5 s, then x1.5 a poll). deploy.py's runs go one after the other, alone.
-    - **steady**: flips 40, 42, 44, 46, 48 s after execution, spread over one 10 s interval
+    - **steady**: flips 40, 40.8, 41.6, 42.4, 43.2 s after execution, spread over one 4 s interval
       once deploy.py's polling has reached its cap, as a stack that runs for minutes (RDS,
       ElastiCache) meets it.
 - moto quirk worked around in the bench only: for an unchanged template moto rejects
