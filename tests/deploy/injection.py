@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import select
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -38,6 +39,20 @@ def find_change_set(backend: Any, name_or_arn: str) -> Any:
     if found is not None:
         return found
     return next(c for c in backend.change_sets.values() if c.change_set_name == name_or_arn)
+
+
+def spawn(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """deploy.py ARGS in the background, without a terminal, for tests that act while it runs."""
+    from tests.deploy.conftest import DEPLOY, ROOT
+
+    return subprocess.Popen(
+        [sys.executable, str(DEPLOY), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def read_until(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str:

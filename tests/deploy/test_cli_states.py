@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import DEPLOY, ROOT, MotoEnv, write_json
-from tests.deploy.injection import add_event, find_change_set, read_until, rest
+from tests.deploy.injection import add_event, find_change_set, read_until, rest, spawn
 from tests.deploy.samples import bucket_template, topic_template
 
 
@@ -162,12 +162,11 @@ def test_in_progress_stack_is_waited_for_then_updated(moto_env: MotoEnv, templat
     stack = moto_env.stack("busy")
     stack.status = "UPDATE_IN_PROGRESS"
     stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
-    proc = subprocess.Popen(
-        [sys.executable, str(DEPLOY), "deploy", "--stack-name", "busy", "--template",
-         str(template_file), "--skip-validation", "--yes", "--parameter", "Env=prod"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=moto_env.env, cwd=ROOT,
-    )  # fmt: skip
+    proc = spawn(
+        moto_env.env,
+        *("deploy", "--stack-name", "busy", "--template", str(template_file)),
+        *("--skip-validation", "--yes", "--parameter", "Env=prod"),
+    )
     try:
         read_until(proc, "waiting for it to settle")
         time.sleep(0.5)
@@ -347,12 +346,11 @@ def test_sigint_during_execution_says_how_to_follow_and_exits_130(
         change_set.execution_status = "EXECUTE_IN_PROGRESS"
 
     monkeypatch.setattr(CloudFormationBackend, "execute_change_set", never_ends)
-    proc = subprocess.Popen(
-        [sys.executable, str(DEPLOY), "deploy", "--stack-name", "intr3", "--template",
-         str(template_file), "--skip-validation", "--yes", "--parameter", "Env=prod"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=moto_env.env, cwd=ROOT,
-    )  # fmt: skip
+    proc = spawn(
+        moto_env.env,
+        *("deploy", "--stack-name", "intr3", "--template", str(template_file)),
+        *("--skip-validation", "--yes", "--parameter", "Env=prod"),
+    )
     try:
         read_until(proc, "UPDATE_IN_PROGRESS")
         proc.send_signal(signal.SIGINT)
@@ -447,11 +445,7 @@ def test_delete_waits_for_a_running_operation_first(moto_env: MotoEnv, template_
     stack = moto_env.stack("delbusy")
     stack.status = "UPDATE_IN_PROGRESS"
     stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
-    proc = subprocess.Popen(
-        [sys.executable, str(DEPLOY), "delete", "--stack-name", "delbusy", "--yes"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=moto_env.env, cwd=ROOT,
-    )  # fmt: skip
+    proc = spawn(moto_env.env, "delete", "--stack-name", "delbusy", "--yes")
     try:
         read_until(proc, "waiting for it to settle")
         time.sleep(0.5)

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackops import safety
-from tests.deploy.conftest import DEPLOY, ROOT, MotoEnv, write_json
-from tests.deploy.injection import find_change_set, read_until, rest
+from tests.deploy.conftest import MotoEnv, write_json
+from tests.deploy.injection import find_change_set, read_until, rest, spawn
 from tests.deploy.test_safety_e2e import STACK, rds_template, run
 
 
@@ -144,12 +142,18 @@ def test_policy_restored_after_an_interrupted_update(
     monkeypatch.setattr(CloudFormationBackend, "execute_change_set", never_ends)
     template = rds_template(DBName="records")
     path = write_json(tmp_path / "interrupted.json", template)
-    proc = subprocess.Popen(
-        [sys.executable, str(DEPLOY), "deploy", "--stack-name", STACK, "--template", str(path),
-         "--skip-validation", "--yes", "--allow-replacement", "Db"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=deployed.env, cwd=ROOT,
-    )  # fmt: skip
+    proc = spawn(
+        deployed.env,
+        "deploy",
+        "--stack-name",
+        STACK,
+        "--template",
+        str(path),
+        "--skip-validation",
+        "--yes",
+        "--allow-replacement",
+        "Db",
+    )
     try:
         read_until(proc, "UPDATE_IN_PROGRESS")
         assert policies_set == [safety.opened_policy(template, ["Db"])]
