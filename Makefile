@@ -7,12 +7,14 @@ AWSCLI_VENV := .venv-awscli
 PROFILE ?= production
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: template templates test lint format bench clean venv checkov-venv awscli-venv golden
+.PHONY: template templates test lint typecheck format bench clean venv checkov-venv awscli-venv golden
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+	# The project itself, editable and without dependencies: the pins above are the dependencies.
+	$(PY) -m pip install $(PIP_FLAGS) --no-deps -e .
 	touch $@
 
 checkov-venv: $(CHECKOV_VENV)/.installed
@@ -45,15 +47,18 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+typecheck: venv
+	$(VENV)/bin/mypy
+
 test: venv checkov-venv lint
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -n 2 -q
 
 # Regenerates the golden templates on purpose; review the diff before committing it.
 golden: venv
-	$(PY) tests/regen_golden.py
+	$(PY) -m tests.regen_golden
 
 bench: venv checkov-venv awscli-venv
-	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov AWS_CLI_BIN=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(PY) bench/run.py
+	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov AWS_CLI_BIN=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json .pytest_cache .ruff_cache

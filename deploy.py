@@ -18,13 +18,13 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from stackops import exitcodes
+from clikit import exitcodes
+from clikit.files import write_atomic
 from stackops.errors import BadInput, DeployError
 
 POLL_HELP = (
@@ -154,19 +154,6 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _gate(args: argparse.Namespace, err: TextIO) -> None:
     """The offline gate before any AWS call: blockers stop, policy findings warn (or stop)."""
     if args.skip_validation:
@@ -260,7 +247,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         render.as_json(result, out)
     outputs_file = getattr(args, "outputs_file", None)
     if outputs_file is not None and result.exit_code == exitcodes.OK:
-        _write_json_atomically(outputs_file, result.outputs)
+        text = json.dumps(result.outputs, indent=2, sort_keys=True) + "\n"
+        write_atomic(outputs_file, text, parents=True)
         err.write(f"Outputs written to {outputs_file}\n")
     return result.exit_code
 

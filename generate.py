@@ -1,36 +1,41 @@
 #!/usr/bin/env python3
 """Writes the education platform's CloudFormation template, and nothing else, to stdout.
 
-Exit codes: 0 written; 1 the template could not be built (a bug: please report it);
-2 bad command line; 3 --output could not be written (nothing was written).
+Exit codes (the same table as deploy.py's): 0 written; 1 the template could not be built (a bug:
+please report it) or --output could not be written (nothing was written); 4 bad command line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-EXIT_OK = 0
-EXIT_BUILD_FAILED = 1
-EXIT_USAGE = 2
-EXIT_OUTPUT_FAILED = 3
+from clikit import exitcodes
+from clikit.files import write_atomic
+
+EXIT_OK = exitcodes.OK
+EXIT_BUILD_FAILED = exitcodes.FAILED
+EXIT_USAGE = exitcodes.BAD_INPUT
+EXIT_OUTPUT_FAILED = exitcodes.FAILED
 
 PROFILE_CHOICES = ("production", "ephemeral")
 FORMAT_CHOICES = ("json", "yaml")
 
-EPILOG = """\
-exit codes:
-  0  template written
-  1  the template could not be built (a bug: please report it)
-  2  bad command line
-  3  --output could not be written (nothing was written)
-"""
+EPILOG = exitcodes.help_epilog(
+    (
+        (exitcodes.OK, "template written"),
+        (
+            exitcodes.FAILED,
+            "the template could not be built (a bug), or --output could not be "
+            "written (nothing was written)",
+        ),
+        (exitcodes.BAD_INPUT, "bad command line"),
+    )
+)
 
 
 class UsageError(Exception):
@@ -83,28 +88,6 @@ def render(template_dict: dict, fmt: str) -> str:
 
         return to_yaml(text)
     return text
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Writes a temp file beside `path` and renames it over `path`: all or nothing."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise OSError(f"{path} is a directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; a template is no secret and CI steps run as other users read it,
-        # so give it the mode a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 CACHE = ROOT / "build" / "gate-cache"
 GATES = ("cfn-lint", "cfn-lint + checkov", "project gate")

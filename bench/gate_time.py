@@ -51,7 +51,6 @@ def time_gate(runs: int) -> list[float]:
 
 
 def _checkov_present() -> bool:
-    sys.path.insert(0, str(ROOT))
     from stackops import gate
 
     return gate.checkov_bin() is not None

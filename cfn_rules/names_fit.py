@@ -8,14 +8,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-try:
-    from cfn_rules import _bounds as b
-except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
-    import sys
-    from pathlib import Path
-
-    sys.path.append(str(Path(__file__).resolve().parent.parent))
-    from cfn_rules import _bounds as b
+from cfn_rules import _bounds as b
 
 ALNUM = string.ascii_letters + string.digits
 LOWER_ALNUM = string.ascii_lowercase + string.digits

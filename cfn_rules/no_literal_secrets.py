@@ -7,14 +7,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-try:
-    from cfn_rules import _common as c
-except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
-    import sys
-    from pathlib import Path
-
-    sys.path.append(str(Path(__file__).resolve().parent.parent))
-    from cfn_rules import _common as c
+from cfn_rules import _common as c
 
 SECRET_PROPERTY = re.compile(
     r"^(\w*password|passwd|passphrase|\w*authtoken|oauthtoken|secretstring|secretaccesskey"

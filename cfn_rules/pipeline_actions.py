@@ -6,14 +6,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-try:
-    from cfn_rules import _common as c
-except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
-    import sys
-    from pathlib import Path
-
-    sys.path.append(str(Path(__file__).resolve().parent.parent))
-    from cfn_rules import _common as c
+from cfn_rules import _common as c
 
 # (Category, Owner, Provider) -> (required configuration keys, every known key or None = open).
 # From "Valid action types and providers in CodePipeline" and the per-provider action

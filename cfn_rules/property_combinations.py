@@ -6,14 +6,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-try:
-    from cfn_rules import _common as c
-except ImportError:  # loaded by `cfn-lint --append-rules cfn_rules` as a plain file
-    import sys
-    from pathlib import Path
-
-    sys.path.append(str(Path(__file__).resolve().parent.parent))
-    from cfn_rules import _common as c
+from cfn_rules import _common as c
 
 TARGET_TYPES = (
     "AWS::RDS::DBInstance",

@@ -16,7 +16,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import changeset, exitcodes, protection, rootcause, safety, upload
+from clikit import exitcodes
+
+from . import changeset, protection, rootcause, safety, upload
 from .aws import Clients, error_code, error_message
 from .errors import BadInput, Interrupted, NeedsHuman, OperationFailed, Refused
 from .events import EventCursor, is_stack_event, stack_missing

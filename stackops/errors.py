@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import exitcodes
+from clikit import exitcodes
 
 
 class DeployError(Exception):

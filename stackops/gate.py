@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from stackops import exitcodes
+from clikit import exitcodes
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "cfn_rules"

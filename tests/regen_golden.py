@@ -13,7 +13,6 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    sys.path.insert(0, str(ROOT))
     from templates import PROFILES, build_template
 
     GOLDEN.mkdir(exist_ok=True)

@@ -107,9 +107,9 @@ def test_failed_run_keeps_an_existing_file_intact(tmp_path: Path) -> None:
     assert target.read_text() == "previous"
 
 
-def test_unwritable_output_exits_3_and_writes_nothing(tmp_path: Path) -> None:
+def test_unwritable_output_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     result = run("--output", str(tmp_path / "missing-dir" / "template.json"))
-    assert result.returncode == 3
+    assert result.returncode == 1
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "missing-dir").exists()
@@ -125,9 +125,9 @@ def test_unwritable_output_exits_3_and_writes_nothing(tmp_path: Path) -> None:
         ("--output",),
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_empty_stdout(args: tuple[str, ...]) -> None:
+def test_bad_input_exits_4_with_one_line_and_empty_stdout(args: tuple[str, ...]) -> None:
     result = run(*args)
-    assert result.returncode == 2
+    assert result.returncode == 4
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -138,12 +138,17 @@ def test_bad_input_exits_2_with_one_line_and_empty_stdout(args: tuple[str, ...])
 def test_help_documents_the_exit_codes() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for code in ("0", "1", "2", "3"):
-        assert f"  {code}  " in result.stdout
+    from clikit import exitcodes
+
+    for code in (exitcodes.OK, exitcodes.FAILED, exitcodes.BAD_INPUT):
+        assert f"  {code:<4} " in result.stdout
+    # A number means the same in both tools: generate.py never uses deploy.py's 2 or 3.
+    for code in (exitcodes.CHANGES, exitcodes.REFUSED):
+        assert f"  {code:<4} " not in result.stdout
 
 
 def test_main_returns_an_exit_code_instead_of_exiting(capsys: pytest.CaptureFixture[str]) -> None:
     import generate
 
-    assert generate.main(["--profile", "nope"]) == 2
+    assert generate.main(["--profile", "nope"]) == 4
     assert capsys.readouterr().out == ""

@@ -263,7 +263,7 @@ def test_explain_prints_the_report_on_stderr_and_keeps_stdout_a_template() -> No
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
 
     done = subprocess.run(
         [sys.executable, "generate.py", "--explain", "--profile", "ephemeral"],

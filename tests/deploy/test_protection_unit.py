@@ -10,7 +10,8 @@ import pytest
 from botocore.parsers import ResponseParserError
 from botocore.stub import Stubber
 
-from stackops import exitcodes, protection, safety
+from clikit import exitcodes
+from stackops import protection, safety
 from stackops.errors import OperationFailed
 
 OLD = {

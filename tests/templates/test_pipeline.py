@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
 from tests.support.cfn import matches, resources, walk
+from tests.support.paths import ROOT
 from tests.templates.helpers import references, tag_map
 
 STAGES = ["Source", "Build", "DeployStaging", "Approval", "DeployProduction"]
