@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -207,7 +208,7 @@ def start_concurrent(
     """
     threads = []
     for run in runs:
-        thread = Background(lambda run=run: run_held(run, holder, env))
+        thread = Background(functools.partial(run_held, run, holder, env))
         thread.start()
         threads.append(thread)
         time.sleep(STAGGER_S)

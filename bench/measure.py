@@ -12,6 +12,7 @@ the wait4 figure is used and flagged.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -102,7 +103,7 @@ def _gnu_time(text: str) -> tuple[float, float] | None:
     return None
 
 
-def _wait(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int, os.struct_rusage]:
+def _wait(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int, resource.struct_rusage]:
     # wait4 reaps the child itself (so Popen never sees it) and returns its own rusage.
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

@@ -65,7 +65,7 @@ def _gate_note(entry: dict[str, Any]) -> str:
         return f"{name} (exit {entry.get('returncode')}): {entry['text']}"
     result = entry.get("result")
     summary = result.get("summary") if isinstance(result, dict) else None
-    if isinstance(summary, dict):
+    if isinstance(result, dict) and isinstance(summary, dict):
         caught = ", ".join(
             f"{gate} {v.get('caught')}/{len(result.get('cases', []))} ({v.get('rate', 0):.0%})"
             for gate, v in summary.items()

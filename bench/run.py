@@ -25,14 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import report
+from bench.common import Row, log
+from bench.deploys import Tools, deploy_phases
+from bench.gates import bench_gate_scripts
+from bench.measure import CommandFailed, run_once
+from bench.overhead import bench_generate, bench_lint
+from clikit import exitcodes
+from clikit.files import write_atomic
 
-from bench import report  # noqa: E402
-from bench.common import Row, log  # noqa: E402
-from bench.deploys import Tools, deploy_phases  # noqa: E402
-from bench.gates import bench_gate_scripts  # noqa: E402
-from bench.measure import CommandFailed, run_once  # noqa: E402
-from bench.overhead import bench_generate, bench_lint  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results.json"
 # The whole bench's target (issue 5: under 5 minutes), with a little room for the report.
@@ -68,67 +70,75 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _print_table_from(path: Path) -> int:
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code == 0 else 4
-    if args.table_from:
-        try:
-            results = json.loads(args.table_from.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            print(f"bench/run.py: error: cannot read {args.table_from}: {exc}", file=sys.stderr)
-            return 4
-        sys.stdout.write(report.table(results))
-        return 0
-    if args.runs < 1:
-        print("bench/run.py: error: --runs must be at least 1", file=sys.stderr)
-        return 4
-    phases = set(args.only or ("generate", "lint", "deploy", "gate"))
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"bench/run.py: error: cannot read {path}: {exc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    sys.stdout.write(report.table(results))
+    return exitcodes.OK
+
+
+def _measure_tools(phases: set[str], runs: int, notes: list[str]) -> list[Row]:
+    """generate, lint and the deploy comparison, in the order that keeps CPU work apart."""
     py = sys.executable
     aws = os.environ.get("AWS_CLI_BIN") or str(ROOT / ".venv-awscli" / "bin" / "aws")
     have_generate = (ROOT / "generate.py").exists()
     have_deploy = (ROOT / "deploy.py").exists()
-    notes: list[str] = []
     rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template.json"
+        if have_generate:
+            if "generate" in phases:
+                log("generate.py, both profiles")
+                rows += bench_generate(runs, py)
+            run_once([py, "generate.py", "--output", str(template)], cwd=ROOT)
+        else:
+            notes.append("generate.py not present: generate and lint skipped")
+
+        def cpu_phases() -> None:
+            # The CPU-bound lint; it may overlap only runs that sleep in a poll interval.
+            if "lint" in phases and have_generate:
+                log("cfn-lint, production template")
+                rows.append(bench_lint(runs, template))
+
+        if "deploy" in phases and shutil.which(aws):
+            if not have_deploy:
+                notes.append("deploy.py not present: only the AWS CLI side was measured")
+            rows += deploy_phases(runs, Tools(py=py, aws=aws, endpoint=""), have_deploy, cpu_phases)
+        else:
+            if "deploy" in phases:
+                notes.append(f"AWS CLI not found at {aws}: deploy benchmarks skipped")
+            cpu_phases()
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exitcodes.OK if exc.code == 0 else exitcodes.BAD_INPUT
+    if args.table_from:
+        return _print_table_from(args.table_from)
+    if args.runs < 1:
+        print("bench/run.py: error: --runs must be at least 1", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    phases = set(args.only or ("generate", "lint", "deploy", "gate"))
+    notes: list[str] = []
     started = time.perf_counter()
     host = machine()
     gate: list[dict[str, Any]] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            template = Path(tmp) / "template.json"
-            if have_generate:
-                if "generate" in phases:
-                    log("generate.py, both profiles")
-                    rows += bench_generate(args.runs, py)
-                run_once([py, "generate.py", "--output", str(template)], cwd=ROOT)
-            else:
-                notes.append("generate.py not present: generate and lint skipped")
-
-            def cpu_phases() -> None:
-                # The CPU-bound lint; it may overlap only runs that sleep in a poll interval.
-                if "lint" in phases and have_generate:
-                    log("cfn-lint, production template")
-                    rows.append(bench_lint(args.runs, template))
-
-            if "deploy" in phases and shutil.which(aws):
-                if not have_deploy:
-                    notes.append("deploy.py not present: only the AWS CLI side was measured")
-                rows += deploy_phases(
-                    args.runs, Tools(py=py, aws=aws, endpoint=""), have_deploy, cpu_phases
-                )
-            else:
-                if "deploy" in phases:
-                    notes.append(f"AWS CLI not found at {aws}: deploy benchmarks skipped")
-                cpu_phases()
+        rows = _measure_tools(phases, args.runs, notes)
         if "gate" in phases:
             alone = phases == {"gate"}
             budget = 900.0 if alone else max(0.0, BUDGET_S - (time.perf_counter() - started))
-            gate.extend(bench_gate_scripts(py, dict(os.environ), budget))
+            gate.extend(bench_gate_scripts(sys.executable, dict(os.environ), budget))
     except CommandFailed as exc:
         print(f"bench/run.py: error: {exc}", file=sys.stderr)
-        return 1
-    results = {
+        return exitcodes.FAILED
+    results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {**host, "load_avg_1min_at_end": os.getloadavg()[0]},
         "runs": args.runs,
@@ -139,10 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_s": time.perf_counter() - started,
     }
     results["goals"] = report.goals(results)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_atomic(args.output, json.dumps(results, indent=2) + "\n")
     log(f"done in {results['total_s']:.0f} s; results in {args.output}")
     sys.stdout.write(report.table(results))
-    return 0
+    return exitcodes.OK
 
 
 if __name__ == "__main__":
