@@ -1,0 +1,78 @@
+"""The project as people install and run it: an editable install, and a plain checkout."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import ROOT
+
+NOT_SHIPPED = frozenset({"tests", "bench"})
+
+
+def _pyproject() -> dict[str, object]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _package_dirs() -> set[str]:
+    return {
+        p.parent.name
+        for p in ROOT.glob("*/__init__.py")
+        if not p.parent.name.startswith(".") and p.parent.name not in NOT_SHIPPED
+    }
+
+
+def test_every_package_is_declared_for_installation() -> None:
+    declared = set(_pyproject()["tool"]["setuptools"]["packages"])  # type: ignore[index]
+    found = _package_dirs()
+    assert {"templates", "stackops", "cfn_rules", "clikit"} <= found
+    assert found == declared
+
+
+def test_every_package_is_type_checked() -> None:
+    files = set(_pyproject()["tool"]["mypy"]["files"])  # type: ignore[index]
+    assert _package_dirs() <= files
+    assert {"generate.py", "deploy.py"} <= files
+
+
+@pytest.mark.parametrize("script", ["edu-generate", "edu-deploy"])
+def test_console_scripts_run(script: str) -> None:
+    path = Path(sys.executable).parent / script
+    if not path.exists():
+        pytest.skip(f"{script} is installed by `make venv` (pip install -e .); not in this env")
+    result = subprocess.run([str(path), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "exit codes:" in result.stdout
+
+
+def test_generate_runs_from_a_plain_copy_of_the_checkout(tmp_path: Path) -> None:
+    # People run `python generate.py > template.json` in a checkout with only requirements.txt
+    # installed: the packages must import from the script's directory, not from an install.
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    copy = tmp_path / "checkout"
+    names = [n for n in listed.stdout.splitlines() if (ROOT / n).is_file()]
+    assert "generate.py" in names
+    for name in names:
+        target = copy / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, target)
+    result = subprocess.run(
+        [sys.executable, str(copy / "generate.py"), "--profile", "ephemeral"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    golden = json.loads((ROOT / "tests" / "golden" / "ephemeral.json").read_text(encoding="utf-8"))
+    assert json.loads(result.stdout) == golden
