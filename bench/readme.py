@@ -81,7 +81,7 @@ How it is measured:
   sleep. The gate's scripts (`bench/gate_time.py`, `bench/gate_compare.py`, run with
   `--json`) run last and alone, within what is left of the budget; one that does not finish in
   it is reported as such (run it on its own).
-- The machine is shared (2 cores, several engineers running tests), so absolute wall times are
+- The machine is shared (2 cores, other test runs alongside), so absolute wall times are
   noisy; the load average is printed with the table. The ratios, taken within one run, and the
   CPU column are the figures to compare.
 """
