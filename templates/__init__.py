@@ -37,5 +37,5 @@ def build_template(profile: str = "production") -> Template:
     monitoring.add_alarms(ctx, params, database, cache, topic)
     buckets = storage.add_buckets(ctx, key)
     # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
-    pipeline.add_pipeline(ctx, params, net, groups, key, creds, buckets, topic)
+    pipeline.add_pipeline(ctx, net, groups, key, creds, buckets, topic)
     return ctx.template

@@ -23,7 +23,6 @@ KNOWN_LONG: frozenset[str] = frozenset(
         "templates/network.py:_add_flow_logs",
         "templates/network.py:add_network",
         "templates/parameters.py:add_parameters",
-        "templates/pipeline.py:add_pipeline",
         "templates/security.py:_key_policy",
         "templates/security.py:add_security_groups",
     }
