@@ -33,8 +33,26 @@ def add_database(
     key: handles.Key,
     creds: handles.Secrets,
 ) -> handles.Database:
-    policy = ctx.profile.data_policy
-    subnet_group = ctx.add(
+    db = _db_instance(
+        ctx,
+        params,
+        groups,
+        key,
+        creds,
+        subnet_group=_db_subnet_group(ctx, net),
+        parameter_group=_db_parameter_group(ctx),
+        monitoring_role=_db_monitoring_role(ctx),
+        log_groups=_db_log_groups(ctx, key),
+    )
+    endpoint = GetAtt(db, "Endpoint.Address")
+    port = GetAtt(db, "Endpoint.Port")
+    ctx.output("DbEndpoint", endpoint)
+    ctx.output("DbPort", port)
+    return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
+
+
+def _db_subnet_group(ctx: Context, net: handles.Network) -> rds.DBSubnetGroup:
+    return ctx.add(
         rds.DBSubnetGroup(
             "DbSubnetGroup",
             DBSubnetGroupDescription="DB private subnets",
@@ -42,7 +60,10 @@ def add_database(
             Tags=ctx.tags("db"),
         )
     )
-    parameter_group = ctx.add(
+
+
+def _db_parameter_group(ctx: Context) -> rds.DBParameterGroup:
+    return ctx.add(
         rds.DBParameterGroup(
             "DbParameterGroup",
             Description="PostgreSQL: TLS required",
@@ -51,7 +72,11 @@ def add_database(
             Tags=ctx.tags("db"),
         )
     )
-    monitoring_role = ctx.add(
+
+
+def _db_monitoring_role(ctx: Context) -> iam.Role:
+    """The role RDS enhanced monitoring assumes, only on behalf of this account."""
+    return ctx.add(
         iam.Role(
             "DbMonitoringRole",
             AssumeRolePolicyDocument=PolicyDocument(
@@ -76,9 +101,12 @@ def add_database(
             Tags=ctx.tags("db-monitoring"),
         )
     )
-    # RDS would create its export log groups itself: unencrypted, never expiring, and left
-    # behind by a stack delete. Creating them first makes them the stack's own.
-    log_groups = [
+
+
+def _db_log_groups(ctx: Context, key: handles.Key) -> list[logs.LogGroup]:
+    """RDS would create its export log groups itself: unencrypted, never expiring, and left
+    behind by a stack delete. Creating them first makes them the stack's own."""
+    return [
         ctx.add(
             logs.LogGroup(
                 f"DbLogGroup{kind.capitalize()}",
@@ -92,8 +120,23 @@ def add_database(
         )
         for kind in DB_LOG_EXPORTS
     ]
+
+
+def _db_instance(
+    ctx: Context,
+    params: handles.Params,
+    groups: handles.SecurityGroups,
+    key: handles.Key,
+    creds: handles.Secrets,
+    *,
+    subnet_group: rds.DBSubnetGroup,
+    parameter_group: rds.DBParameterGroup,
+    monitoring_role: iam.Role,
+    log_groups: list[logs.LogGroup],
+) -> rds.DBInstance:
+    policy = ctx.profile.data_policy
     production = ctx.profile.rds_deletion_protection
-    db = ctx.add(
+    return ctx.add(
         rds.DBInstance(
             DB_ID,
             DependsOn=[g.title for g in log_groups],
@@ -133,11 +176,6 @@ def add_database(
             UpdateReplacePolicy=policy,
         )
     )
-    endpoint = GetAtt(db, "Endpoint.Address")
-    port = GetAtt(db, "Endpoint.Port")
-    ctx.output("DbEndpoint", endpoint)
-    ctx.output("DbPort", port)
-    return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
 
 
 def add_cache(
