@@ -21,8 +21,6 @@ KNOWN_LONG: frozenset[str] = frozenset(
         "stackops/safety.py:_offline",
         "templates/network.py:_add_flow_logs",
         "templates/network.py:add_network",
-        "templates/security.py:_key_policy",
-        "templates/security.py:add_security_groups",
     }
 )
 
