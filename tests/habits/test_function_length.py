@@ -19,8 +19,6 @@ KNOWN_LONG: frozenset[str] = frozenset(
         "stackops/engine.py:delete",
         "stackops/safety.py:_assess_one",
         "stackops/safety.py:_offline",
-        "templates/network.py:_add_flow_logs",
-        "templates/network.py:add_network",
     }
 )
 
