@@ -34,7 +34,7 @@ def build_template(profile: str = "production") -> Template:
     database = data.add_database(ctx, params, net, groups, key, creds)
     cache = data.add_cache(ctx, params, net, groups, key, creds)
     secrets.add_rotation(ctx, net, groups, creds, database)
-    monitoring.add_alarms(ctx, params, database, cache, topic)
+    monitoring.add_alarms(ctx, database, cache, topic)
     buckets = storage.add_buckets(ctx, key)
     # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
     pipeline.add_pipeline(ctx, net, groups, key, creds, buckets, topic)

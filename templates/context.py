@@ -66,7 +66,6 @@ class Context:
 
     profile: Profile
     template: Template = field(default_factory=Template)
-    _groups: dict[str, list[str]] = field(default_factory=dict)
 
     # -- parameters -------------------------------------------------------------------------
 
@@ -130,7 +129,3 @@ class Context:
             Name=self.name(part),
             **extra,
         )
-
-    def tag_list(self, part: str) -> list[dict[str, Any]]:
-        """Tags as a plain list of Key/Value dicts, for properties troposphere types as list."""
-        return self.tags(part).to_dict()

@@ -44,11 +44,9 @@ def add_database(
         monitoring_role=_db_monitoring_role(ctx),
         log_groups=_db_log_groups(ctx, key),
     )
-    endpoint = GetAtt(db, "Endpoint.Address")
-    port = GetAtt(db, "Endpoint.Port")
-    ctx.output("DbEndpoint", endpoint)
-    ctx.output("DbPort", port)
-    return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
+    ctx.output("DbEndpoint", GetAtt(db, "Endpoint.Address"))
+    ctx.output("DbPort", GetAtt(db, "Endpoint.Port"))
+    return handles.Database(instance_id=Ref(db))
 
 
 def _db_subnet_group(ctx: Context, net: handles.Network) -> rds.DBSubnetGroup:
@@ -222,8 +220,6 @@ def add_cache(
             UpdateReplacePolicy=policy,
         )
     )
-    endpoint = GetAtt(group, "PrimaryEndPoint.Address")
-    port = GetAtt(group, "PrimaryEndPoint.Port")
-    ctx.output("CacheEndpoint", endpoint, "Redis primary")
+    ctx.output("CacheEndpoint", GetAtt(group, "PrimaryEndPoint.Address"), "Redis primary")
     # No CachePort output: the port is fixed (6379) and the outputs count against the size.
-    return handles.Cache(logical_id=CACHE_ID, group_id=Ref(group), endpoint=endpoint, port=port)
+    return handles.Cache(logical_id=CACHE_ID)

@@ -148,20 +148,13 @@ def _network_outputs(
     public = [az.public for az in azs]
     private = [az.private for az in azs]
     ctx.output("VpcId", Ref(vpc))
-    public_csv = _per_az_csv(public, params.three_azs)
     private_csv = _per_az_csv(private, params.three_azs)
-    ctx.output("PublicSubnetIds", public_csv)
+    ctx.output("PublicSubnetIds", _per_az_csv(public, params.three_azs))
     ctx.output("PrivateSubnetIds", private_csv)
     return handles.Network(
         vpc_id=Ref(vpc),
         vpc_cidr=GetAtt(vpc, "CidrBlock"),
-        public=handles.Subnets(
-            ids=tuple(public), id_list=_per_az(public, params.three_azs), id_csv=public_csv
-        ),
-        private=handles.Subnets(
-            ids=tuple(private), id_list=_per_az(private, params.three_azs), id_csv=private_csv
-        ),
-        private_route_table_ids=tuple(az.route_table for az in azs),
+        private=handles.Subnets(id_list=_per_az(private, params.three_azs), id_csv=private_csv),
     )
 
 

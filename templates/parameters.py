@@ -144,9 +144,6 @@ def add_parameters(ctx: Context) -> handles.Params:
         for spec in PARAMETERS
     }
     params = handles.Params(
-        suffix=ref[SUFFIX_PARAM],
-        az_count=ref["AzCount"],
-        nat_mode=ref["NatMode"],
         vpc_cidr=ref["VpcCidr"],
         db_instance_class=ref["DbInstanceClass"],
         db_allocated_storage=ref["DbAllocatedStorage"],

@@ -179,7 +179,7 @@ def add_key(ctx: Context) -> handles.Key:
             UpdateReplacePolicy=policy,
         )
     )
-    alias = ctx.add(
+    ctx.add(
         kms.Alias(
             "KeyAlias",
             AliasName=Sub(f"alias/edu-${{{SUFFIX_PARAM}}}"),
@@ -187,7 +187,7 @@ def add_key(ctx: Context) -> handles.Key:
         )
     )
     ctx.output("KeyArn", GetAtt(key, "Arn"))
-    return handles.Key(key_id=Ref(key), key_arn=GetAtt(key, "Arn"), alias=Ref(alias))
+    return handles.Key(key_arn=GetAtt(key, "Arn"))
 
 
 # -- security groups ---------------------------------------------------------------------------
@@ -252,7 +252,6 @@ def add_security_groups(ctx: Context, net: handles.Network) -> handles.SecurityG
     tiers = {t.part: _data_tier_group(ctx, net, t, clients) for t in DATA_TIERS}
     ctx.output("AppSecurityGroupId", Ref(clients["app"]), "For DB and cache clients")
     return handles.SecurityGroups(
-        app=Ref(clients["app"]),
         deploy=Ref(clients["deploy"]),
         database=Ref(tiers["db"]),
         cache=Ref(tiers["cache"]),
