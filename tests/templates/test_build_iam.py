@@ -49,6 +49,8 @@ def statements(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
             for _, value in walk(node):
                 if isinstance(value, dict) and value.get("Effect") in ("Allow", "Deny"):
                     found.append((lid, resource["Type"], value))
+    # Every test below loops over these: none found would pass them all.
+    assert found, "no policy statement found in the template"
     return found
 
 
@@ -61,7 +63,9 @@ def _actions(statement: dict[str, Any]) -> list[Any]:
 
 
 def _allows(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [s for s in statements(template) if s[2]["Effect"] == "Allow"]
+    allows = [s for s in statements(template) if s[2]["Effect"] == "Allow"]
+    assert allows, "no Allow statement found in the template"
+    return allows
 
 
 def test_the_walker_sees_every_kind_of_policy(template: dict[str, Any]) -> None:

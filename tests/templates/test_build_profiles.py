@@ -39,6 +39,7 @@ def test_production_rotates_the_db_secret(production: dict[str, Any]) -> None:
 
 
 def test_ephemeral_deletes_every_resource(ephemeral: dict[str, Any]) -> None:
+    assert resources(ephemeral)
     kept = {
         lid: r.get("DeletionPolicy")
         for lid, r in resources(ephemeral).items()

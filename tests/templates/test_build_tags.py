@@ -33,6 +33,8 @@ def test_taggable_types_are_recognised(production: dict[str, Any]) -> None:
 
 
 def test_every_taggable_resource_has_the_required_tags(template: dict[str, Any]) -> None:
+    taggable = [r for r in resources(template).values() if _taggable(r["Type"])]
+    assert taggable
     missing = {
         lid: sorted(REQUIRED - set(tag_map(r.get("Properties", {}).get("Tags"))))
         for lid, r in resources(template).items()
@@ -41,15 +43,22 @@ def test_every_taggable_resource_has_the_required_tags(template: dict[str, Any])
     assert {lid: keys for lid, keys in missing.items() if keys} == {}
 
 
+def _tag_values(template: dict[str, Any], key: str) -> dict[str, Any]:
+    """Logical ID -> the value of its tag `key`, for every resource that carries one."""
+    found = {
+        lid: tags[key]
+        for lid, r in resources(template).items()
+        if key in (tags := tag_map(r.get("Properties", {}).get("Tags")))
+    }
+    assert found, f"no resource carries a {key} tag"
+    return found
+
+
 def test_environment_tag_is_the_suffix(template: dict[str, Any]) -> None:
-    for lid, r in resources(template).items():
-        tags = tag_map(r.get("Properties", {}).get("Tags"))
-        if "Environment" in tags:
-            assert tags["Environment"] == {"Ref": "EnvironmentSuffix"}, lid
+    for lid, value in _tag_values(template, "Environment").items():
+        assert value == {"Ref": "EnvironmentSuffix"}, lid
 
 
 def test_name_tag_carries_the_suffix(template: dict[str, Any]) -> None:
-    for lid, r in resources(template).items():
-        tags = tag_map(r.get("Properties", {}).get("Tags"))
-        if "Name" in tags:
-            assert "${EnvironmentSuffix}" in tags["Name"]["Fn::Sub"], lid
+    for lid, value in _tag_values(template, "Name").items():
+        assert "${EnvironmentSuffix}" in value["Fn::Sub"], lid

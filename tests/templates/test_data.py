@@ -115,6 +115,7 @@ def test_database_exports_postgres_logs(production: dict[str, Any]) -> None:
 
 def test_database_export_log_groups_are_the_stacks_own(template: dict[str, Any]) -> None:
     groups = template["Resources"]["Database"]["DependsOn"]
+    assert groups
     for lid in groups:
         props = template["Resources"][lid]["Properties"]
         assert props["LogGroupName"]["Fn::Sub"].startswith("/aws/rds/instance/edu-db-")

@@ -71,9 +71,9 @@ def test_every_alarm_says_how_to_treat_missing_data(template: dict[str, Any]) ->
 
 
 def test_db_alarms_watch_the_database(production: dict[str, Any]) -> None:
-    for alarm in find_resources(
-        production, "AWS::CloudWatch::Alarm", {"Namespace": "AWS/RDS"}
-    ).values():
+    found = find_resources(production, "AWS::CloudWatch::Alarm", {"Namespace": "AWS/RDS"})
+    assert found
+    for alarm in found.values():
         assert alarm["Properties"]["Dimensions"] == [
             {"Name": "DBInstanceIdentifier", "Value": {"Ref": "Database"}}
         ]
@@ -81,6 +81,7 @@ def test_db_alarms_watch_the_database(production: dict[str, Any]) -> None:
 
 def test_cache_alarms_watch_the_primary_node(production: dict[str, Any]) -> None:
     found = find_resources(production, "AWS::CloudWatch::Alarm", {"Namespace": "AWS/ElastiCache"})
+    assert found
     for alarm in found.values():
         assert alarm["Properties"]["Dimensions"] == [
             {"Name": "CacheClusterId", "Value": {"Fn::Sub": "${Cache}-001"}}
