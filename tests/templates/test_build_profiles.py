@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from templates import build_template
 from tests.support.cfn import resources
 
 DATA_TYPES = ["AWS::RDS::DBInstance", "AWS::ElastiCache::ReplicationGroup"]
@@ -75,3 +76,8 @@ def test_profiles_share_their_parameters(
 ) -> None:
     # Profiles are build-time choices; what a deployer chooses stays the same set.
     assert production["Parameters"] == ephemeral["Parameters"]
+
+
+def test_an_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown profile"):
+        build_template("staging")
