@@ -1,8 +1,4 @@
-"""The one Template being built, plus the helpers every section uses.
-
-Sections never touch module-level state: they receive a Context and return small frozen
-dataclasses of the Refs, GetAtts and condition names that later sections need.
-"""
+"""The one Template being built, plus the helpers every section uses."""
 
 from __future__ import annotations
 
@@ -62,7 +58,11 @@ PROFILES: dict[str, Profile] = {
 
 @dataclass
 class Context:
-    """Wraps the troposphere Template with the conventions of this project."""
+    """Wraps the troposphere Template with the conventions of this project.
+
+    Sections never touch module-level state: they receive a Context and return small frozen
+    dataclasses (templates.handles) of what later sections need.
+    """
 
     profile: Profile
     template: Template = field(default_factory=Template)

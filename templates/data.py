@@ -1,8 +1,4 @@
-"""The data tier: RDS PostgreSQL and an ElastiCache Redis replication group.
-
-Neither refers to the other nor to a NAT gateway: the three slowest resources of the stack
-are created in parallel.
-"""
+"""The data tier: RDS PostgreSQL and an ElastiCache Redis replication group."""
 
 from __future__ import annotations
 
@@ -13,6 +9,8 @@ from troposphere import GetAtt, If, Ref, Sub, elasticache, iam, logs, rds
 from templates import handles
 from templates.context import SUFFIX_PARAM, Context
 
+# Neither tier refers to the other nor to a NAT gateway, so that the three slowest resources of
+# the stack are created in parallel.
 DB_ID = "Database"
 CACHE_ID = "Cache"
 # 16 and 17 are listed as deprecated major versions in cfn-lint 1.58's data; 18 is current.

@@ -1,14 +1,12 @@
-"""The typed handles that sections pass to one another.
-
-A handle holds only what a later section needs: Refs, GetAtts, and condition names. Values are
-troposphere expressions (Ref, GetAtt, Sub, If ...), typed as Any because troposphere's helpers
-are not precisely typed.
-"""
+"""The typed handles that sections pass to one another: only what a later section needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+# Values are troposphere expressions (Ref, GetAtt, Sub, If ...), typed as Any because troposphere
+# ships no type information.
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""Deploy-time choices: Parameters, the Conditions derived from them, and the Rules that reject
-inconsistent combinations before CloudFormation creates anything."""
+"""Deploy-time choices: Parameters, their Conditions, and Rules against bad combinations."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""CI/CD: CodeBuild projects, the V2 CodePipeline, its EventBridge trigger and failure alert.
-
-Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
-bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
-polling). A repository host's CI uploads that bundle; the template carries no CodeConnections
-source, which kept it under the 51,200-byte TemplateBody limit.
-Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
-"""
+"""CI/CD: CodeBuild projects, the V2 CodePipeline, its EventBridge trigger and failure alert."""
 
 from __future__ import annotations
 
@@ -39,6 +32,12 @@ from troposphere.logs import LogGroup
 
 from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
+
+# Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
+# bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
+# polling). A repository host's CI uploads that bundle; the template carries no CodeConnections
+# source, which kept it under the 51,200-byte TemplateBody limit.
+# Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
 
 # The object key whose "Object Created" event starts the pipeline.
 SOURCE_OBJECT_KEY = "bundle.zip"

@@ -1,10 +1,4 @@
-"""Pure awacs builders for the CI/CD policy documents: no troposphere resources here.
-
-Each function returns one document, scoped to this stack's own resources. A statement with
-`Resource: "*"` appears only where AWS offers no resource-level permission for its actions, with
-a comment saying so; tests/templates/test_build_iam.py holds the allow-list and fails on anything
-else.
-"""
+"""Pure awacs builders for the CI/CD policy documents: no troposphere resources here."""
 
 from __future__ import annotations
 
@@ -38,6 +32,11 @@ from awacs.aws import (
 from troposphere import GetAtt, Ref, Sub
 
 from templates.context import SUFFIX_PARAM
+
+# Each function returns one document, scoped to this stack's own resources. A statement with
+# `Resource: "*"` appears only where AWS offers no resource-level permission for its actions, with
+# a comment saying so; tests/templates/test_build_iam.py holds the allow-list and fails on
+# anything else.
 
 VERSION = "2012-10-17"
 ACCOUNT = Ref("AWS::AccountId")

@@ -1,9 +1,4 @@
-"""Least privilege across the WHOLE template: every role, managed policy, key, bucket and topic
-policy, whoever wrote it.
-
-A statement is any dict with an `Effect` anywhere under Resources (inside Fn::If included), plus
-the statements of policy documents written as JSON strings.
-"""
+"""Least privilege across the whole template: every role, managed policy and resource policy."""
 
 from __future__ import annotations
 
@@ -41,7 +36,11 @@ def _json_documents(node: Any) -> list[dict[str, Any]]:
 
 
 def statements(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(logical ID, resource type, statement) for every policy statement in the template."""
+    """(logical ID, resource type, statement) for every policy statement in the template.
+
+    A statement is any dict with an `Effect` anywhere under Resources (inside Fn::If included),
+    plus the statements of policy documents written as JSON strings, whoever wrote them.
+    """
     found = []
     for lid, resource in template["Resources"].items():
         nodes = [resource, *_json_documents(resource)]

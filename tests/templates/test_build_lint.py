@@ -1,7 +1,4 @@
-"""cfn-lint (informational checks included) reports nothing on either profile.
-
-Every ignored cfn-lint rule is listed in IGNORED_RULES with its reason.
-"""
+"""cfn-lint (informational checks included) reports nothing on either profile."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Every taggable resource carries Environment, Project and Name.
-
-"Taggable" comes from troposphere's resource classes (those whose props include Tags), so a
-new resource type cannot slip through a hard-coded list.
-"""
+"""Every taggable resource carries Environment, Project and Name."""
 
 from __future__ import annotations
 
@@ -19,6 +15,8 @@ REQUIRED = {"Environment", "Project", "Name"}
 
 @cache
 def _taggable(resource_type: str) -> bool:
+    # From troposphere's resource classes (those whose props include Tags), so that a new
+    # resource type cannot slip through a hard-coded list.
     service = resource_type.split("::")[1].lower()
     module = importlib.import_module(f"troposphere.{service}")
     for _, cls in inspect.getmembers(module, inspect.isclass):
