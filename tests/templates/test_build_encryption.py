@@ -43,9 +43,9 @@ def test_cache_is_encrypted(template: dict[str, Any], prop: str) -> None:
         assert res["Properties"][prop] is True
 
 
-def test_the_key_is_customer_managed_and_rotated(template: dict[str, Any]) -> None:
+def test_the_one_key_is_a_symmetric_customer_managed_key(template: dict[str, Any]) -> None:
+    # Rotation is a property of the key itself: test_security.py.
     (key,) = resources(template, "AWS::KMS::Key").values()
-    assert key["Properties"]["EnableKeyRotation"] is True
     assert key["Properties"].get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
 
