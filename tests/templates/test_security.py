@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cfn import resources
+from tests.support.cfn import assert_has_resource_properties, resources
 
 USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"}
 
@@ -29,11 +29,14 @@ def test_key_rotation_is_on(template: dict[str, Any]) -> None:
 
 
 def test_key_alias_carries_the_suffix(production: dict[str, Any]) -> None:
-    alias = production["Resources"]["KeyAlias"]["Properties"]
-    assert alias == {
-        "AliasName": {"Fn::Sub": "alias/edu-${EnvironmentSuffix}"},
-        "TargetKeyId": {"Ref": "Key"},
-    }
+    assert_has_resource_properties(
+        production,
+        "AWS::KMS::Alias",
+        {
+            "AliasName": {"Fn::Sub": "alias/edu-${EnvironmentSuffix}"},
+            "TargetKeyId": {"Ref": "Key"},
+        },
+    )
 
 
 def test_account_root_administers_but_cannot_use_the_key_directly(
