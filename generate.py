@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from clikit import exitcodes
 from clikit.files import write_atomic
@@ -80,13 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def render(template_dict: dict, fmt: str) -> str:
+def render(template_dict: dict[str, Any], fmt: str) -> str:
     """Sorted keys in both formats, so that diffs between runs are stable."""
     text = json.dumps(template_dict, sort_keys=True, indent=2) + "\n"
     if fmt == "yaml":
         from cfn_flip import to_yaml
 
-        return to_yaml(text)
+        yaml_text: str = to_yaml(text)
+        return yaml_text
     return text
 
 

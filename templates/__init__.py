@@ -1,9 +1,4 @@
-"""The education platform's CloudFormation template, built with troposphere and awacs.
-
-`build_template(profile)` is the composer: each concern lives in a module of its own and is
-added by one `add_<concern>(ctx, <upstream handles>)` call that returns the handles later
-concerns need. Grants between concerns happen here or in the section that consumes a handle.
-"""
+"""The education platform's CloudFormation template, built with troposphere and awacs."""
 
 from __future__ import annotations
 
@@ -18,7 +13,13 @@ DESCRIPTION = "Education platform: VPC, RDS, Redis, CI/CD, monitoring ({profile}
 
 
 def build_template(profile: str = "production") -> Template:
-    """Builds the whole stack for one profile. Pure: no I/O, no AWS calls, same output each run."""
+    """Builds the whole stack for one profile. Pure: no I/O, no AWS calls, same output each run.
+
+    The composer: each concern lives in a module of its own and is added by one
+    `add_<concern>(ctx, <upstream handles>)` call that returns the handles later concerns need,
+    so the calls below read as the dependency diagram. Grants between concerns happen here or
+    in the section that consumes a handle.
+    """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     ctx = Context(profile=PROFILES[profile])
@@ -28,14 +29,14 @@ def build_template(profile: str = "production") -> Template:
     params = parameters.add_parameters(ctx)
     net = network.add_network(ctx, params)
     key = security.add_key(ctx)
-    groups = security.add_security_groups(ctx, params, net)
+    groups = security.add_security_groups(ctx, net)
     creds = secrets.add_secrets(ctx, key)
     topic = monitoring.add_topic(ctx, params, key)
     database = data.add_database(ctx, params, net, groups, key, creds)
     cache = data.add_cache(ctx, params, net, groups, key, creds)
     secrets.add_rotation(ctx, net, groups, creds, database)
-    monitoring.add_alarms(ctx, params, database, cache, topic)
+    monitoring.add_alarms(ctx, database, cache, topic)
     buckets = storage.add_buckets(ctx, key)
     # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
-    pipeline.add_pipeline(ctx, params, net, groups, key, creds, buckets, topic)
+    pipeline.add_pipeline(ctx, net, groups, key, creds, buckets, topic)
     return ctx.template

@@ -1,8 +1,4 @@
-"""The one Template being built, plus the helpers every section uses.
-
-Sections never touch module-level state: they receive a Context and return small frozen
-dataclasses of the Refs, GetAtts and condition names that later sections need.
-"""
+"""The one Template being built, plus the helpers every section uses."""
 
 from __future__ import annotations
 
@@ -62,11 +58,14 @@ PROFILES: dict[str, Profile] = {
 
 @dataclass
 class Context:
-    """Wraps the troposphere Template with the conventions of this project."""
+    """Wraps the troposphere Template with the conventions of this project.
+
+    Sections never touch module-level state: they receive a Context and return small frozen
+    dataclasses (templates.handles) of what later sections need.
+    """
 
     profile: Profile
     template: Template = field(default_factory=Template)
-    _groups: dict[str, list[str]] = field(default_factory=dict)
 
     # -- parameters -------------------------------------------------------------------------
 
@@ -130,7 +129,3 @@ class Context:
             Name=self.name(part),
             **extra,
         )
-
-    def tag_list(self, part: str) -> list[dict[str, Any]]:
-        """Tags as a plain list of Key/Value dicts, for properties troposphere types as list."""
-        return self.tags(part).to_dict()

@@ -1,8 +1,4 @@
-"""The data tier: RDS PostgreSQL and an ElastiCache Redis replication group.
-
-Neither refers to the other nor to a NAT gateway: the three slowest resources of the stack
-are created in parallel.
-"""
+"""The data tier: RDS PostgreSQL and an ElastiCache Redis replication group."""
 
 from __future__ import annotations
 
@@ -13,6 +9,8 @@ from troposphere import GetAtt, If, Ref, Sub, elasticache, iam, logs, rds
 from templates import handles
 from templates.context import SUFFIX_PARAM, Context
 
+# Neither tier refers to the other nor to a NAT gateway, so that the three slowest resources of
+# the stack are created in parallel.
 DB_ID = "Database"
 CACHE_ID = "Cache"
 # 16 and 17 are listed as deprecated major versions in cfn-lint 1.58's data; 18 is current.
@@ -33,8 +31,24 @@ def add_database(
     key: handles.Key,
     creds: handles.Secrets,
 ) -> handles.Database:
-    policy = ctx.profile.data_policy
-    subnet_group = ctx.add(
+    db = _db_instance(
+        ctx,
+        params,
+        groups,
+        key,
+        creds,
+        subnet_group=_db_subnet_group(ctx, net),
+        parameter_group=_db_parameter_group(ctx),
+        monitoring_role=_db_monitoring_role(ctx),
+        log_groups=_db_log_groups(ctx, key),
+    )
+    ctx.output("DbEndpoint", GetAtt(db, "Endpoint.Address"))
+    ctx.output("DbPort", GetAtt(db, "Endpoint.Port"))
+    return handles.Database(instance_id=Ref(db))
+
+
+def _db_subnet_group(ctx: Context, net: handles.Network) -> rds.DBSubnetGroup:
+    return ctx.add(
         rds.DBSubnetGroup(
             "DbSubnetGroup",
             DBSubnetGroupDescription="DB private subnets",
@@ -42,7 +56,10 @@ def add_database(
             Tags=ctx.tags("db"),
         )
     )
-    parameter_group = ctx.add(
+
+
+def _db_parameter_group(ctx: Context) -> rds.DBParameterGroup:
+    return ctx.add(
         rds.DBParameterGroup(
             "DbParameterGroup",
             Description="PostgreSQL: TLS required",
@@ -51,7 +68,11 @@ def add_database(
             Tags=ctx.tags("db"),
         )
     )
-    monitoring_role = ctx.add(
+
+
+def _db_monitoring_role(ctx: Context) -> iam.Role:
+    """The role RDS enhanced monitoring assumes, only on behalf of this account."""
+    return ctx.add(
         iam.Role(
             "DbMonitoringRole",
             AssumeRolePolicyDocument=PolicyDocument(
@@ -76,9 +97,12 @@ def add_database(
             Tags=ctx.tags("db-monitoring"),
         )
     )
-    # RDS would create its export log groups itself: unencrypted, never expiring, and left
-    # behind by a stack delete. Creating them first makes them the stack's own.
-    log_groups = [
+
+
+def _db_log_groups(ctx: Context, key: handles.Key) -> list[logs.LogGroup]:
+    """RDS would create its export log groups itself: unencrypted, never expiring, and left
+    behind by a stack delete. Creating them first makes them the stack's own."""
+    return [
         ctx.add(
             logs.LogGroup(
                 f"DbLogGroup{kind.capitalize()}",
@@ -92,8 +116,23 @@ def add_database(
         )
         for kind in DB_LOG_EXPORTS
     ]
+
+
+def _db_instance(
+    ctx: Context,
+    params: handles.Params,
+    groups: handles.SecurityGroups,
+    key: handles.Key,
+    creds: handles.Secrets,
+    *,
+    subnet_group: rds.DBSubnetGroup,
+    parameter_group: rds.DBParameterGroup,
+    monitoring_role: iam.Role,
+    log_groups: list[logs.LogGroup],
+) -> rds.DBInstance:
+    policy = ctx.profile.data_policy
     production = ctx.profile.rds_deletion_protection
-    db = ctx.add(
+    return ctx.add(
         rds.DBInstance(
             DB_ID,
             DependsOn=[g.title for g in log_groups],
@@ -133,11 +172,6 @@ def add_database(
             UpdateReplacePolicy=policy,
         )
     )
-    endpoint = GetAtt(db, "Endpoint.Address")
-    port = GetAtt(db, "Endpoint.Port")
-    ctx.output("DbEndpoint", endpoint)
-    ctx.output("DbPort", port)
-    return handles.Database(logical_id=DB_ID, instance_id=Ref(db), endpoint=endpoint, port=port)
 
 
 def add_cache(
@@ -184,8 +218,6 @@ def add_cache(
             UpdateReplacePolicy=policy,
         )
     )
-    endpoint = GetAtt(group, "PrimaryEndPoint.Address")
-    port = GetAtt(group, "PrimaryEndPoint.Port")
-    ctx.output("CacheEndpoint", endpoint, "Redis primary")
+    ctx.output("CacheEndpoint", GetAtt(group, "PrimaryEndPoint.Address"), "Redis primary")
     # No CachePort output: the port is fixed (6379) and the outputs count against the size.
-    return handles.Cache(logical_id=CACHE_ID, group_id=Ref(group), endpoint=endpoint, port=port)
+    return handles.Cache(logical_id=CACHE_ID)

@@ -1,23 +1,18 @@
-"""The typed handles that sections pass to one another.
-
-A handle holds only what a later section needs: Refs, GetAtts, and condition names. Values are
-troposphere expressions (Ref, GetAtt, Sub, If ...), typed as Any because troposphere's helpers
-are not precisely typed.
-"""
+"""The typed handles that sections pass to one another: only what a later section needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+# Values are troposphere expressions (Ref, GetAtt, Sub, If ...), typed as Any because troposphere
+# ships no type information.
+
 
 @dataclass(frozen=True)
 class Params:
     """Deploy-time choices (CloudFormation Parameters) and the conditions derived from them."""
 
-    suffix: Any
-    az_count: Any
-    nat_mode: Any
     vpc_cidr: Any
     db_instance_class: Any
     db_allocated_storage: Any
@@ -36,7 +31,6 @@ class Params:
 class Subnets:
     """One subnet per AZ; the third exists only under `Params.three_azs`."""
 
-    ids: tuple[Any, ...]
     # An expression for a list property (SubnetIds, Subnets ...), conditional on the third AZ.
     id_list: Any
     # The same IDs as one comma-separated string, for properties and outputs that take a string.
@@ -47,14 +41,11 @@ class Subnets:
 class Network:
     vpc_id: Any
     vpc_cidr: Any
-    public: Subnets
     private: Subnets
-    private_route_table_ids: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class SecurityGroups:
-    app: Any  # the application tier; the only runtime client of the DB and cache
     deploy: Any  # CodeBuild deploy projects running in the private subnets
     database: Any
     cache: Any
@@ -63,9 +54,7 @@ class SecurityGroups:
 
 @dataclass(frozen=True)
 class Key:
-    key_id: Any
     key_arn: Any
-    alias: Any
 
 
 @dataclass(frozen=True)
@@ -85,18 +74,12 @@ class Topic:
 
 @dataclass(frozen=True)
 class Database:
-    logical_id: str
     instance_id: Any
-    endpoint: Any
-    port: Any
 
 
 @dataclass(frozen=True)
 class Cache:
     logical_id: str
-    group_id: Any
-    endpoint: Any
-    port: Any
 
 
 @dataclass(frozen=True)

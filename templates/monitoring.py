@@ -90,7 +90,6 @@ CACHE_ALARMS = [
 
 def add_alarms(
     ctx: Context,
-    params: handles.Params,
     database: handles.Database,
     cache: handles.Cache,
     topic: handles.Topic,

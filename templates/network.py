@@ -67,7 +67,23 @@ def _per_az_csv(values: list[Any], three_azs: str) -> Any:
 
 
 def add_network(ctx: Context, params: handles.Params) -> handles.Network:
-    vpc = ctx.add(
+    vpc_resource = _vpc(ctx, params)
+    vpc = Ref(vpc_resource)
+    public_rt = _internet_access(ctx, vpc)
+    ctx.condition(
+        NAT_PER_AZ_IN_THIRD, And(UseCondition(params.three_azs), UseCondition(params.nat_per_az))
+    )
+    cidrs = Cidr(params.vpc_cidr, SUBNET_COUNT, SUBNET_HOST_BITS)
+    azs = [_add_az(ctx, params, n, vpc, public_rt, cidrs) for n in range(1, MAX_AZS + 1)]
+    _private_default_routes(ctx, params, azs)
+    route_tables = [az.route_table for az in azs]
+    _s3_gateway_endpoint(ctx, vpc, _per_az(route_tables, params.three_azs))
+    _add_flow_logs(ctx, vpc)
+    return _network_outputs(ctx, params, vpc_resource, azs)
+
+
+def _vpc(ctx: Context, params: handles.Params) -> ec2.VPC:
+    return ctx.add(
         ec2.VPC(
             "Vpc",
             CidrBlock=params.vpc_cidr,
@@ -76,13 +92,15 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
             Tags=ctx.tags("vpc"),
         )
     )
+
+
+def _internet_access(ctx: Context, vpc: Ref) -> Ref:
+    """The internet gateway and the public route table through it; returns the table."""
     igw = ctx.add(ec2.InternetGateway("InternetGateway", Tags=ctx.tags("igw")))
     attachment = ctx.add(
-        ec2.VPCGatewayAttachment(
-            "InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(igw)
-        )
+        ec2.VPCGatewayAttachment("InternetGatewayAttachment", VpcId=vpc, InternetGatewayId=Ref(igw))
     )
-    public_rt = ctx.add(ec2.RouteTable("PublicRouteTable", VpcId=Ref(vpc), Tags=ctx.tags("public")))
+    public_rt = ctx.add(ec2.RouteTable("PublicRouteTable", VpcId=vpc, Tags=ctx.tags("public")))
     ctx.add(
         ec2.Route(
             "PublicDefaultRoute",
@@ -92,12 +110,10 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
             GatewayId=Ref(igw),
         )
     )
-    ctx.condition(
-        NAT_PER_AZ_IN_THIRD, And(UseCondition(params.three_azs), UseCondition(params.nat_per_az))
-    )
+    return Ref(public_rt)
 
-    cidrs = Cidr(params.vpc_cidr, SUBNET_COUNT, SUBNET_HOST_BITS)
-    azs = [_add_az(ctx, params, n, Ref(vpc), Ref(public_rt), cidrs) for n in range(1, MAX_AZS + 1)]
+
+def _private_default_routes(ctx: Context, params: handles.Params, azs: list[_Az]) -> None:
     nat1 = azs[0].nat
     for az in azs:
         # Per-az mode: each AZ's own NAT; single mode: everyone uses NAT 1.
@@ -111,35 +127,34 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
                 **_in_az(params, az.n),
             )
         )
-    route_tables = [az.route_table for az in azs]
-    public = [az.public for az in azs]
-    private = [az.private for az in azs]
 
+
+def _s3_gateway_endpoint(ctx: Context, vpc: Ref, route_table_ids: Any) -> None:
     ctx.add(
         ec2.VPCEndpoint(
             "S3GatewayEndpoint",
-            VpcId=Ref(vpc),
+            VpcId=vpc,
             ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
             VpcEndpointType="Gateway",
-            RouteTableIds=_per_az(route_tables, params.three_azs),
+            RouteTableIds=route_table_ids,
             Tags=ctx.tags("s3-endpoint"),
         )
     )
-    _add_flow_logs(ctx, Ref(vpc))
 
-    public_ids = _per_az(public, params.three_azs)
-    private_ids = _per_az(private, params.three_azs)
+
+def _network_outputs(
+    ctx: Context, params: handles.Params, vpc: ec2.VPC, azs: list[_Az]
+) -> handles.Network:
+    public = [az.public for az in azs]
+    private = [az.private for az in azs]
     ctx.output("VpcId", Ref(vpc))
-    public_csv = _per_az_csv(public, params.three_azs)
     private_csv = _per_az_csv(private, params.three_azs)
-    ctx.output("PublicSubnetIds", public_csv)
+    ctx.output("PublicSubnetIds", _per_az_csv(public, params.three_azs))
     ctx.output("PrivateSubnetIds", private_csv)
     return handles.Network(
         vpc_id=Ref(vpc),
         vpc_cidr=GetAtt(vpc, "CidrBlock"),
-        public=handles.Subnets(ids=tuple(public), id_list=public_ids, id_csv=public_csv),
-        private=handles.Subnets(ids=tuple(private), id_list=private_ids, id_csv=private_csv),
-        private_route_table_ids=tuple(route_tables),
+        private=handles.Subnets(id_list=_per_az(private, params.three_azs), id_csv=private_csv),
     )
 
 
@@ -208,61 +223,15 @@ def _add_az(
 
 
 def _add_flow_logs(ctx: Context, vpc_id: Any) -> None:
-    policy = ctx.profile.storage_policy
-    group = ctx.add(
-        logs.LogGroup(
-            "FlowLogGroup",
-            LogGroupName=Sub(f"/edu/${{{SUFFIX_PARAM}}}/vpc-flow-logs"),
-            KmsKeyId=GetAtt(KEY_ID, "Arn"),
-            RetentionInDays=ctx.profile.log_retention_days,
-            Tags=ctx.tags("flow-logs"),
-            DeletionPolicy=policy,
-            UpdateReplacePolicy=policy,
-        )
-    )
-    account = Ref("AWS::AccountId")
+    group = _flow_log_group(ctx)
     role = ctx.add(
         iam.Role(
             "FlowLogRole",
-            AssumeRolePolicyDocument=PolicyDocument(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Effect=Allow,
-                        Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"),
-                        Action=[AssumeRole],
-                        Condition=Condition(
-                            [
-                                StringEquals("aws:SourceAccount", account),
-                                ArnLike(
-                                    "aws:SourceArn",
-                                    Sub(
-                                        "arn:${AWS::Partition}:ec2:${AWS::Region}"
-                                        ":${AWS::AccountId}:vpc-flow-log/*"
-                                    ),
-                                ),
-                            ]
-                        ),
-                    )
-                ],
-            ),
+            AssumeRolePolicyDocument=_flow_logs_trust(),
             Policies=[
                 iam.Policy(
                     PolicyName="write-flow-logs",
-                    PolicyDocument=PolicyDocument(
-                        Version="2012-10-17",
-                        Statement=[
-                            Statement(
-                                Effect=Allow,
-                                Action=[
-                                    logs_actions.CreateLogStream,
-                                    logs_actions.PutLogEvents,
-                                    logs_actions.DescribeLogStreams,
-                                ],
-                                Resource=[GetAtt(group, "Arn")],
-                            )
-                        ],
-                    ),
+                    PolicyDocument=_write_flow_logs(GetAtt(group, "Arn")),
                 )
             ],
             Tags=ctx.tags("flow-logs"),
@@ -279,4 +248,62 @@ def _add_flow_logs(ctx: Context, vpc_id: Any) -> None:
             DeliverLogsPermissionArn=GetAtt(role, "Arn"),
             Tags=ctx.tags("flow-log"),
         )
+    )
+
+
+def _flow_log_group(ctx: Context) -> logs.LogGroup:
+    policy = ctx.profile.storage_policy
+    return ctx.add(
+        logs.LogGroup(
+            "FlowLogGroup",
+            LogGroupName=Sub(f"/edu/${{{SUFFIX_PARAM}}}/vpc-flow-logs"),
+            KmsKeyId=GetAtt(KEY_ID, "Arn"),
+            RetentionInDays=ctx.profile.log_retention_days,
+            Tags=ctx.tags("flow-logs"),
+            DeletionPolicy=policy,
+            UpdateReplacePolicy=policy,
+        )
+    )
+
+
+def _flow_logs_trust() -> PolicyDocument:
+    """VPC Flow Logs may assume the role, only for this account's flow logs."""
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Effect=Allow,
+                Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"),
+                Action=[AssumeRole],
+                Condition=Condition(
+                    [
+                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                        ArnLike(
+                            "aws:SourceArn",
+                            Sub(
+                                "arn:${AWS::Partition}:ec2:${AWS::Region}"
+                                ":${AWS::AccountId}:vpc-flow-log/*"
+                            ),
+                        ),
+                    ]
+                ),
+            )
+        ],
+    )
+
+
+def _write_flow_logs(log_group_arn: Any) -> PolicyDocument:
+    return PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            Statement(
+                Effect=Allow,
+                Action=[
+                    logs_actions.CreateLogStream,
+                    logs_actions.PutLogEvents,
+                    logs_actions.DescribeLogStreams,
+                ],
+                Resource=[log_group_arn],
+            )
+        ],
     )

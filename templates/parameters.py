@@ -1,7 +1,9 @@
-"""Deploy-time choices: Parameters, the Conditions derived from them, and the Rules that reject
-inconsistent combinations before CloudFormation creates anything."""
+"""Deploy-time choices: Parameters, their Conditions, and Rules against bad combinations."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from troposphere import Equals, Not, Ref
 
@@ -44,108 +46,114 @@ GROUP_DATA = "Data tier"
 GROUP_OPS = "Operations and delivery"
 
 
-def add_parameters(ctx: Context) -> handles.Params:
-    p = ctx.parameter
-    suffix = p(
+@dataclass(frozen=True)
+class _Spec:
+    """One parameter: its place in the console form and its CloudFormation properties."""
+
+    name: str
+    group: str
+    label: str
+    props: dict[str, Any]
+
+
+# In console order: the form lists groups, and parameters within a group, as they come here.
+PARAMETERS: tuple[_Spec, ...] = (
+    _Spec(
         SUFFIX_PARAM,
-        group=GROUP_ENV,
-        label="Environment suffix",
-        Type="String",
-        Description="In every resource name; unique per stack, e.g. prod",
-        AllowedPattern=SUFFIX_PATTERN,
-        MinLength=2,
-        MaxLength=SUFFIX_MAX_LENGTH,
-        ConstraintDescription=f"2-{SUFFIX_MAX_LENGTH} chars: a-z, 0-9, single inner hyphens",
-    )
-    az_count = p(
+        GROUP_ENV,
+        "Environment suffix",
+        {
+            "Type": "String",
+            "Description": "In every resource name; unique per stack, e.g. prod",
+            "AllowedPattern": SUFFIX_PATTERN,
+            "MinLength": 2,
+            "MaxLength": SUFFIX_MAX_LENGTH,
+            "ConstraintDescription": f"2-{SUFFIX_MAX_LENGTH} chars: a-z, 0-9, single inner hyphens",
+        },
+    ),
+    _Spec(
         "AzCount",
-        group=GROUP_NET,
-        label="Availability Zones",
-        Type="String",
-        AllowedValues=["2", "3"],
-        Default="2",
-    )
-    nat_mode = p(
+        GROUP_NET,
+        "Availability Zones",
+        {"Type": "String", "AllowedValues": ["2", "3"], "Default": "2"},
+    ),
+    _Spec(
         "NatMode",
-        group=GROUP_NET,
-        label="NAT gateways",
-        Type="String",
-        AllowedValues=["single", "per-az"],
-        Default="single",
-    )
-    vpc_cidr = p(
+        GROUP_NET,
+        "NAT gateways",
+        {"Type": "String", "AllowedValues": ["single", "per-az"], "Default": "single"},
+    ),
+    _Spec(
         "VpcCidr",
-        group=GROUP_NET,
-        label="VPC CIDR block",
-        Type="String",
-        Default="10.40.0.0/16",
-        AllowedPattern=VPC_CIDR_PATTERN,
-        ConstraintDescription="IPv4 CIDR /16 to /21",
-    )
-    db_class = p(
+        GROUP_NET,
+        "VPC CIDR block",
+        {
+            "Type": "String",
+            "Default": "10.40.0.0/16",
+            "AllowedPattern": VPC_CIDR_PATTERN,
+            "ConstraintDescription": "IPv4 CIDR /16 to /21",
+        },
+    ),
+    _Spec(
         "DbInstanceClass",
-        group=GROUP_DATA,
-        label="Database instance class",
-        Type="String",
-        AllowedValues=DB_INSTANCE_CLASSES,
-        Default=DB_INSTANCE_CLASSES[0],
-    )
-    db_storage = p(
+        GROUP_DATA,
+        "Database instance class",
+        {
+            "Type": "String",
+            "AllowedValues": DB_INSTANCE_CLASSES,
+            "Default": DB_INSTANCE_CLASSES[0],
+        },
+    ),
+    _Spec(
         "DbAllocatedStorage",
-        group=GROUP_DATA,
-        label="Database storage (GiB)",
-        Type="Number",
-        MinValue=20,
-        MaxValue=2000,
-        Default=20,
-    )
-    db_multi_az = p(
+        GROUP_DATA,
+        "Database storage (GiB)",
+        {"Type": "Number", "MinValue": 20, "MaxValue": 2000, "Default": 20},
+    ),
+    _Spec(
         "DbMultiAz",
-        group=GROUP_DATA,
-        label="Database Multi-AZ",
-        Type="String",
-        AllowedValues=["true", "false"],
-        Default="true",
-    )
-    cache_type = p(
+        GROUP_DATA,
+        "Database Multi-AZ",
+        {"Type": "String", "AllowedValues": ["true", "false"], "Default": "true"},
+    ),
+    _Spec(
         "CacheNodeType",
-        group=GROUP_DATA,
-        label="Cache node type",
-        Type="String",
-        AllowedValues=CACHE_NODE_TYPES,
-        Default=CACHE_NODE_TYPES[0],
-    )
-    cache_count = p(
+        GROUP_DATA,
+        "Cache node type",
+        {"Type": "String", "AllowedValues": CACHE_NODE_TYPES, "Default": CACHE_NODE_TYPES[0]},
+    ),
+    _Spec(
         "CacheNodeCount",
-        group=GROUP_DATA,
-        label="Cache nodes (2+: failover)",
-        Type="String",
-        AllowedValues=CACHE_NODE_COUNTS,
-        Default="2",
-    )
-    alarm_email = p(
+        GROUP_DATA,
+        "Cache nodes (2+: failover)",
+        {"Type": "String", "AllowedValues": CACHE_NODE_COUNTS, "Default": "2"},
+    ),
+    _Spec(
         "AlarmEmail",
-        group=GROUP_OPS,
-        label="Alarm e-mail (optional)",
-        Type="String",
-        Default="",
-        AllowedPattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
-    )
+        GROUP_OPS,
+        "Alarm e-mail (optional)",
+        {"Type": "String", "Default": "", "AllowedPattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"},
+    ),
+)
+
+
+def add_parameters(ctx: Context) -> handles.Params:
+    ref = {
+        spec.name: Ref(ctx.parameter(spec.name, group=spec.group, label=spec.label, **spec.props))
+        for spec in PARAMETERS
+    }
     params = handles.Params(
-        suffix=Ref(suffix),
-        az_count=Ref(az_count),
-        nat_mode=Ref(nat_mode),
-        vpc_cidr=Ref(vpc_cidr),
-        db_instance_class=Ref(db_class),
-        db_allocated_storage=Ref(db_storage),
-        db_multi_az=Ref(db_multi_az),
-        cache_node_type=Ref(cache_type),
-        cache_node_count=Ref(cache_count),
-        alarm_email=Ref(alarm_email),
-        three_azs=ctx.condition("ThreeAZs", Equals(Ref(az_count), "3")),
-        nat_per_az=ctx.condition("NatPerAz", Equals(Ref(nat_mode), "per-az")),
-        has_alarm_email=ctx.condition("HasAlarmEmail", Not(Equals(Ref(alarm_email), ""))),
-        cache_multi_node=ctx.condition("CacheMultiNode", Not(Equals(Ref(cache_count), "1"))),
+        vpc_cidr=ref["VpcCidr"],
+        db_instance_class=ref["DbInstanceClass"],
+        db_allocated_storage=ref["DbAllocatedStorage"],
+        db_multi_az=ref["DbMultiAz"],
+        cache_node_type=ref["CacheNodeType"],
+        cache_node_count=ref["CacheNodeCount"],
+        alarm_email=ref["AlarmEmail"],
+        three_azs=ctx.condition("ThreeAZs", Equals(ref["AzCount"], "3")),
+        nat_per_az=ctx.condition("NatPerAz", Equals(ref["NatMode"], "per-az")),
+        has_alarm_email=ctx.condition("HasAlarmEmail", Not(Equals(ref["AlarmEmail"], ""))),
+        cache_multi_node=ctx.condition("CacheMultiNode", Not(Equals(ref["CacheNodeCount"], "1"))),
     )
     _add_rules(ctx)
     return params

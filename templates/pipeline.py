@@ -1,11 +1,4 @@
-"""CI/CD: CodeBuild projects, the V2 CodePipeline, its EventBridge trigger and failure alert.
-
-Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
-bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
-polling). A repository host's CI uploads that bundle; the template carries no CodeConnections
-source, which kept it under the 51,200-byte TemplateBody limit.
-Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
-"""
+"""CI/CD: CodeBuild projects, the V2 CodePipeline, its EventBridge trigger and failure alert."""
 
 from __future__ import annotations
 
@@ -39,6 +32,12 @@ from troposphere.logs import LogGroup
 
 from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
+
+# Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
+# bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
+# polling). A repository host's CI uploads that bundle; the template carries no CodeConnections
+# source, which kept it under the 51,200-byte TemplateBody limit.
+# Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
 
 # The object key whose "Object Created" event starts the pipeline.
 SOURCE_OBJECT_KEY = "bundle.zip"
@@ -208,9 +207,16 @@ def _source_action(buckets: handles.Buckets) -> Actions:
     )
 
 
+@dataclass(frozen=True)
+class _SharedPolicies:
+    """Managed policies that several roles attach (one copy in the template)."""
+
+    artifact_store: ManagedPolicy
+    deploy_access: ManagedPolicy
+
+
 def add_pipeline(
     ctx: Context,
-    params: handles.Params,
     net: handles.Network,
     groups: handles.SecurityGroups,
     key: handles.Key,
@@ -218,6 +224,32 @@ def add_pipeline(
     buckets: handles.Buckets,
     topic: handles.Topic,
 ) -> None:
+    shared = _shared_policies(ctx, net, key, creds, buckets)
+    build = _build_project(ctx, key, shared)
+    vpc = VpcConfig(VpcId=net.vpc_id, Subnets=net.private.id_list, SecurityGroupIds=[groups.deploy])
+    staging, production = (
+        _deploy_project(ctx, stage, key, creds, buckets, shared, vpc)
+        for stage in (STAGING, PRODUCTION)
+    )
+    role = _pipeline_role(ctx, buckets, topic, shared, [build, staging, production])
+    pipeline = _pipeline(
+        ctx, role, key, buckets, _stage_actions(buckets, topic, build, staging, production)
+    )
+    pipeline_arn = Sub(
+        "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"
+    )
+    _source_upload_trigger(ctx, buckets, pipeline_arn)
+    _failure_alert(ctx, topic, pipeline)
+    ctx.output("PipelineName", Ref(pipeline))
+
+
+def _shared_policies(
+    ctx: Context,
+    net: handles.Network,
+    key: handles.Key,
+    creds: handles.Secrets,
+    buckets: handles.Buckets,
+) -> _SharedPolicies:
     artifact_store = _managed(
         ctx,
         "ArtifactStorePolicy",
@@ -230,84 +262,104 @@ def add_pipeline(
             vpc_id=net.vpc_id, secret_arns=[creds.db_secret, creds.cache_secret]
         ),
     )
+    return _SharedPolicies(artifact_store=artifact_store, deploy_access=deploy_access)
 
-    # -- build ------------------------------------------------------------------------------
-    build_logs = _log_group(ctx, "BuildLogGroup", "build", key)
-    build_role = _role(
+
+def _build_project(ctx: Context, key: handles.Key, shared: _SharedPolicies) -> Project:
+    log_group = _log_group(ctx, "BuildLogGroup", "build", key)
+    role = _role(
         ctx,
         "BuildRole",
         "codebuild.amazonaws.com",
         "build",
-        managed=[artifact_store],
+        managed=[shared.artifact_store],
         inline=[
             Policy(
-                PolicyName="build", PolicyDocument=policies.project_role(GetAtt(build_logs, "Arn"))
+                PolicyName="build", PolicyDocument=policies.project_role(GetAtt(log_group, "Arn"))
             )
         ],
     )
-    build = _project(
+    return _project(
         ctx,
         "BuildProject",
         "build",
-        role=build_role,
-        log_group=build_logs,
+        role=role,
+        log_group=log_group,
         key=key,
         buildspec=BUILD_SPEC,
         # No variables: generate.py takes none (the suffix is a stack parameter at deploy time).
         env=[],
     )
 
-    # -- deploy (staging, production) -------------------------------------------------------
-    vpc = VpcConfig(VpcId=net.vpc_id, Subnets=net.private.id_list, SecurityGroupIds=[groups.deploy])
-    deploy_projects: dict[str, Project] = {}
-    for stage in (STAGING, PRODUCTION):
-        log_group = _log_group(ctx, f"{stage.logical}LogGroup", stage.part, key)
-        role = _role(
-            ctx,
-            f"{stage.logical}Role",
-            "codebuild.amazonaws.com",
-            stage.part,
-            managed=[artifact_store, deploy_access],
-            inline=[
-                Policy(
-                    PolicyName="deploy",
-                    PolicyDocument=policies.project_role(GetAtt(log_group, "Arn")),
-                )
-            ],
-            # Selects the one stack this role may deploy (policies.deploy_access).
-            **{policies.STAGE_TAG: stage.stage},
-        )
-        deploy_projects[stage.logical] = _project(
-            ctx,
-            f"{stage.logical}Project",
-            stage.part,
-            role=role,
-            log_group=log_group,
-            key=key,
-            buildspec=DEPLOY_SPEC,
-            vpc=vpc,
-            env=[
-                _plain("STACK_NAME", Sub(stage.stack_name)),
-                _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
-                # Ports (5432, 6379) and the DB user name are fixed by the template, so they
-                # are documented (README) rather than passed: the TemplateBody limit is tight.
-                # No GetAtt on the database or cache here: it would make the pipeline wait for
-                # both. The DB host comes from the secret (SecretTargetAttachment writes it);
-                # the cache endpoint is the stack's CacheEndpoint export.
-                _secret("DB_HOST", creds.db_secret, "host"),
-                _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
-                _secret("CACHE_AUTH_TOKEN", creds.cache_secret),
-            ],
-        )
 
-    # -- pipeline ---------------------------------------------------------------------------
-    projects = [build, *deploy_projects.values()]
-    pipeline_role = _role(
+def _deploy_project(
+    ctx: Context,
+    stage: _Stage,
+    key: handles.Key,
+    creds: handles.Secrets,
+    buckets: handles.Buckets,
+    shared: _SharedPolicies,
+    vpc: VpcConfig,
+) -> Project:
+    log_group = _log_group(ctx, f"{stage.logical}LogGroup", stage.part, key)
+    role = _role(
+        ctx,
+        f"{stage.logical}Role",
+        "codebuild.amazonaws.com",
+        stage.part,
+        managed=[shared.artifact_store, shared.deploy_access],
+        inline=[
+            Policy(
+                PolicyName="deploy",
+                PolicyDocument=policies.project_role(GetAtt(log_group, "Arn")),
+            )
+        ],
+        # Selects the one stack this role may deploy (policies.deploy_access).
+        **{policies.STAGE_TAG: stage.stage},
+    )
+    return _project(
+        ctx,
+        f"{stage.logical}Project",
+        stage.part,
+        role=role,
+        log_group=log_group,
+        key=key,
+        buildspec=DEPLOY_SPEC,
+        vpc=vpc,
+        env=_deploy_env(stage, creds, buckets),
+    )
+
+
+def _deploy_env(
+    stage: _Stage, creds: handles.Secrets, buckets: handles.Buckets
+) -> list[EnvironmentVariable]:
+    return [
+        _plain("STACK_NAME", Sub(stage.stack_name)),
+        _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+        # Ports (5432, 6379) and the DB user name are fixed by the template, so they are
+        # documented (README) rather than passed: the TemplateBody limit is tight.
+        # No GetAtt on the database or cache here: it would make the pipeline wait for both.
+        # The DB host comes from the secret (SecretTargetAttachment writes it); the cache
+        # endpoint is the stack's CacheEndpoint export.
+        _secret("DB_HOST", creds.db_secret, "host"),
+        _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
+        _secret("CACHE_AUTH_TOKEN", creds.cache_secret),
+    ]
+
+
+def _pipeline_role(
+    ctx: Context,
+    buckets: handles.Buckets,
+    topic: handles.Topic,
+    shared: _SharedPolicies,
+    projects: list[Project],
+) -> Role:
+    return _role(
         ctx,
         "PipelineRole",
         "codepipeline.amazonaws.com",
         "pipeline",
-        managed=[artifact_store],
+        managed=[shared.artifact_store],
         inline=[
             Policy(
                 PolicyName="pipeline",
@@ -320,37 +372,56 @@ def add_pipeline(
         ],
     )
 
-    def codebuild(name: str, project: Project, inputs: str, outputs: tuple[str, ...] = ()) -> Any:
-        return _action(
-            name,
-            "Build",
-            "CodeBuild",
-            {"ProjectName": Ref(project)},
-            inputs=(inputs,),
-            outputs=outputs,
-        )
 
+def _codebuild_action(
+    name: str, project: Project, inputs: str, outputs: tuple[str, ...] = ()
+) -> Actions:
+    return _action(
+        name,
+        "Build",
+        "CodeBuild",
+        {"ProjectName": Ref(project)},
+        inputs=(inputs,),
+        outputs=outputs,
+    )
+
+
+def _stage_actions(
+    buckets: handles.Buckets,
+    topic: handles.Topic,
+    build: Project,
+    staging: Project,
+    production: Project,
+) -> dict[str, Actions]:
+    """Stage name -> its one action, in the order of STAGE_NAMES."""
     approval = _action(
         "Approval",
         "Approval",
         "Manual",
         {"NotificationArn": topic.arn, "CustomData": "Approve to deploy production."},
     )
-    stage_actions = {
+    return {
         "Source": _source_action(buckets),
-        "Build": codebuild("Build", build, "Source", ("Build",)),
-        "DeployStaging": codebuild("DeployStaging", deploy_projects[STAGING.logical], "Build"),
+        "Build": _codebuild_action("Build", build, "Source", ("Build",)),
+        "DeployStaging": _codebuild_action("DeployStaging", staging, "Build"),
         "Approval": approval,
-        "DeployProduction": codebuild(
-            "DeployProduction", deploy_projects[PRODUCTION.logical], "Build"
-        ),
+        "DeployProduction": _codebuild_action("DeployProduction", production, "Build"),
     }
-    pipeline = ctx.add(
+
+
+def _pipeline(
+    ctx: Context,
+    role: Role,
+    key: handles.Key,
+    buckets: handles.Buckets,
+    stage_actions: dict[str, Actions],
+) -> Pipeline:
+    return ctx.add(
         Pipeline(
             "Pipeline",
             Name=ctx.name("pipeline"),
             PipelineType="V2",
-            RoleArn=GetAtt(pipeline_role, "Arn"),
+            RoleArn=GetAtt(role, "Arn"),
             # Singular ArtifactStore: one region. (The plural ArtifactStores is for
             # cross-region pipelines, and was the earlier program's deploy blocker.)
             ArtifactStore=ArtifactStore(
@@ -362,11 +433,10 @@ def add_pipeline(
             Tags=ctx.tags("pipeline"),
         )
     )
-    pipeline_arn = Sub(
-        "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"
-    )
 
-    # -- trigger: the bundle's "Object Created" event starts the pipeline -------------------
+
+def _source_upload_trigger(ctx: Context, buckets: handles.Buckets, pipeline_arn: Sub) -> None:
+    """The bundle's "Object Created" event starts the pipeline."""
     start_role = ctx.add(
         Role(
             "PipelineStartRole",
@@ -396,7 +466,9 @@ def add_pipeline(
         )
     )
 
-    # -- alert: a failed execution notifies the topic ---------------------------------------
+
+def _failure_alert(ctx: Context, topic: handles.Topic, pipeline: Pipeline) -> None:
+    """A failed execution notifies the topic."""
     ctx.add(
         Rule(
             "PipelineFailureRule",
@@ -409,5 +481,3 @@ def add_pipeline(
             Targets=[Target(Id="Topic", Arn=topic.arn)],
         )
     )
-
-    ctx.output("PipelineName", Ref(pipeline))

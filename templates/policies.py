@@ -1,9 +1,4 @@
-"""Pure awacs builders for the CI/CD policy documents: no troposphere resources here.
-
-Each function returns one document, scoped to this stack's own resources. A statement with
-`Resource: "*"` appears only where AWS offers no resource-level permission for its actions, with
-a comment saying so; tests/templates/test_iam.py holds the allow-list and fails on anything else.
-"""
+"""Pure awacs builders for the CI/CD policy documents: no troposphere resources here."""
 
 from __future__ import annotations
 
@@ -38,6 +33,11 @@ from troposphere import GetAtt, Ref, Sub
 
 from templates.context import SUFFIX_PARAM
 
+# Each function returns one document, scoped to this stack's own resources. A statement with
+# `Resource: "*"` appears only where AWS offers no resource-level permission for its actions, with
+# a comment saying so; tests/templates/test_build_iam.py holds the allow-list and fails on
+# anything else.
+
 VERSION = "2012-10-17"
 ACCOUNT = Ref("AWS::AccountId")
 
@@ -69,7 +69,7 @@ def _doc(*statements: Statement) -> PolicyDocument:
     return PolicyDocument(Version=VERSION, Statement=list(statements))
 
 
-def _identity_doc(*statements: Statement) -> PolicyDocument:
+def identity_document(*statements: Statement) -> PolicyDocument:
     """An identity policy whose plain Allow statements of different services are written as one.
 
     Safe because a request's action and resource come from one service: in the union,
@@ -173,7 +173,7 @@ def trust(service: str) -> PolicyDocument:
 
 def artifact_store(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument:
     """The pipeline and every project: read and write the encrypted artifact store."""
-    return _identity_doc(
+    return identity_document(
         Statement(
             Effect=Allow,
             Action=[s3.GetObject, s3.GetObjectVersion, s3.PutObject],
@@ -194,7 +194,7 @@ def pipeline_role(
 ) -> PolicyDocument:
     """CodePipeline: read the source bundle, run the three projects, and notify the topic when
     an approval is pending (the artifact store comes from `artifact_store`)."""
-    return _identity_doc(
+    return identity_document(
         Statement(
             Effect=Allow,
             Action=[s3.GetObject, s3.GetObjectVersion],
@@ -216,7 +216,7 @@ def pipeline_role(
 
 def start_pipeline_role(pipeline_arn: Any) -> PolicyDocument:
     """EventBridge: start this one pipeline, nothing else."""
-    return _identity_doc(
+    return identity_document(
         Statement(
             Effect=Allow,
             Action=[codepipeline.StartPipelineExecution],
@@ -250,7 +250,7 @@ STAGE_TAG = "Stage"
 def project_role(log_group_arn: Any) -> PolicyDocument:
     """One project's own grant: its log group."""
     # The group's Arn attribute ends in ":*", which covers its log streams.
-    return _identity_doc(
+    return identity_document(
         Statement(
             Effect=Allow,
             Action=[logs.CreateLogStream, logs.PutLogEvents],
@@ -283,7 +283,7 @@ def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
     AWS services required to create a VPC network interface"), read the stack's secrets,
     which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, and
     deploy their own stage's stack."""
-    return _identity_doc(
+    return identity_document(
         # Describe* calls have no resource-level permission in EC2: Resource must be "*".
         Statement(
             Effect=Allow,

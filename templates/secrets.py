@@ -22,39 +22,26 @@ ROTATION_DAYS = 30
 
 
 def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
-    # Production retains the secrets with the key: a snapshot restored after a delete still
-    # has its credentials.
-    # No Name: a generated name cannot collide with a secret still in its recovery window
-    # after an ephemeral stack with the same suffix was deleted.
-    db = ctx.add(
-        secretsmanager.Secret(
-            DB_SECRET_ID,
-            KmsKeyId=key.key_arn,
-            GenerateSecretString=secretsmanager.GenerateSecretString(
-                SecretStringTemplate=json.dumps({"username": DB_USERNAME}),
-                GenerateStringKey="password",
-                PasswordLength=32,
-                ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
-            ),
-            Tags=ctx.tags("db-credentials"),
-            DeletionPolicy=ctx.profile.storage_policy,
-            UpdateReplacePolicy=ctx.profile.storage_policy,
-        )
+    db = _secret(
+        ctx,
+        DB_SECRET_ID,
+        "db-credentials",
+        key,
+        secretsmanager.GenerateSecretString(
+            SecretStringTemplate=json.dumps({"username": DB_USERNAME}),
+            GenerateStringKey="password",
+            PasswordLength=32,
+            ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
+        ),
     )
     # ElastiCache AUTH tokens: 16-128 printable characters, only some punctuation allowed;
     # letters and digits alone keep every token valid.
-    cache = ctx.add(
-        secretsmanager.Secret(
-            CACHE_SECRET_ID,
-            KmsKeyId=key.key_arn,
-            GenerateSecretString=secretsmanager.GenerateSecretString(
-                PasswordLength=64,
-                ExcludePunctuation=True,
-            ),
-            Tags=ctx.tags("cache-auth"),
-            DeletionPolicy=ctx.profile.storage_policy,
-            UpdateReplacePolicy=ctx.profile.storage_policy,
-        )
+    cache = _secret(
+        ctx,
+        CACHE_SECRET_ID,
+        "cache-auth",
+        key,
+        secretsmanager.GenerateSecretString(PasswordLength=64, ExcludePunctuation=True),
     )
     ctx.output("DbSecretArn", Ref(db))
     ctx.output("CacheSecretArn", Ref(cache), "Redis AUTH token")
@@ -64,6 +51,29 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
         db_username=DB_USERNAME,
         db_secret_id=DB_SECRET_ID,
         cache_secret_id=CACHE_SECRET_ID,
+    )
+
+
+def _secret(
+    ctx: Context,
+    logical_id: str,
+    part: str,
+    key: handles.Key,
+    generate: secretsmanager.GenerateSecretString,
+) -> secretsmanager.Secret:
+    # Production retains the secrets with the key: a snapshot restored after a delete still
+    # has its credentials.
+    # No Name: a generated name cannot collide with a secret still in its recovery window
+    # after an ephemeral stack with the same suffix was deleted.
+    return ctx.add(
+        secretsmanager.Secret(
+            logical_id,
+            KmsKeyId=key.key_arn,
+            GenerateSecretString=generate,
+            Tags=ctx.tags(part),
+            DeletionPolicy=ctx.profile.storage_policy,
+            UpdateReplacePolicy=ctx.profile.storage_policy,
+        )
     )
 
 

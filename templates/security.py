@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from awacs import kms as kms_actions
@@ -23,6 +24,8 @@ KEY_ID = "Key"
 # An account ID as an AWS principal means that account's root, i.e. the account's IAM policies
 # decide (IAM stores it as the :root ARN); the bare ID is ~40 bytes shorter than the ARN's Sub.
 ACCOUNT_ROOT = Ref("AWS::AccountId")
+# The same ID as a condition value (aws:SourceAccount, kms:CallerAccount).
+ACCOUNT_ID = Ref("AWS::AccountId")
 
 # Administration only (AWS's key-administrator set): the account root keeps the key manageable
 # (no lockout); using the key always goes through one of the scoped statements below.
@@ -55,6 +58,8 @@ USE_ACTIONS = [
     kms_actions.GenerateDataKeyWithoutPlaintext,
     kms_actions.DescribeKey,
 ]
+# What an AWS service needs to publish to the KMS-encrypted alarm topic.
+TOPIC_PUBLISH_ACTIONS = [kms_actions.Decrypt, kms_actions.GenerateDataKey]
 # Services that call KMS on behalf of this account's IAM principals (roles of the pipeline,
 # the rotation Lambda, RDS and ElastiCache). IAM policies still decide which principal may.
 VIA_SERVICES = [
@@ -70,87 +75,93 @@ VIA_SERVICES = [
 
 
 def _key_policy() -> PolicyDocument:
-    account = Ref("AWS::AccountId")
     return PolicyDocument(
         Version="2012-10-17",
         Statement=[
-            Statement(
-                Sid="AccountAdministersKey",
-                Effect=Allow,
-                Principal=Principal("AWS", ACCOUNT_ROOT),
-                Action=ADMIN_ACTIONS,
-                Resource=["*"],
-            ),
-            Statement(
-                Sid="AccountUsesKeyThroughStackServices",
-                Effect=Allow,
-                Principal=Principal("AWS", ACCOUNT_ROOT),
-                # CreateGrant: RDS, ElastiCache and Lambda hold grants for their lifetime.
-                Action=[*USE_ACTIONS, kms_actions.CreateGrant],
-                Resource=["*"],
-                Condition=Condition(
-                    StringEquals(
-                        {
-                            "kms:CallerAccount": account,
-                            # One Sub split into the list: eight Subs cost ~100 bytes more of
-                            # the 51,200-byte TemplateBody budget.
-                            "kms:ViaService": Split(
-                                ",",
-                                Sub(
-                                    ",".join(
-                                        f"{s}.${{AWS::Region}}.amazonaws.com" for s in VIA_SERVICES
-                                    )
-                                ),
-                            ),
-                        }
-                    )
-                ),
-            ),
-            Statement(
-                Sid="LogsEncryptThisAccountsLogGroups",
-                Effect=Allow,
-                Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
-                Action=USE_ACTIONS,
-                Resource=["*"],
-                Condition=Condition(
-                    ArnLike(
-                        "kms:EncryptionContext:aws:logs:arn",
-                        Sub(
-                            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
-                            ":log-group:*"
-                        ),
-                    )
-                ),
-            ),
-            Statement(
-                Sid="AlarmsPublishToEncryptedTopic",
-                Effect=Allow,
-                Principal=Principal("Service", "cloudwatch.amazonaws.com"),
-                Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
-                Resource=["*"],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", account),
-                        ArnLike(
-                            "aws:SourceArn",
-                            Sub(
-                                "arn:${AWS::Partition}:cloudwatch:${AWS::Region}"
-                                ":${AWS::AccountId}:alarm:*"
-                            ),
-                        ),
-                    ]
-                ),
-            ),
-            # EventBridge's KMS requests carry no aws:SourceAccount/SourceArn: a condition here
-            # would silently drop every event. The topic policy scopes EventBridge instead.
-            Statement(
-                Sid="EventsPublishToEncryptedTopic",
-                Effect=Allow,
-                Principal=Principal("Service", "events.amazonaws.com"),
-                Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
-                Resource=["*"],
-            ),
+            _account_administers(),
+            _account_uses_through_stack_services(),
+            _logs_encrypt_log_groups(),
+            _alarms_publish_to_topic(),
+            _events_publish_to_topic(),
         ],
+    )
+
+
+def _account_administers() -> Statement:
+    return Statement(
+        Sid="AccountAdministersKey",
+        Effect=Allow,
+        Principal=Principal("AWS", ACCOUNT_ROOT),
+        Action=ADMIN_ACTIONS,
+        Resource=["*"],
+    )
+
+
+def _account_uses_through_stack_services() -> Statement:
+    # One Sub split into the list: eight Subs cost ~100 bytes more of the 51,200-byte
+    # TemplateBody budget.
+    via_services = Split(
+        ",", Sub(",".join(f"{s}.${{AWS::Region}}.amazonaws.com" for s in VIA_SERVICES))
+    )
+    return Statement(
+        Sid="AccountUsesKeyThroughStackServices",
+        Effect=Allow,
+        Principal=Principal("AWS", ACCOUNT_ROOT),
+        # CreateGrant: RDS, ElastiCache and Lambda hold grants for their lifetime.
+        Action=[*USE_ACTIONS, kms_actions.CreateGrant],
+        Resource=["*"],
+        Condition=Condition(
+            StringEquals({"kms:CallerAccount": ACCOUNT_ID, "kms:ViaService": via_services})
+        ),
+    )
+
+
+def _logs_encrypt_log_groups() -> Statement:
+    return Statement(
+        Sid="LogsEncryptThisAccountsLogGroups",
+        Effect=Allow,
+        Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
+        Action=USE_ACTIONS,
+        Resource=["*"],
+        Condition=Condition(
+            ArnLike(
+                "kms:EncryptionContext:aws:logs:arn",
+                Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+            )
+        ),
+    )
+
+
+def _alarms_publish_to_topic() -> Statement:
+    return Statement(
+        Sid="AlarmsPublishToEncryptedTopic",
+        Effect=Allow,
+        Principal=Principal("Service", "cloudwatch.amazonaws.com"),
+        Action=TOPIC_PUBLISH_ACTIONS,
+        Resource=["*"],
+        Condition=Condition(
+            [
+                StringEquals("aws:SourceAccount", ACCOUNT_ID),
+                ArnLike(
+                    "aws:SourceArn",
+                    Sub(
+                        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+                    ),
+                ),
+            ]
+        ),
+    )
+
+
+def _events_publish_to_topic() -> Statement:
+    # EventBridge's KMS requests carry no aws:SourceAccount/SourceArn: a condition here would
+    # silently drop every event. The topic policy scopes EventBridge instead.
+    return Statement(
+        Sid="EventsPublishToEncryptedTopic",
+        Effect=Allow,
+        Principal=Principal("Service", "events.amazonaws.com"),
+        Action=TOPIC_PUBLISH_ACTIONS,
+        Resource=["*"],
     )
 
 
@@ -168,7 +179,7 @@ def add_key(ctx: Context) -> handles.Key:
             UpdateReplacePolicy=policy,
         )
     )
-    alias = ctx.add(
+    ctx.add(
         kms.Alias(
             "KeyAlias",
             AliasName=Sub(f"alias/edu-${{{SUFFIX_PARAM}}}"),
@@ -176,7 +187,7 @@ def add_key(ctx: Context) -> handles.Key:
         )
     )
     ctx.output("KeyArn", GetAtt(key, "Arn"))
-    return handles.Key(key_id=Ref(key), key_arn=GetAtt(key, "Arn"), alias=Ref(alias))
+    return handles.Key(key_arn=GetAtt(key, "Arn"))
 
 
 # -- security groups ---------------------------------------------------------------------------
@@ -190,82 +201,118 @@ ANYWHERE = "0.0.0.0/0"  # egress only: NAT-routed calls to AWS APIs over TLS
 NO_EGRESS = ec2.SecurityGroupRule(IpProtocol="-1", CidrIp="127.0.0.1/32", Description="no egress")
 
 
-def add_security_groups(
-    ctx: Context, params: handles.Params, net: handles.Network
-) -> handles.SecurityGroups:
-    def group(title: str, part: str, description: str, **rules: Any) -> Any:
-        return ctx.add(
-            ec2.SecurityGroup(
-                title,
-                GroupDescription=description,
-                VpcId=net.vpc_id,
-                Tags=ctx.tags(part),
-                **rules,
-            )
-        )
+@dataclass(frozen=True)
+class _DataTier:
+    """A group that only answers: its port, and the word its clients' rules use for it."""
 
-    def egress(port: int, cidr: Any, what: str) -> ec2.SecurityGroupRule:
-        return ec2.SecurityGroupRule(
-            IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr, Description=what
-        )
+    title: str
+    part: str
+    port: int
+    what: str
 
-    def ingress(port: int, source: Any, what: str) -> ec2.SecurityGroupRule:
-        return ec2.SecurityGroupRule(
-            IpProtocol="tcp",
-            FromPort=port,
-            ToPort=port,
-            SourceSecurityGroupId=Ref(source),
-            Description=what,
-        )
 
-    # Clients may send to the data ports inside the VPC and to AWS APIs over TLS (via NAT);
-    # the data tier's ingress names the client groups, so only they get an answer. Only the
-    # data tier refers to the clients: no cycle, no separate rule resources.
-    https = egress(HTTPS, ANYWHERE, "HTTPS via NAT")
-    to_db = egress(DB_PORT, net.vpc_cidr, "PostgreSQL")
-    to_cache = egress(CACHE_PORT, net.vpc_cidr, "Redis")
-    app = group(
-        "AppSecurityGroup", "app", "Application tier", SecurityGroupEgress=[https, to_db, to_cache]
-    )
-    deploy = group(
+@dataclass(frozen=True)
+class _Client:
+    """A group that calls the data tiers on `ports` and AWS APIs over TLS."""
+
+    title: str
+    part: str
+    description: str
+    ports: tuple[int, ...]
+    # How a data tier's ingress rule names this client.
+    who: str
+
+
+# Who reaches which data port: both the clients' egress and the tiers' ingress come from here,
+# so the two sides cannot disagree.
+DATA_TIERS = (
+    _DataTier("DatabaseSecurityGroup", "db", DB_PORT, "PostgreSQL"),
+    _DataTier("CacheSecurityGroup", "cache", CACHE_PORT, "Redis"),
+)
+CLIENTS = (
+    _Client("AppSecurityGroup", "app", "Application tier", (DB_PORT, CACHE_PORT), "app"),
+    _Client(
         "DeploySecurityGroup",
         "deploy",
         "CodeBuild deploy jobs",
-        SecurityGroupEgress=[https, to_db, to_cache],
+        (DB_PORT, CACHE_PORT),
+        "deploy jobs",
+    ),
+    _Client(
+        "RotationSecurityGroup", "rotation", "Secret rotation Lambda", (DB_PORT,), "secret rotation"
+    ),
+)
+
+
+def add_security_groups(ctx: Context, net: handles.Network) -> handles.SecurityGroups:
+    # Clients may send to the data ports inside the VPC and to AWS APIs over TLS (via NAT);
+    # the data tier's ingress names the client groups, so only they get an answer. Only the
+    # data tier refers to the clients: no cycle, no separate rule resources.
+    clients = {c.part: _client_group(ctx, net, c) for c in CLIENTS}
+    tiers = {t.part: _data_tier_group(ctx, net, t, clients) for t in DATA_TIERS}
+    ctx.output("AppSecurityGroupId", Ref(clients["app"]), "For DB and cache clients")
+    return handles.SecurityGroups(
+        deploy=Ref(clients["deploy"]),
+        database=Ref(tiers["db"]),
+        cache=Ref(tiers["cache"]),
+        rotation=Ref(clients["rotation"]),
     )
-    rotation = group(
-        "RotationSecurityGroup",
-        "rotation",
-        "Secret rotation Lambda",
-        SecurityGroupEgress=[https, to_db],
+
+
+def _group(
+    ctx: Context, net: handles.Network, title: str, part: str, description: str, **rules: Any
+) -> ec2.SecurityGroup:
+    return ctx.add(
+        ec2.SecurityGroup(
+            title,
+            GroupDescription=description,
+            VpcId=net.vpc_id,
+            Tags=ctx.tags(part),
+            **rules,
+        )
     )
-    database = group(
-        "DatabaseSecurityGroup",
-        "db",
-        "PostgreSQL",
-        SecurityGroupIngress=[
-            ingress(DB_PORT, app, "app"),
-            ingress(DB_PORT, deploy, "deploy jobs"),
-            ingress(DB_PORT, rotation, "secret rotation"),
-        ],
-        SecurityGroupEgress=[NO_EGRESS],
+
+
+def _client_group(ctx: Context, net: handles.Network, client: _Client) -> ec2.SecurityGroup:
+    egress = [_egress(HTTPS, ANYWHERE, "HTTPS via NAT")] + [
+        _egress(tier.port, net.vpc_cidr, tier.what)
+        for tier in DATA_TIERS
+        if tier.port in client.ports
+    ]
+    return _group(
+        ctx, net, client.title, client.part, client.description, SecurityGroupEgress=egress
     )
-    cache = group(
-        "CacheSecurityGroup",
-        "cache",
-        "Redis",
-        SecurityGroupIngress=[
-            ingress(CACHE_PORT, app, "app"),
-            ingress(CACHE_PORT, deploy, "deploy jobs"),
-        ],
+
+
+def _data_tier_group(
+    ctx: Context,
+    net: handles.Network,
+    tier: _DataTier,
+    clients: dict[str, ec2.SecurityGroup],
+) -> ec2.SecurityGroup:
+    ingress = [_ingress(tier.port, clients[c.part], c.who) for c in CLIENTS if tier.port in c.ports]
+    return _group(
+        ctx,
+        net,
+        tier.title,
+        tier.part,
+        tier.what,
+        SecurityGroupIngress=ingress,
         SecurityGroupEgress=[NO_EGRESS],
     )
 
-    ctx.output("AppSecurityGroupId", Ref(app), "For DB and cache clients")
-    return handles.SecurityGroups(
-        app=Ref(app),
-        deploy=Ref(deploy),
-        database=Ref(database),
-        cache=Ref(cache),
-        rotation=Ref(rotation),
+
+def _egress(port: int, cidr: Any, what: str) -> ec2.SecurityGroupRule:
+    return ec2.SecurityGroupRule(
+        IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr, Description=what
+    )
+
+
+def _ingress(port: int, source: ec2.SecurityGroup, what: str) -> ec2.SecurityGroupRule:
+    return ec2.SecurityGroupRule(
+        IpProtocol="tcp",
+        FromPort=port,
+        ToPort=port,
+        SourceSecurityGroupId=Ref(source),
+        Description=what,
     )

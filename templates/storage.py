@@ -94,8 +94,8 @@ def _bucket(
     )
 
 
-def _policy(ctx: Context, bucket: Bucket, document: Any) -> None:
-    ctx.add(BucketPolicy(f"{bucket.title}Policy", Bucket=Ref(bucket), PolicyDocument=document))
+def _policy(ctx: Context, bucket: handles.Bucket, document: Any) -> None:
+    ctx.add(BucketPolicy(f"{bucket.logical_id}Policy", Bucket=bucket.name, PolicyDocument=document))
 
 
 def _handle(bucket: Bucket) -> handles.Bucket:
@@ -103,16 +103,7 @@ def _handle(bucket: Bucket) -> handles.Bucket:
 
 
 def add_buckets(ctx: Context, key: handles.Key) -> handles.Buckets:
-    logs_bucket = _bucket(
-        ctx,
-        LOGS_BUCKET,
-        "logs",
-        ServerSideEncryptionRule(
-            ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(SSEAlgorithm="AES256")
-        ),
-        LifecycleConfiguration=_lifecycle(expire_current_days=ctx.profile.log_retention_days),
-        Metadata={"checkov": {"skip": LOG_BUCKET_SKIPS}},
-    )
+    logs_bucket = _logs_bucket(ctx)
     kms = ServerSideEncryptionRule(
         BucketKeyEnabled=True,
         ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
@@ -124,9 +115,7 @@ def add_buckets(ctx: Context, key: handles.Key) -> handles.Buckets:
         SOURCE_BUCKET,
         "source",
         kms,
-        LoggingConfiguration=LoggingConfiguration(
-            DestinationBucketName=Ref(logs_bucket), LogFilePrefix="source/"
-        ),
+        LoggingConfiguration=_access_logs(logs_bucket, "source/"),
         # The pipeline starts from the "Object Created" event, not from polling.
         NotificationConfiguration=NotificationConfiguration(
             EventBridgeConfiguration=EventBridgeConfiguration(EventBridgeEnabled=True)
@@ -138,24 +127,42 @@ def add_buckets(ctx: Context, key: handles.Key) -> handles.Buckets:
         ARTIFACTS_BUCKET,
         "artifacts",
         kms,
-        LoggingConfiguration=LoggingConfiguration(
-            DestinationBucketName=Ref(logs_bucket), LogFilePrefix="artifacts/"
-        ),
+        LoggingConfiguration=_access_logs(logs_bucket, "artifacts/"),
         LifecycleConfiguration=_lifecycle(),
     )
-
     buckets = handles.Buckets(
         source=_handle(source), artifacts=_handle(artifacts), logs=_handle(logs_bucket)
     )
-    _policy(ctx, source, policies.bucket_policy(buckets.source.arn))
-    _policy(ctx, artifacts, policies.bucket_policy(buckets.artifacts.arn))
-    _policy(
-        ctx,
-        logs_bucket,
-        policies.log_bucket_policy(buckets.logs.arn, [buckets.source.arn, buckets.artifacts.arn]),
-    )
-
+    _bucket_policies(ctx, buckets)
     ctx.output("SourceBucketName", buckets.source.name, "Upload source bundles here")
     ctx.output("ArtifactsBucketName", buckets.artifacts.name, "Pipeline artifact store")
     ctx.output("LogsBucketName", buckets.logs.name, "S3 access logs")
     return buckets
+
+
+def _logs_bucket(ctx: Context) -> Bucket:
+    return _bucket(
+        ctx,
+        LOGS_BUCKET,
+        "logs",
+        ServerSideEncryptionRule(
+            ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(SSEAlgorithm="AES256")
+        ),
+        LifecycleConfiguration=_lifecycle(expire_current_days=ctx.profile.log_retention_days),
+        Metadata={"checkov": {"skip": LOG_BUCKET_SKIPS}},
+    )
+
+
+def _access_logs(logs_bucket: Bucket, prefix: str) -> LoggingConfiguration:
+    return LoggingConfiguration(DestinationBucketName=Ref(logs_bucket), LogFilePrefix=prefix)
+
+
+def _bucket_policies(ctx: Context, buckets: handles.Buckets) -> None:
+    """TLS only on every bucket; the log bucket also lets S3 deliver the other two's logs."""
+    _policy(ctx, buckets.source, policies.bucket_policy(buckets.source.arn))
+    _policy(ctx, buckets.artifacts, policies.bucket_policy(buckets.artifacts.arn))
+    _policy(
+        ctx,
+        buckets.logs,
+        policies.log_bucket_policy(buckets.logs.arn, [buckets.source.arn, buckets.artifacts.arn]),
+    )

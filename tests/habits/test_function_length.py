@@ -18,13 +18,6 @@ KNOWN_LONG: frozenset[str] = frozenset(
         "stackops/engine.py:delete",
         "stackops/safety.py:_assess_one",
         "stackops/safety.py:_offline",
-        "templates/data.py:add_database",
-        "templates/network.py:_add_flow_logs",
-        "templates/network.py:add_network",
-        "templates/parameters.py:add_parameters",
-        "templates/pipeline.py:add_pipeline",
-        "templates/security.py:_key_policy",
-        "templates/security.py:add_security_groups",
     }
 )
 

@@ -49,13 +49,17 @@ def test_subnet_cidrs_are_carved_from_the_vpc_cidr(production: dict[str, Any]) -
 
 
 def test_subnets_take_azs_from_get_azs(production: dict[str, Any]) -> None:
-    for res in resources(production, "AWS::EC2::Subnet").values():
+    subnets = resources(production, "AWS::EC2::Subnet")
+    assert subnets
+    for res in subnets.values():
         az = res["Properties"]["AvailabilityZone"]["Fn::Select"]
         assert az[1] == {"Fn::GetAZs": ""}
 
 
 def test_no_subnet_maps_public_ips(production: dict[str, Any]) -> None:
-    for res in resources(production, "AWS::EC2::Subnet").values():
+    subnets = resources(production, "AWS::EC2::Subnet")
+    assert subnets
+    for res in subnets.values():
         assert res["Properties"].get("MapPublicIpOnLaunch", False) is False
 
 

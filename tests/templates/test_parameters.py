@@ -158,6 +158,7 @@ def _evaluate(node: Any, values: dict[str, str]) -> Any:
 def _violations(template: dict[str, Any], **overrides: str) -> list[str]:
     values = {k: str(p.get("Default", "")) for k, p in template["Parameters"].items()}
     values.update(overrides)
+    assert template["Rules"], "no Rules to evaluate"
     failed = []
     for name, rule in template["Rules"].items():
         if "RuleCondition" in rule and not _evaluate(rule["RuleCondition"], values):

@@ -45,11 +45,6 @@ def test_secrets_are_encrypted_with_the_stack_key(template: dict[str, Any], lid:
     assert template["Resources"][lid]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
 
 
-def test_secrets_are_never_given_a_value(template: dict[str, Any]) -> None:
-    for lid, res in resources(template, "AWS::SecretsManager::Secret").items():
-        assert "SecretString" not in res["Properties"], lid
-
-
 def test_db_secret_is_attached_to_the_database(template: dict[str, Any]) -> None:
     assert_has_resource_properties(
         template,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cfn import resources
+from tests.support.cfn import assert_has_resource_properties, resources
 
 USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"}
 
@@ -29,11 +29,14 @@ def test_key_rotation_is_on(template: dict[str, Any]) -> None:
 
 
 def test_key_alias_carries_the_suffix(production: dict[str, Any]) -> None:
-    alias = production["Resources"]["KeyAlias"]["Properties"]
-    assert alias == {
-        "AliasName": {"Fn::Sub": "alias/edu-${EnvironmentSuffix}"},
-        "TargetKeyId": {"Ref": "Key"},
-    }
+    assert_has_resource_properties(
+        production,
+        "AWS::KMS::Alias",
+        {
+            "AliasName": {"Fn::Sub": "alias/edu-${EnvironmentSuffix}"},
+            "TargetKeyId": {"Ref": "Key"},
+        },
+    )
 
 
 def test_account_root_administers_but_cannot_use_the_key_directly(
@@ -47,7 +50,9 @@ def test_account_root_administers_but_cannot_use_the_key_directly(
 
 
 def test_key_policy_grants_no_wildcard_actions(production: dict[str, Any]) -> None:
-    for statement in _statements(production).values():
+    statements = _statements(production)
+    assert statements
+    for statement in statements.values():
         assert not {"*", "kms:*"} & _actions(statement), statement["Sid"]
 
 
@@ -91,7 +96,9 @@ def test_alarm_publisher_is_scoped_to_this_account(production: dict[str, Any]) -
 
 
 def test_no_key_statement_trusts_everyone(production: dict[str, Any]) -> None:
-    for statement in _statements(production).values():
+    statements = _statements(production)
+    assert statements
+    for statement in statements.values():
         assert statement["Principal"] != "*"
         assert statement["Principal"].get("AWS") != "*"
 
@@ -140,6 +147,7 @@ def test_no_ingress_from_anywhere(template: dict[str, Any]) -> None:
         for g in resources(template, "AWS::EC2::SecurityGroup").values()
         for rule in g["Properties"].get("SecurityGroupIngress", [])
     ] + [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()]
+    assert rules
     for rule in rules:
         assert rule.get("CidrIp") != "0.0.0.0/0"
         assert rule.get("CidrIpv6") != "::/0"
@@ -156,7 +164,9 @@ def test_data_tier_groups_send_nothing(production: dict[str, Any], lid: str) -> 
     "lid", ["AppSecurityGroup", "DeploySecurityGroup", "RotationSecurityGroup"]
 )
 def test_clients_reach_the_internet_only_over_https(production: dict[str, Any], lid: str) -> None:
-    for rule in _group(production, lid)["SecurityGroupEgress"]:
+    rules = _group(production, lid)["SecurityGroupEgress"]
+    assert rules
+    for rule in rules:
         if rule.get("CidrIp") == "0.0.0.0/0":
             assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
         else:
@@ -164,7 +174,12 @@ def test_clients_reach_the_internet_only_over_https(production: dict[str, Any], 
 
 
 def test_every_security_group_rule_is_described(template: dict[str, Any]) -> None:
-    for lid, g in resources(template, "AWS::EC2::SecurityGroup").items():
-        props = g["Properties"]
-        for rule in props.get("SecurityGroupIngress", []) + props.get("SecurityGroupEgress", []):
-            assert rule.get("Description"), lid
+    rules = [
+        (lid, rule)
+        for lid, g in resources(template, "AWS::EC2::SecurityGroup").items()
+        for rule in g["Properties"].get("SecurityGroupIngress", [])
+        + g["Properties"].get("SecurityGroupEgress", [])
+    ]
+    assert rules
+    for lid, rule in rules:
+        assert rule.get("Description"), lid

@@ -39,7 +39,9 @@ def test_every_secret_property_resolves_a_secret_made_in_this_stack(
     template: dict[str, Any],
 ) -> None:
     in_stack = set(resources(template, "AWS::SecretsManager::Secret"))
-    for lid, path, value in _secret_properties(template):
+    found = _secret_properties(template)
+    assert found
+    for lid, path, value in found:
         assert isinstance(value, dict) and "Fn::Sub" in value, f"{lid}{path} is a literal"
         match = RESOLVE.match(value["Fn::Sub"])
         assert match, f"{lid}{path} is not a secretsmanager dynamic reference"
@@ -55,6 +57,7 @@ def test_no_dynamic_reference_names_an_outside_secret(template: dict[str, Any]) 
 
 def test_no_output_exposes_a_secret_value(template: dict[str, Any]) -> None:
     outputs = template.get("Outputs", {})
+    assert outputs
     assert not [s for s in strings(outputs) if "{{resolve" in s]
     for name, output in outputs.items():
         for _, value in walk(output["Value"]):
@@ -63,6 +66,8 @@ def test_no_output_exposes_a_secret_value(template: dict[str, Any]) -> None:
 
 
 def test_no_secret_is_made_from_a_given_string(template: dict[str, Any]) -> None:
-    for lid, res in resources(template, "AWS::SecretsManager::Secret").items():
+    secrets = resources(template, "AWS::SecretsManager::Secret")
+    assert secrets
+    for lid, res in secrets.items():
         assert "GenerateSecretString" in res["Properties"], lid
         assert "SecretString" not in res["Properties"], lid

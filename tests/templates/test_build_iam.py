@@ -1,9 +1,4 @@
-"""Least privilege across the WHOLE template: every role, managed policy, key, bucket and topic
-policy, whoever wrote it.
-
-A statement is any dict with an `Effect` anywhere under Resources (inside Fn::If included), plus
-the statements of policy documents written as JSON strings.
-"""
+"""Least privilege across the whole template: every role, managed policy and resource policy."""
 
 from __future__ import annotations
 
@@ -41,7 +36,11 @@ def _json_documents(node: Any) -> list[dict[str, Any]]:
 
 
 def statements(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(logical ID, resource type, statement) for every policy statement in the template."""
+    """(logical ID, resource type, statement) for every policy statement in the template.
+
+    A statement is any dict with an `Effect` anywhere under Resources (inside Fn::If included),
+    plus the statements of policy documents written as JSON strings, whoever wrote them.
+    """
     found = []
     for lid, resource in template["Resources"].items():
         nodes = [resource, *_json_documents(resource)]
@@ -49,6 +48,8 @@ def statements(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
             for _, value in walk(node):
                 if isinstance(value, dict) and value.get("Effect") in ("Allow", "Deny"):
                     found.append((lid, resource["Type"], value))
+    # Every test below loops over these: none found would pass them all.
+    assert found, "no policy statement found in the template"
     return found
 
 
@@ -61,7 +62,9 @@ def _actions(statement: dict[str, Any]) -> list[Any]:
 
 
 def _allows(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [s for s in statements(template) if s[2]["Effect"] == "Allow"]
+    allows = [s for s in statements(template) if s[2]["Effect"] == "Allow"]
+    assert allows, "no Allow statement found in the template"
+    return allows
 
 
 def test_the_walker_sees_every_kind_of_policy(template: dict[str, Any]) -> None:

@@ -18,12 +18,15 @@ def test_every_parameter_is_in_exactly_one_group(template: dict[str, Any]) -> No
 
 def test_every_parameter_has_a_label(template: dict[str, Any]) -> None:
     labels = _interface(template)["ParameterLabels"]
+    assert labels
     assert set(labels) == set(template["Parameters"])
     assert all(label["default"].strip() for label in labels.values())
 
 
 def test_every_group_has_a_label_and_members(template: dict[str, Any]) -> None:
-    for group in _interface(template)["ParameterGroups"]:
+    groups = _interface(template)["ParameterGroups"]
+    assert groups
+    for group in groups:
         assert group["Label"]["default"].strip()
         assert group["Parameters"]
 

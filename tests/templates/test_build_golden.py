@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+from tests.support.paths import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
 SHOWN = 20
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from cfn_flip import to_json
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 SCRIPT = ROOT / "generate.py"
 
 

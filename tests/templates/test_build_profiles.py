@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from templates import build_template
 from tests.support.cfn import resources
 
 DATA_TYPES = ["AWS::RDS::DBInstance", "AWS::ElastiCache::ReplicationGroup"]
@@ -39,6 +40,7 @@ def test_production_rotates_the_db_secret(production: dict[str, Any]) -> None:
 
 
 def test_ephemeral_deletes_every_resource(ephemeral: dict[str, Any]) -> None:
+    assert resources(ephemeral)
     kept = {
         lid: r.get("DeletionPolicy")
         for lid, r in resources(ephemeral).items()
@@ -74,3 +76,8 @@ def test_profiles_share_their_parameters(
 ) -> None:
     # Profiles are build-time choices; what a deployer chooses stays the same set.
     assert production["Parameters"] == ephemeral["Parameters"]
+
+
+def test_an_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown profile"):
+        build_template("staging")
