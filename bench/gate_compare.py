@@ -78,7 +78,7 @@ class Comparison:
 
 
 def _lint(path: str) -> list[dict[str, Any]]:
-    from stackops import gate
+    import gate
 
     return [asdict(f) for f in gate.run_cfn_lint(Path(path))]
 
@@ -160,7 +160,7 @@ def _run_uncached(
     workers: int,
 ) -> tuple[dict[Any, list[dict[str, Any]]], dict[Any, list[dict[str, Any]]], list[str]]:
     """cfn-lint and checkov findings per case, from the cache or from fresh runs."""
-    from stackops import gate
+    import gate
 
     linted: dict[Any, list[dict[str, Any]]] = {}
     checked: dict[Any, list[dict[str, Any]]] = {}
@@ -198,10 +198,10 @@ def _fingerprint(use_checkov: bool) -> str:
     """What the findings depend on besides the template: rules, gate code, tool installs."""
     import cfnlint
 
-    from stackops import gate
+    import gate
 
     digest = hashlib.sha256()
-    for path in [*sorted((ROOT / "cfn_rules").glob("*.py")), ROOT / "stackops" / "gate.py"]:
+    for path in [*sorted((ROOT / "cfn_rules").glob("*.py")), *sorted((ROOT / "gate").glob("*.py"))]:
         digest.update(path.read_bytes())
     digest.update(str(getattr(cfnlint, "__version__", "?")).encode())
     binary = gate.checkov_bin() if use_checkov else None

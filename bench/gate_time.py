@@ -51,7 +51,7 @@ def time_gate(runs: int) -> list[float]:
 
 
 def _checkov_present() -> bool:
-    from stackops import gate
+    import gate
 
     return gate.checkov_bin() is not None
 

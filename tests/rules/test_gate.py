@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stackops import gate
+import gate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

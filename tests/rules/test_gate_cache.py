@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stackops import gate
+import gate
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = """\
@@ -165,7 +165,7 @@ def test_default_location_is_under_xdg_cache_home(
 def test_hit_does_not_import_cfn_lint(cache: Path, template: Path) -> None:
     gate.run_gate(template, use_checkov=False)
     code = (
-        "import sys; from pathlib import Path; from stackops import gate; "
+        "import sys; from pathlib import Path; import gate; "
         f"r = gate.run_gate(Path({str(template)!r}), use_checkov=False); "
         "print(gate.CACHE_HIT_NOTE in r.notes, 'cfnlint' in sys.modules)"
     )
