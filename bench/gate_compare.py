@@ -2,7 +2,7 @@
 
 Usage: python bench/gate_compare.py [--json] [--no-checkov] [--workers N]
 
-Every mutation of tests/corpus/mutations.py is applied to the generated template of each
+Every mutation of tests/support/mutations.py is applied to the generated template of each
 profile it names. A gate catches a case when it reports a finding on the mutated template that
 it does not report on the unmutated one (for this project's gate the unmutated template must
 have no finding at all). One cfn-lint run per template serves all three gates:
@@ -113,7 +113,7 @@ def _gate_views(
 def compare(*, use_checkov: bool = True, workers: int | None = None) -> Comparison:
     """Build the corpus, run the gates, and count what each catches."""
     from templates import build_template
-    from tests.corpus.mutations import MUTATIONS
+    from tests.support.mutations import MUTATIONS
 
     started = time.perf_counter()
     custom = _custom_rule_ids()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench import gate_compare
-from tests.corpus.mutations import MUTATIONS
+from tests.support.mutations import MUTATIONS
 
 
 @pytest.fixture(scope="module")

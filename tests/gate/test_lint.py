@@ -14,7 +14,7 @@ import pytest
 import gate
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = ROOT / "tests" / "rules" / "fixtures"
 CLEAN = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Parameters:
