@@ -231,9 +231,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from stackops import render
 
     if args.command == "validate":
-        import gate
+        from gate.command import validate_command
 
-        return gate.validate_command(args.template, args.output, out, err)
+        return validate_command(args.template, args.output, out, err)
     if args.command in ("plan", "deploy"):
         request = _request(args, err)
         engine = _engine(args, err)

@@ -6,11 +6,21 @@ cache their results could leak into, or be answered from, another test's or the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-import gate
+from gate import checkov
+from gate.cache import CACHE_ENV, CACHE_OFF
 
 
 @pytest.fixture(autouse=True)
 def gate_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(gate.CACHE_ENV, gate.CACHE_OFF)
+    monkeypatch.setenv(CACHE_ENV, CACHE_OFF)
+
+
+@pytest.fixture
+def no_checkov(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Neither CHECKOV_BIN nor the project's .venv-checkov finds a checkov."""
+    monkeypatch.setenv("CHECKOV_BIN", str(tmp_path / "absent" / "checkov"))
+    monkeypatch.setattr(checkov, "ROOT", tmp_path)
