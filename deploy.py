@@ -159,7 +159,7 @@ def _gate(args: argparse.Namespace, err: TextIO) -> None:
     if args.skip_validation:
         err.write("Offline validation skipped (--skip-validation).\n")
         return
-    from stackops import gate
+    import gate
 
     report = gate.run_gate(args.template)
     for note in report.notes:
@@ -231,9 +231,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from stackops import render
 
     if args.command == "validate":
-        from stackops import gate
+        from gate.command import validate_command
 
-        return gate.validate_command(args.template, args.output, out, err)
+        return validate_command(args.template, args.output, out, err)
     if args.command in ("plan", "deploy"):
         request = _request(args, err)
         engine = _engine(args, err)

@@ -1,19 +1,19 @@
-"""Three gates on the same mutation corpus: cfn-lint alone, cfn-lint + checkov, this project's gate.
+"""Three checkers on one mutation corpus: cfn-lint alone, cfn-lint + checkov, the offline gate.
 
 Usage: python bench/gate_compare.py [--json] [--no-checkov] [--workers N]
 
-Every mutation of tests/corpus/mutations.py is applied to the generated template of each
-profile it names. A gate catches a case when it reports a finding on the mutated template that
-it does not report on the unmutated one (for this project's gate the unmutated template must
-have no finding at all). One cfn-lint run per template serves all three gates:
+Every mutation of tests/support/mutations.py is applied to the generated template of each
+profile it names. A checker catches a case when it reports a finding on the mutated template
+that it does not report on the unmutated one (for the gate the unmutated template must have
+no finding at all). One cfn-lint run per template serves all three checkers:
 - cfn-lint alone = cfn-lint's default rules (errors and warnings; no informational checks,
   no custom rules);
 - cfn-lint + checkov = that plus checkov's failed checks;
-- this project's gate = everything `deploy.py validate` reports (adds informational checks and
+- the project gate = everything `deploy.py validate` reports (adds informational checks and
   cfn_rules/).
 checkov runs once, over a directory holding every template, while cfn-lint runs in a pool.
 Results are cached in build/gate-cache/, keyed by the template's bytes and a fingerprint of
-the gate (cfn_rules/, stackops/gate.py, the cfn-lint and checkov installs): a cache hit is the
+the checkers (cfn_rules/, gate/, the cfn-lint and checkov installs): a cache hit is the
 stored output of a real run on identical input, so the numbers stay computed.
 """
 
@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 CACHE = ROOT / "build" / "gate-cache"
-GATES = ("cfn-lint", "cfn-lint + checkov", "project gate")
+CHECKERS = ("cfn-lint", "cfn-lint + checkov", "project gate")
 PROFILES = ("production", "ephemeral")
 
 
@@ -46,7 +46,7 @@ class Case:
     mutation: str
     profile: str
     aws_error: str
-    caught: dict[str, list[str]] = field(default_factory=dict)  # gate -> new rule IDs
+    caught: dict[str, list[str]] = field(default_factory=dict)  # checker -> new rule IDs
 
 
 @dataclass
@@ -54,33 +54,34 @@ class Comparison:
     date: str
     mutations: int
     cases: list[Case]
-    base_findings: dict[str, dict[str, list[str]]]  # profile -> gate -> findings on the base
+    base_findings: dict[str, dict[str, list[str]]]  # profile -> checker -> findings
     notes: list[str]
     seconds: float
 
-    def caught(self, gate: str) -> int:
-        return sum(1 for c in self.cases if c.caught.get(gate))
+    def caught(self, checker: str) -> int:
+        return sum(1 for c in self.cases if c.caught.get(checker))
 
-    def rate(self, gate: str) -> float:
-        return self.caught(gate) / len(self.cases) if self.cases else 0.0
+    def rate(self, checker: str) -> float:
+        return self.caught(checker) / len(self.cases) if self.cases else 0.0
 
     def table(self) -> str:
         lines = [
-            f"| Gate (corpus: {self.mutations} mutations, {len(self.cases)} cases, "
+            f"| Checker (corpus: {self.mutations} mutations, {len(self.cases)} cases, "
             f"{self.date}) | Caught | Rate |",
             "|---|---|---|",
         ]
-        for gate in GATES:
+        for checker in CHECKERS:
             lines.append(
-                f"| {gate} | {self.caught(gate)}/{len(self.cases)} | {self.rate(gate):.0%} |"
+                f"| {checker} | {self.caught(checker)}/{len(self.cases)} "
+                f"| {self.rate(checker):.0%} |"
             )
         return "\n".join(lines)
 
 
 def _lint(path: str) -> list[dict[str, Any]]:
-    from stackops import gate
+    from gate.lint import run_cfn_lint
 
-    return [asdict(f) for f in gate.run_cfn_lint(Path(path))]
+    return [asdict(f) for f in run_cfn_lint(Path(path))]
 
 
 def _signature(finding: dict[str, Any]) -> str:
@@ -93,10 +94,10 @@ def _custom_rule_ids() -> set[str]:
     return set(Rules.create_from_directory(str(ROOT / "cfn_rules")).keys())
 
 
-def _gate_views(
+def _checker_views(
     lint: list[dict[str, Any]], checkov: Iterable[dict[str, Any]], custom: set[str]
 ) -> dict[str, set[str]]:
-    """The findings each of the three gates reports, as comparable signatures."""
+    """The findings each of the three checkers reports, as comparable signatures."""
     default = {
         _signature(f)
         for f in lint
@@ -111,9 +112,9 @@ def _gate_views(
 
 
 def compare(*, use_checkov: bool = True, workers: int | None = None) -> Comparison:
-    """Build the corpus, run the gates, and count what each catches."""
+    """Build the corpus, run the checkers, and count what each catches."""
     from templates import build_template
-    from tests.corpus.mutations import MUTATIONS
+    from tests.support.mutations import MUTATIONS
 
     started = time.perf_counter()
     custom = _custom_rule_ids()
@@ -133,16 +134,16 @@ def compare(*, use_checkov: bool = True, workers: int | None = None) -> Comparis
         linted, checkov_found, notes = _run_uncached(
             texts, keys, use_checkov, workers or os.cpu_count() or 2
         )
-    views = {k: _gate_views(linted[k], checkov_found[k], custom) for k in texts}
+    views = {k: _checker_views(linted[k], checkov_found[k], custom) for k in texts}
     cases = []
     for m in MUTATIONS:
         for profile in m.profiles:
             case = Case(m.name, profile, m.aws_error)
-            for g in GATES:
+            for g in CHECKERS:
                 new = views[(m.name, profile)][g] - views[("base", profile)][g]
                 case.caught[g] = sorted({s.split(" ", 1)[0] for s in new})
             cases.append(case)
-    base_findings = {p: {g: sorted(views[("base", p)][g]) for g in GATES} for p in PROFILES}
+    base_findings = {p: {g: sorted(views[("base", p)][g]) for g in CHECKERS} for p in PROFILES}
     return Comparison(
         date=datetime.now(UTC).strftime("%Y-%m-%d"),
         mutations=len(MUTATIONS),
@@ -160,7 +161,7 @@ def _run_uncached(
     workers: int,
 ) -> tuple[dict[Any, list[dict[str, Any]]], dict[Any, list[dict[str, Any]]], list[str]]:
     """cfn-lint and checkov findings per case, from the cache or from fresh runs."""
-    from stackops import gate
+    from gate.checkov import CheckovRun
 
     linted: dict[Any, list[dict[str, Any]]] = {}
     checked: dict[Any, list[dict[str, Any]]] = {}
@@ -178,7 +179,7 @@ def _run_uncached(
                 paths[k] = Path(tmp) / f"{k[0]}-{k[1]}.json"
                 paths[k].write_text(text)
         to_check = [paths[k] for k in paths if k not in checked]
-        with gate.CheckovRun(to_check) as checkov:
+        with CheckovRun(to_check) as checkov:
             to_lint = [k for k in paths if k not in linted]
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 results = pool.map(_lint, [str(paths[k]) for k in to_lint])
@@ -198,13 +199,13 @@ def _fingerprint(use_checkov: bool) -> str:
     """What the findings depend on besides the template: rules, gate code, tool installs."""
     import cfnlint
 
-    from stackops import gate
+    from gate.checkov import checkov_bin
 
     digest = hashlib.sha256()
-    for path in [*sorted((ROOT / "cfn_rules").glob("*.py")), ROOT / "stackops" / "gate.py"]:
+    for path in [*sorted((ROOT / "cfn_rules").glob("*.py")), *sorted((ROOT / "gate").glob("*.py"))]:
         digest.update(path.read_bytes())
     digest.update(str(getattr(cfnlint, "__version__", "?")).encode())
-    binary = gate.checkov_bin() if use_checkov else None
+    binary = checkov_bin() if use_checkov else None
     if binary is not None:
         digest.update(f"{binary}:{binary.stat().st_mtime_ns}".encode())
     digest.update(str(use_checkov).encode())
@@ -223,13 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = asdict(result)
         payload["summary"] = {
-            g: {"caught": result.caught(g), "rate": result.rate(g)} for g in GATES
+            g: {"caught": result.caught(g), "rate": result.rate(g)} for g in CHECKERS
         }
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     for case in result.cases:
-        marks = " ".join(f"{g}={','.join(case.caught[g]) or '-'}" for g in GATES)
+        marks = " ".join(f"{g}={','.join(case.caught[g]) or '-'}" for g in CHECKERS)
         print(f"{case.mutation} [{case.profile}]: {marks}", file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

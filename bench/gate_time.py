@@ -51,9 +51,9 @@ def time_gate(runs: int) -> list[float]:
 
 
 def _checkov_present() -> bool:
-    from stackops import gate
+    from gate.checkov import checkov_bin
 
-    return gate.checkov_bin() is not None
+    return checkov_bin() is not None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The gate engineer's scripts (bench/gate_*.py), run last, within the bench's budget."""
+"""The offline gate's scripts (bench/gate_*.py), run last, within the bench's budget."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ GATE_SCRIPTS = ("gate_time.py", "gate_compare.py")
 
 
 def bench_gate_scripts(py: str, env: dict[str, str], budget_s: float) -> list[dict[str, Any]]:
-    """Runs the gate engineer's scripts, if present, and keeps their output (JSON or text).
+    """Runs the gate's scripts, if present, and keeps their output (JSON or text).
 
     They run last and alone (they use both cores), within what is left of the 5-minute budget;
     one that runs out of it is stopped and reported as such, with how to run it on its own.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from stackops import gate
+import gate
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The mutation corpus and the three-gate comparison (bench/gate_compare.py)."""
+"""The mutation corpus and the comparison of three checkers on it (bench/gate_compare.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench import gate_compare
-from tests.corpus.mutations import MUTATIONS
+from tests.support.mutations import MUTATIONS
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,7 @@ def test_corpus_keeps_the_three_historic_blockers() -> None:
 def test_mutation_changes_a_copy_of_every_profile_it_names(
     mutation: Any, built_templates: dict[str, dict[str, Any]]
 ) -> None:
+    assert mutation.profiles
     for profile in mutation.profiles:
         base = built_templates[profile]
         before = json.dumps(base, sort_keys=True)
@@ -63,17 +64,19 @@ def test_project_gate_catches_at_least_90_percent(comparison: gate_compare.Compa
 @pytest.mark.slow
 def test_comparison_counts_come_from_the_cases(comparison: gate_compare.Comparison) -> None:
     expected_cases = sum(len(m.profiles) for m in MUTATIONS)
-    assert len(comparison.cases) == expected_cases
-    for gate in gate_compare.GATES:
-        counted = sum(1 for c in comparison.cases if c.caught[gate])
-        assert comparison.caught(gate) == counted
-        assert f"| {gate} | {counted}/{expected_cases} |" in comparison.table()
+    assert expected_cases and len(comparison.cases) == expected_cases
+    assert gate_compare.CHECKERS
+    for checker in gate_compare.CHECKERS:
+        counted = sum(1 for c in comparison.cases if c.caught[checker])
+        assert comparison.caught(checker) == counted
+        assert f"| {checker} | {counted}/{expected_cases} |" in comparison.table()
 
 
 @pytest.mark.slow
-def test_project_gate_catches_everything_the_other_gates_catch(
+def test_project_gate_catches_everything_the_other_checkers_catch(
     comparison: gate_compare.Comparison,
 ) -> None:
+    assert comparison.cases
     for case in comparison.cases:
         if case.caught["cfn-lint + checkov"]:
             assert case.caught["project gate"], case.mutation

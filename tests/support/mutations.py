@@ -2,7 +2,7 @@
 
 Each mutation takes the generated template (a dict) and returns a mutated deep copy; it names
 the AWS error (or the broken promise) it would cause. The first three are the historic blockers
-of the program this project replaces. `bench/gate_compare.py` runs three gates over the corpus.
+of the program this project replaces. `bench/gate_compare.py` runs three checkers over the corpus.
 
 No mutation puts a real secret anywhere: where a literal is the point, it is a marked
 placeholder that no service would accept as a real password.
@@ -34,7 +34,8 @@ class Mutation:
 
 
 def _props(t: Template, logical_id: str) -> dict[str, Any]:
-    return t["Resources"][logical_id]["Properties"]
+    props: dict[str, Any] = t["Resources"][logical_id]["Properties"]
+    return props
 
 
 def _statement(t: Template, key: str, sid: str) -> int:
@@ -51,9 +52,10 @@ def _drop_key_statement(sid: str) -> Callable[[Template], None]:
 
 def _action(t: Template, stage: str, index: int = 0) -> dict[str, Any]:
     stages = _props(t, "Pipeline")["Stages"]
-    action = next(s for s in stages if s["Name"] == stage)["Actions"][index]
+    action: dict[str, Any] = next(s for s in stages if s["Name"] == stage)["Actions"][index]
     if "Fn::If" in action:  # the source stage chooses between CodeConnections and S3
-        return action["Fn::If"][2]
+        chosen: dict[str, Any] = action["Fn::If"][2]
+        return chosen
     return action
 
 
