@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the README's bench section from bench/results.json and templates/durations.json.
+"""Regenerates the README's bench section from bench/results.json and cfnmodel/durations.json.
 
 Only the lines between `<!-- SECTION: bench (owner: bench) -->` and the next section marker are
 replaced. `python bench/readme.py` (after `make bench`) keeps the README's table in step with
@@ -101,14 +101,14 @@ exceed the slowest resource's own chain of required predecessors only by the res
 must follow it (`SecretTargetAttachment`, `RotationSchedule`); the slack is what is left of
 that allowance.
 
-The dependency graph (`stackops/graph.py`) takes edges from `Ref`, `Fn::GetAtt` (list and dotted
+The dependency graph (`cfnmodel/graph.py`) takes edges from `Ref`, `Fn::GetAtt` (list and dotted
 forms), `Fn::Sub` (`${X}` and `${X.Attr}`, string and list forms; `${AWS::...}`, `${!Literal}`
 and the Sub's own variables are not edges) and `DependsOn` (string or list). References to
 parameters and pseudo parameters are not edges. Conditions are ignored on purpose: a resource
 under a condition keeps its edges, and both branches of `Fn::If` count, so the graph is the worst
 case over every parameter value, which is what a structural guarantee has to hold for.
-`tests/test_graph.py` asserts, for both profiles, that no path links any two of the RDS instance,
-the ElastiCache replication group and the NAT gateways, and that an added `DependsOn`
+`tests/cfnmodel/test_graph.py` asserts, for both profiles, that no path links any two of the RDS
+instance, the ElastiCache replication group and the NAT gateways, and that an added `DependsOn`
 (cache on RDS, RDS on a NAT gateway) is caught.
 
 Example (production profile, {date}):
@@ -118,7 +118,7 @@ Example (production profile, {date}):
 """
 
 DURATIONS = """\
-### Estimated durations (`templates/durations.json`)
+### Estimated durations (`cfnmodel/durations.json`)
 
 One data file; every figure names its source. Types not listed take the stated default.
 
@@ -156,7 +156,7 @@ def replace_section(readme: str, body: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     results = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
-    durations = json.loads((ROOT / "templates" / "durations.json").read_text(encoding="utf-8"))
+    durations = json.loads((ROOT / "cfnmodel" / "durations.json").read_text(encoding="utf-8"))
     done = subprocess.run(
         [sys.executable, "generate.py", "--explain"],
         cwd=ROOT,
