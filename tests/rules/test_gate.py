@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from stackops import gate
+from tests.support.paths import RULE_FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = RULE_FIXTURES
 CLEAN = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Parameters:
