@@ -21,19 +21,21 @@ DYNAMIC = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
 
 def is_dynamic_reference(value: Any) -> bool:
     """A value every branch of which is a secure dynamic reference (or AWS::NoValue)."""
-    if value == {"Ref": "AWS::NoValue"}:
+    if value == intrinsics.NO_VALUE:
         return True
-    if isinstance(value, dict) and len(value) == 1:
-        ((fn, arg),) = value.items()
-        if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
-            return is_dynamic_reference(arg[1]) and is_dynamic_reference(arg[2])
-        if fn in ("Fn::Sub", "Fn::Join"):
-            text = intrinsics.render(value) or ""
-            return any(d in text for d in DYNAMIC)
-        return fn in ("Fn::GetAtt", "Fn::ImportValue")  # not a value the template holds
     if isinstance(value, str):
         return any(d in value for d in DYNAMIC)
-    return False
+    call = intrinsics.intrinsic(value)
+    if call is None:
+        return False
+    fn, arg = call
+    branches = intrinsics.if_parts(arg) if fn == "Fn::If" else None
+    if branches is not None:
+        return is_dynamic_reference(branches[1]) and is_dynamic_reference(branches[2])
+    if fn in ("Fn::Sub", "Fn::Join"):
+        text = intrinsics.render(value) or ""
+        return any(d in text for d in DYNAMIC)
+    return fn in ("Fn::GetAtt", "Fn::ImportValue")  # not a value the template holds
 
 
 class NoLiteralSecrets(CloudFormationLintRule):
