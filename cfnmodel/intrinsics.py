@@ -26,7 +26,8 @@ PLACEHOLDER = r"\$\{[^}]*\}"
 # ${Name} or ${Name.Attr}; ${!Literal} is an escaped literal and never matches (starts with !).
 _VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
-Path = tuple[Any, ...]
+# Where a value sits in the template: dict keys and list indexes from the node walked.
+NodePath = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def conditions(node: Any) -> set[str]:
     return {use.name for use in uses(node) if isinstance(use, ConditionUse)}
 
 
-def walk(node: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+def walk(node: Any, path: NodePath = ()) -> Iterator[tuple[NodePath, Any]]:
     """Every (path, value) pair below `node`, depth first."""
     yield path, node
     if isinstance(node, dict):
@@ -256,7 +257,7 @@ def items(value: Any) -> list[Any]:
     return found
 
 
-def indexed_items(value: Any, prefix: Path = ()) -> list[tuple[Path, Any]]:
+def indexed_items(value: Any, prefix: NodePath = ()) -> list[tuple[NodePath, Any]]:
     """(path, element) of a list-valued property, through Fn::If on the list or its items."""
     if isinstance(value, dict) and set(value) == {"Fn::If"}:
         if if_parts(value["Fn::If"]) is None:
@@ -268,7 +269,7 @@ def indexed_items(value: Any, prefix: Path = ()) -> list[tuple[Path, Any]]:
         ]
     if not isinstance(value, list):
         return [] if value is None or value == NO_VALUE else [(prefix, value)]
-    found: list[tuple[Path, Any]] = []
+    found: list[tuple[NodePath, Any]] = []
     for i, item in enumerate(value):
         if isinstance(item, dict) and set(item) == {"Fn::If"}:
             found.extend(indexed_items(item, (*prefix, i)))
