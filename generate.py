@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain",
         action="store_true",
         help="also print a deploy-time report to stderr: size against the limits and the "
-        "estimated critical path (see stackops/graph.py)",
+        "estimated critical path (see cfnmodel/graph.py)",
     )
     return parser
 
@@ -111,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.explain:
         # A human report, so stderr: stdout (or --output) still carries only the template.
-        from stackops.graph import explain, load_durations
-        from stackops.graph import render as render_report
+        from cfnmodel.durations import load_durations
+        from cfnmodel.graph import explain
+        from cfnmodel.graph import render as render_report
 
         try:
             report = explain(template_dict, load_durations())

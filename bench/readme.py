@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates docs/benchmarks.md's measured part from bench/results.json and the durations.
+"""Regenerates docs/benchmarks.md's measured part from bench/results.json and cfnmodel/durations.json.
 
 Only the lines between the BEGIN and END markers below are replaced (up to the end of the file
 if END is missing). `python -m bench.readme` (after `make bench`) keeps the table in step with
@@ -159,7 +159,7 @@ def replace_section(readme: str, body: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     results = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
-    durations = json.loads((ROOT / "templates" / "durations.json").read_text(encoding="utf-8"))
+    durations = json.loads((ROOT / "cfnmodel" / "durations.json").read_text(encoding="utf-8"))
     done = subprocess.run(
         [sys.executable, "generate.py", "--explain"],
         cwd=ROOT,

@@ -6,14 +6,13 @@ import math
 import re
 import string
 import warnings
+from collections.abc import Callable
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-try:
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_parse  # type: ignore[no-redef]
-
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
+from cfnmodel.limits import PSEUDO_CHARS, PSEUDO_MAX_LENGTH
 
 PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
 UNBOUNDED = math.inf
@@ -51,43 +50,55 @@ def pattern_bounds(pattern: str) -> tuple[float, set[str] | None]:
 
 
 def _chars(parsed: Any) -> set[str] | None:
+    """The characters a parsed pattern can produce; None when it admits any character."""
     found: set[str] = set()
     for op, av in parsed:
-        name = str(op)
-        if name == "LITERAL":
-            found.add(chr(av))
-        elif name in ("ANY", "NOT_LITERAL"):
+        chars = _op_chars(str(op), av)
+        if chars is None:
             return None
-        elif name == "IN":
-            negate = any(str(o) == "NEGATE" for o, _ in av)
-            members: set[str] = set()
-            for o, a in av:
-                kind = str(o)
-                if kind == "LITERAL":
-                    members.add(chr(a))
-                elif kind == "RANGE":
-                    members.update(chr(i) for i in range(a[0], a[1] + 1))
-                elif kind == "CATEGORY":
-                    members.update(_category(str(a)))
-            found.update(PRINTABLE - members if negate else members)
-        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-            sub = _chars(av[2])
-            if sub is None:
-                return None
-            found |= sub
-        elif name == "SUBPATTERN":
-            sub = _chars(av[-1])
-            if sub is None:
-                return None
-            found |= sub
-        elif name == "BRANCH":
-            for branch in av[1]:
-                sub = _chars(branch)
-                if sub is None:
-                    return None
-                found |= sub
-        elif name == "CATEGORY":
-            found.update(_category(str(av)))
+        found |= chars
+    return found
+
+
+def _op_chars(name: str, av: Any) -> set[str] | None:
+    if name == "LITERAL":
+        return {chr(av)}
+    if name in ("ANY", "NOT_LITERAL"):
+        return None
+    if name == "IN":
+        return _in_chars(av)
+    if name in ("MAX_REPEAT", "MIN_REPEAT"):
+        return _chars(av[2])
+    if name == "SUBPATTERN":
+        return _chars(av[-1])
+    if name == "BRANCH":
+        return _union([_chars(branch) for branch in av[1]])
+    if name == "CATEGORY":
+        return set(_category(str(av)))
+    return set()  # anchors and the like produce no character
+
+
+def _in_chars(av: Any) -> set[str]:
+    """The characters of a class such as [a-z_] or [^/]."""
+    members: set[str] = set()
+    for op, arg in av:
+        kind = str(op)
+        if kind == "LITERAL":
+            members.add(chr(arg))
+        elif kind == "RANGE":
+            members.update(chr(code) for code in range(arg[0], arg[1] + 1))
+        elif kind == "CATEGORY":
+            members.update(_category(str(arg)))
+    negate = any(str(op) == "NEGATE" for op, _ in av)
+    return PRINTABLE - members if negate else members
+
+
+def _union(sets: list[set[str] | None]) -> set[str] | None:
+    found: set[str] = set()
+    for chars in sets:
+        if chars is None:
+            return None
+        found |= chars
     return found
 
 
@@ -124,45 +135,74 @@ def parameter_bound(name: str, param: dict[str, Any]) -> Bound:
     return Bound(length, chars, [name])
 
 
+def unknown() -> Bound:
+    """A value nothing is known about offline (a resource attribute, an import)."""
+    return Bound(None, None, [])
+
+
 def bound(value: Any, template: dict[str, Any]) -> Bound:
     """The Bound of a property value; unknown parts (resource attributes) give length None."""
     if isinstance(value, str):
         return literal(value)
     if isinstance(value, bool | int | float):
         return literal(str(value).lower())
-    if not isinstance(value, dict) or len(value) != 1:
-        return Bound(None, None, [])
-    ((fn, arg),) = value.items()
-    if fn == "Ref" and isinstance(arg, str):
-        return _name_bound(arg, template)
-    if fn == "Fn::Sub":
-        text, variables = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
-        if not isinstance(text, str):
-            return Bound(None, None, [])
-        return _sub_bound(text, variables if isinstance(variables, dict) else {}, template)
-    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
-        delim, items = arg
-        if not isinstance(delim, str) or not isinstance(items, list):
-            return Bound(None, None, [])
-        total = Bound(0, set(), [])
-        for i, item in enumerate(items):
-            if i:
-                total = total + literal(delim)
-            total = total + bound(item, template)
-        return total
-    if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
-        return _widest([bound(arg[1], template), bound(arg[2], template)])
-    if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
-        mapping = (template.get("Mappings") or {}).get(arg[0])
-        if isinstance(mapping, dict):
-            leaves = [
-                literal(str(v))
-                for _, v in c.walk(mapping)
-                if isinstance(v, str | int) and not isinstance(v, bool)
-            ]
-            if leaves:
-                return _widest(leaves)
-    return Bound(None, None, [])
+    call = intrinsics.intrinsic(value)
+    handler = _FUNCTION_BOUNDS.get(call[0]) if call is not None else None
+    if call is None or handler is None:
+        return unknown()
+    return handler(call[1], template)
+
+
+def _ref_bound(arg: Any, template: dict[str, Any]) -> Bound:
+    return _name_bound(arg, template) if isinstance(arg, str) else unknown()
+
+
+def _sub_call_bound(arg: Any, template: dict[str, Any]) -> Bound:
+    parts = intrinsics.sub_parts(arg)
+    return unknown() if parts is None else _sub_bound(parts[0], parts[1], template)
+
+
+def _join_bound(arg: Any, template: dict[str, Any]) -> Bound:
+    parts = intrinsics.join_parts(arg)
+    if parts is None:
+        return unknown()
+    delimiter, items = parts
+    total = Bound(0, set(), [])
+    for index, item in enumerate(items):
+        if index:
+            total = total + literal(delimiter)
+        total = total + bound(item, template)
+    return total
+
+
+def _if_bound(arg: Any, template: dict[str, Any]) -> Bound:
+    parts = intrinsics.if_parts(arg)
+    if parts is None:
+        return unknown()
+    return _widest([bound(parts[1], template), bound(parts[2], template)])
+
+
+def _find_in_map_bound(arg: Any, template: dict[str, Any]) -> Bound:
+    if not (isinstance(arg, list) and len(arg) >= 3):
+        return unknown()
+    mapping = (template.get("Mappings") or {}).get(arg[0])
+    if not isinstance(mapping, dict):
+        return unknown()
+    leaves = [
+        literal(str(v))
+        for _, v in intrinsics.walk(mapping)
+        if isinstance(v, str | int) and not isinstance(v, bool)
+    ]
+    return _widest(leaves) if leaves else unknown()
+
+
+_FUNCTION_BOUNDS: dict[str, Callable[[Any, dict[str, Any]], Bound]] = {
+    "Ref": _ref_bound,
+    "Fn::Sub": _sub_call_bound,
+    "Fn::Join": _join_bound,
+    "Fn::If": _if_bound,
+    "Fn::FindInMap": _find_in_map_bound,
+}
 
 
 def _widest(bounds: list[Bound]) -> Bound:
@@ -178,25 +218,24 @@ def _name_bound(name: str, template: dict[str, Any]) -> Bound:
     if name in ("AWS::StackName", "AWS::StackId"):
         # Chosen at deploy time (up to 128 characters): not judged offline.
         return Bound(None, None, [name])
-    if name in c.PSEUDO_MAX_LEN:
-        return Bound(c.PSEUDO_MAX_LEN[name], c.PSEUDO_CHARS.get(name), [name])
+    if name in PSEUDO_MAX_LENGTH:
+        return Bound(PSEUDO_MAX_LENGTH[name], set(PSEUDO_CHARS[name]), [name])
     param = (template.get("Parameters") or {}).get(name)
     if isinstance(param, dict):
         return parameter_bound(name, param)
-    return Bound(None, None, [])  # a resource's Ref: unknown
+    return unknown()  # a resource's Ref
 
 
 def _sub_bound(text: str, variables: dict[str, Any], template: dict[str, Any]) -> Bound:
     total = Bound(0, set(), [])
     pos = 0
-    for m in c.SUB_VAR.finditer(text):
-        total = total + literal(text[pos : m.start()])
-        var = m.group(1)
+    for start, end, var in intrinsics.sub_spans(text):
+        total = total + literal(text[pos:start])
         if var in variables:
             total = total + bound(variables[var], template)
         elif "." in var:
-            total = total + Bound(None, None, [])
+            total = total + unknown()
         else:
             total = total + _name_bound(var, template)
-        pos = m.end()
+        pos = end
     return total + literal(text[pos:])

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 
 class Limits(NamedTuple):
@@ -48,9 +49,9 @@ def engine_values(value: Any, template: dict[str, Any]) -> list[str]:
     """The engines a DB's Engine can be: a literal, or a parameter's AllowedValues."""
     if isinstance(value, str):
         return [value]
-    refs = c.referenced_ids(value)
+    refs = intrinsics.references(value)
     params = c.mapping(template.get("Parameters"))
-    found = []
+    found: list[str] = []
     for ref in refs:
         allowed = c.mapping(params.get(ref)).get("AllowedValues")
         if not isinstance(allowed, list):
@@ -167,7 +168,7 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
             hosted = c.mapping(props.get("HostedRotationLambda"))
             if rtype != "AWS::SecretsManager::RotationSchedule" or not hosted:
                 continue
-            if target not in c.referenced_ids(props.get("SecretId")):
+            if target not in intrinsics.references(props.get("SecretId")):
                 continue
             exclude = hosted.get("ExcludeCharacters")
             if not isinstance(exclude, str):

@@ -8,22 +8,24 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 PUBLISH_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 LOGS_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
 TRAIL_ACTIONS = ("kms:GenerateDataKey",)
 ADMIN_ACTION = "kms:PutKeyPolicy"
 ALARM_ACTION_PROPS = ("AlarmActions", "OKActions", "InsufficientDataActions")
+Need = tuple[str, tuple[str, ...], str]  # (service, actions it needs, what uses the key)
 
 
 def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in c.items(policy.get("Statement")) if isinstance(s, dict)]
+    return [s for s in intrinsics.items(policy.get("Statement")) if isinstance(s, dict)]
 
 
 def _allows(statement: dict[str, Any], action: str) -> bool:
     if statement.get("Effect") != "Allow":
         return False
-    patterns = [str(a).lower() for a in c.items(statement.get("Action"))]
+    patterns = [str(a).lower() for a in intrinsics.items(statement.get("Action"))]
     return any(fnmatchcase(action.lower(), p) for p in patterns)
 
 
@@ -33,7 +35,7 @@ def _principals(statement: dict[str, Any], kind: str) -> list[str]:
         return ["*"]
     if not isinstance(principal, dict):
         return []
-    rendered = [c.render(p) for p in c.items(principal.get(kind))]
+    rendered = [intrinsics.render(p) for p in intrinsics.items(principal.get(kind))]
     return [r for r in rendered if r]
 
 
@@ -95,25 +97,8 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
         keys = {lid for lid, t in types.items() if t == "AWS::KMS::Key"}
         if not keys:
             return []
-        aliases = self._aliases(template, keys)
-        needs: dict[str, list[tuple[str, tuple[str, ...], str, list[Any]]]] = {k: [] for k in keys}
-        for lid, rtype, props in c.resources(template):
-            if rtype == "AWS::Logs::LogGroup":
-                for key in self._keys_of(props.get("KmsKeyId"), keys, aliases):
-                    path = ["Resources", lid, "Properties", "KmsKeyId"]
-                    needs[key].append(("logs", LOGS_ACTIONS, f"log group '{lid}'", path))
-            if rtype == "AWS::CloudTrail::Trail":
-                for key in self._keys_of(props.get("KMSKeyId"), keys, aliases):
-                    path = ["Resources", lid, "Properties", "KMSKeyId"]
-                    needs[key].append(("cloudtrail", TRAIL_ACTIONS, f"trail '{lid}'", path))
-            if rtype == "AWS::SNS::Topic":
-                key_ids = self._keys_of(props.get("KmsMasterKeyId"), keys, aliases)
-                for service, publisher in self._publishers(template, lid):
-                    for key in key_ids:
-                        what = f"topic '{lid}' (published to by '{publisher}')"
-                        path = ["Resources", lid, "Properties", "KmsMasterKeyId"]
-                        needs[key].append((service, PUBLISH_ACTIONS, what, path))
-        matches = []
+        needs = self._needs(template, keys)
+        matches: list[RuleMatch] = []
         for key in sorted(keys):
             props = c.mapping(template["Resources"][key].get("Properties"))
             if "KeyPolicy" not in props:
@@ -122,31 +107,50 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
             if policy is None:
                 continue  # conditional or unparseable: nothing to say offline
             path = ["Resources", key, "Properties", "KeyPolicy"]
-            if not root_administers(policy):
-                matches.append(
-                    RuleMatch(
-                        path,
-                        f"Key '{key}' policy does not let the account root administer it "
-                        f'({ADMIN_ACTION}); KMS refuses it: "The new key policy will not allow '
-                        'you to update the key policy in the future". Fix: allow '
-                        "arn:${AWS::Partition}:iam::${AWS::AccountId}:root the key "
-                        "administration actions.",
-                    )
-                )
-            seen = set()
-            for service, actions, what, _ in needs[key]:
-                if (service, what) in seen or grants_service(policy, service, actions):
-                    continue
-                seen.add((service, what))
-                matches.append(
-                    RuleMatch(
-                        path,
-                        f"Key '{key}' is used by {what} but its policy does not allow "
-                        f"{service}.amazonaws.com {', '.join(actions)}. Fix: add a statement "
-                        f"with Principal Service {service}.amazonaws.com and those actions.",
-                    )
-                )
+            matches.extend(RuleMatch(path, m) for m in self._problems(key, policy, needs[key]))
         return matches
+
+    def _needs(self, template: dict[str, Any], keys: set[str]) -> dict[str, list[Need]]:
+        """For each key, the services that use it: (service, actions, what uses it)."""
+        aliases = self._aliases(template, keys)
+        needs: dict[str, list[Need]] = {k: [] for k in keys}
+        for lid, rtype, props in c.resources(template):
+            if rtype == "AWS::Logs::LogGroup":
+                for key in self._keys_of(props.get("KmsKeyId"), keys, aliases):
+                    needs[key].append(("logs", LOGS_ACTIONS, f"log group '{lid}'"))
+            if rtype == "AWS::CloudTrail::Trail":
+                for key in self._keys_of(props.get("KMSKeyId"), keys, aliases):
+                    needs[key].append(("cloudtrail", TRAIL_ACTIONS, f"trail '{lid}'"))
+            if rtype == "AWS::SNS::Topic":
+                key_ids = self._keys_of(props.get("KmsMasterKeyId"), keys, aliases)
+                for service, publisher in self._publishers(template, lid):
+                    what = f"topic '{lid}' (published to by '{publisher}')"
+                    for key in key_ids:
+                        needs[key].append((service, PUBLISH_ACTIONS, what))
+        return needs
+
+    @staticmethod
+    def _problems(key: str, policy: dict[str, Any], needs: list[Need]) -> list[str]:
+        problems = []
+        if not root_administers(policy):
+            problems.append(
+                f"Key '{key}' policy does not let the account root administer it "
+                f'({ADMIN_ACTION}); KMS refuses it: "The new key policy will not allow '
+                'you to update the key policy in the future". Fix: allow '
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:root the key "
+                "administration actions."
+            )
+        seen = set()
+        for service, actions, what in needs:
+            if (service, what) in seen or grants_service(policy, service, actions):
+                continue
+            seen.add((service, what))
+            problems.append(
+                f"Key '{key}' is used by {what} but its policy does not allow "
+                f"{service}.amazonaws.com {', '.join(actions)}. Fix: add a statement "
+                f"with Principal Service {service}.amazonaws.com and those actions."
+            )
+        return problems
 
     @staticmethod
     def _aliases(template: dict[str, Any], keys: set[str]) -> dict[str, str]:
@@ -155,11 +159,11 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
         for lid, rtype, props in c.resources(template):
             if rtype != "AWS::KMS::Alias":
                 continue
-            targets = c.referenced_ids(props.get("TargetKeyId")) & keys
+            targets = intrinsics.references(props.get("TargetKeyId")) & keys
             if targets:
                 key = next(iter(targets))
                 found[lid] = key
-                name = c.render(props.get("AliasName"))
+                name = intrinsics.render(props.get("AliasName"))
                 if name:
                     found[name] = key
         return found
@@ -168,10 +172,10 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
     def _keys_of(value: Any, keys: set[str], aliases: dict[str, str]) -> set[str]:
         if value is None:
             return set()
-        refs = c.referenced_ids(value)
+        refs = intrinsics.references(value)
         found = refs & keys
         found.update(aliases[r] for r in refs if r in aliases)
-        rendered = c.render(value)
+        rendered = intrinsics.render(value)
         if rendered in aliases:
             found.add(aliases[rendered])
         return found
@@ -181,29 +185,31 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
         found = []
         for lid, rtype, props in c.resources(template):
             if rtype == "AWS::CloudWatch::Alarm":
-                if any(topic in c.referenced_ids(props.get(p)) for p in ALARM_ACTION_PROPS):
+                if any(topic in intrinsics.references(props.get(p)) for p in ALARM_ACTION_PROPS):
                     found.append(("cloudwatch", lid))
             elif rtype == "AWS::S3::Bucket":
                 config = c.mapping(props.get("NotificationConfiguration"))
                 topics = [
                     t.get("Topic")
-                    for t in c.items(config.get("TopicConfigurations"))
+                    for t in intrinsics.items(config.get("TopicConfigurations"))
                     if isinstance(t, dict)
                 ]
-                if any(topic in c.referenced_ids(t) for t in topics):
+                if any(topic in intrinsics.references(t) for t in topics):
                     found.append(("s3", lid))
             elif rtype == "AWS::CodeStarNotifications::NotificationRule":
                 addresses = [
                     t.get("TargetAddress")
-                    for t in c.items(props.get("Targets"))
+                    for t in intrinsics.items(props.get("Targets"))
                     if isinstance(t, dict)
                 ]
-                if any(topic in c.referenced_ids(a) for a in addresses):
+                if any(topic in intrinsics.references(a) for a in addresses):
                     found.append(("codestar-notifications", lid))
             elif rtype == "AWS::Events::Rule":
                 targets = [
-                    t.get("Arn") for t in c.items(props.get("Targets")) if isinstance(t, dict)
+                    t.get("Arn")
+                    for t in intrinsics.items(props.get("Targets"))
+                    if isinstance(t, dict)
                 ]
-                if any(topic in c.referenced_ids(t) for t in targets):
+                if any(topic in intrinsics.references(t) for t in targets):
                     found.append(("events", lid))
         return found

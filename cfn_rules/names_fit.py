@@ -3,51 +3,12 @@
 from __future__ import annotations
 
 import math
-import string
 from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _bounds as b
-
-ALNUM = string.ascii_letters + string.digits
-LOWER_ALNUM = string.ascii_lowercase + string.digits
-# (resource type, property) -> (max length, allowed characters or None for "any printable").
-NAME_RULES: dict[tuple[str, str], tuple[int, str | None]] = {
-    ("AWS::S3::Bucket", "BucketName"): (63, LOWER_ALNUM + ".-"),
-    ("AWS::ElastiCache::ReplicationGroup", "ReplicationGroupId"): (40, ALNUM + "-"),
-    ("AWS::ElastiCache::CacheCluster", "ClusterName"): (50, ALNUM + "-"),
-    ("AWS::ElastiCache::SubnetGroup", "CacheSubnetGroupName"): (255, ALNUM + "-"),
-    ("AWS::ElastiCache::ParameterGroup", "CacheParameterGroupName"): (255, ALNUM + "-"),
-    ("AWS::RDS::DBInstance", "DBInstanceIdentifier"): (63, ALNUM + "-"),
-    ("AWS::RDS::DBCluster", "DBClusterIdentifier"): (63, ALNUM + "-"),
-    ("AWS::RDS::DBSubnetGroup", "DBSubnetGroupName"): (255, ALNUM + " ._-"),
-    ("AWS::RDS::DBParameterGroup", "DBParameterGroupName"): (255, ALNUM + "-"),
-    ("AWS::DocDB::DBCluster", "DBClusterIdentifier"): (63, ALNUM + "-"),
-    ("AWS::Redshift::Cluster", "ClusterIdentifier"): (63, LOWER_ALNUM + "-"),
-    ("AWS::CodePipeline::Pipeline", "Name"): (100, ALNUM + ".@-_"),
-    ("AWS::CodeBuild::Project", "Name"): (255, ALNUM + "-_"),
-    ("AWS::Logs::LogGroup", "LogGroupName"): (512, ALNUM + ".-_/#"),
-    ("AWS::IAM::Role", "RoleName"): (64, ALNUM + "_+=,.@-"),
-    ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"): (128, ALNUM + "_+=,.@-"),
-    ("AWS::IAM::Policy", "PolicyName"): (128, ALNUM + "_+=,.@-"),
-    ("AWS::IAM::InstanceProfile", "InstanceProfileName"): (128, ALNUM + "_+=,.@-"),
-    ("AWS::Lambda::Function", "FunctionName"): (64, ALNUM + "-_"),
-    ("AWS::SNS::Topic", "TopicName"): (256, ALNUM + "-_."),
-    ("AWS::SQS::Queue", "QueueName"): (80, ALNUM + "-_."),
-    ("AWS::SecretsManager::Secret", "Name"): (512, ALNUM + "/_+=.@-"),
-    ("AWS::KMS::Alias", "AliasName"): (256, ALNUM + ":/_-"),
-    ("AWS::Events::Rule", "Name"): (64, ALNUM + ".-_"),
-    ("AWS::CloudWatch::Alarm", "AlarmName"): (255, None),
-    ("AWS::DynamoDB::Table", "TableName"): (255, ALNUM + "_.-"),
-    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Name"): (32, ALNUM + "-"),
-    ("AWS::ElasticLoadBalancingV2::TargetGroup", "Name"): (32, ALNUM + "-"),
-    ("AWS::ECS::Cluster", "ClusterName"): (255, ALNUM + "-_"),
-    ("AWS::ECR::Repository", "RepositoryName"): (256, LOWER_ALNUM + "._/-"),
-    ("AWS::EC2::SecurityGroup", "GroupName"): (255, None),
-    ("AWS::StepFunctions::StateMachine", "StateMachineName"): (80, ALNUM + "-_"),
-    ("AWS::CloudTrail::Trail", "TrailName"): (128, ALNUM + "._-"),
-}
+from cfnmodel.limits import NAME_LIMITS, NameLimit
 
 
 class NamesFitTheirServices(CloudFormationLintRule):
@@ -71,12 +32,12 @@ class NamesFitTheirServices(CloudFormationLintRule):
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         template = cfn.template
-        matches = []
+        matches: list[RuleMatch] = []
         for lid, res in (template.get("Resources") or {}).items():
             if not isinstance(res, dict) or not isinstance(res.get("Properties"), dict):
                 continue
             for prop, value in res["Properties"].items():
-                rule = NAME_RULES.get((str(res.get("Type")), prop))
+                rule = NAME_LIMITS.get((str(res.get("Type")), prop))
                 if rule is None or isinstance(value, str):
                     continue
                 path = ["Resources", lid, "Properties", prop]
@@ -84,9 +45,7 @@ class NamesFitTheirServices(CloudFormationLintRule):
         return matches
 
     @staticmethod
-    def _check(
-        prop: str, value: Any, rule: tuple[int, str | None], template: dict[str, Any]
-    ) -> list[str]:
+    def _check(prop: str, value: Any, rule: NameLimit, template: dict[str, Any]) -> list[str]:
         max_len, allowed = rule
         found = b.bound(value, template)
         parts = ", ".join(sorted(set(found.why))) or "literals"

@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 SECRET_PROPERTY = re.compile(
     r"^(\w*password|passwd|passphrase|\w*authtoken|oauthtoken|secretstring|secretaccesskey"
@@ -20,19 +21,21 @@ DYNAMIC = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
 
 def is_dynamic_reference(value: Any) -> bool:
     """A value every branch of which is a secure dynamic reference (or AWS::NoValue)."""
-    if value == {"Ref": "AWS::NoValue"}:
+    if value == intrinsics.NO_VALUE:
         return True
-    if isinstance(value, dict) and len(value) == 1:
-        ((fn, arg),) = value.items()
-        if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
-            return is_dynamic_reference(arg[1]) and is_dynamic_reference(arg[2])
-        if fn in ("Fn::Sub", "Fn::Join"):
-            text = c.render(value) or ""
-            return any(d in text for d in DYNAMIC)
-        return fn in ("Fn::GetAtt", "Fn::ImportValue")  # not a value the template holds
     if isinstance(value, str):
         return any(d in value for d in DYNAMIC)
-    return False
+    call = intrinsics.intrinsic(value)
+    if call is None:
+        return False
+    fn, arg = call
+    branches = intrinsics.if_parts(arg) if fn == "Fn::If" else None
+    if branches is not None:
+        return is_dynamic_reference(branches[1]) and is_dynamic_reference(branches[2])
+    if fn in ("Fn::Sub", "Fn::Join"):
+        text = intrinsics.render(value) or ""
+        return any(d in text for d in DYNAMIC)
+    return fn in ("Fn::GetAtt", "Fn::ImportValue")  # not a value the template holds
 
 
 class NoLiteralSecrets(CloudFormationLintRule):
@@ -56,6 +59,15 @@ class NoLiteralSecrets(CloudFormationLintRule):
     def match(self, cfn: Any) -> list[RuleMatch]:
         template = cfn.template
         params = template.get("Parameters") or {}
+        matches = self._parameter_defaults(params)
+        for lid, rtype, props in c.resources(template):
+            matches += self._secret_properties(lid, rtype, props)
+            if rtype == "AWS::CodeBuild::Project":
+                matches += self._plaintext_variables(lid, props)
+        return matches + self._exposing_outputs(template, params)
+
+    @staticmethod
+    def _parameter_defaults(params: dict[str, Any]) -> list[RuleMatch]:
         matches = []
         for name, p in params.items():
             if not isinstance(p, dict) or "Default" not in p:
@@ -70,47 +82,61 @@ class NoLiteralSecrets(CloudFormationLintRule):
                         "with AWS::SecretsManager::Secret GenerateSecretString.",
                     )
                 )
-        for lid, rtype, props in c.resources(template):
-            base = ["Resources", lid, "Properties"]
-            for path, value in c.walk(props):
-                if not path or not isinstance(path[-1], str):
-                    continue
-                if c.truthy(value) is not None or not SECRET_PROPERTY.match(path[-1]):
-                    continue  # booleans such as ManageMasterUserPassword
-                if not is_dynamic_reference(value):
-                    if rtype == "AWS::SecretsManager::Secret" and path == ("SecretString",):
-                        what = "SecretString holds the secret in the template"
-                    else:
-                        what = f"{path[-1]} is not a secrets dynamic reference"
-                    matches.append(
-                        RuleMatch(
-                            [*base, *path],
-                            f"{what}. Fix: generate it in a AWS::SecretsManager::Secret and use "
-                            "{{resolve:secretsmanager:${Secret}:SecretString:key}}.",
-                        )
+        return matches
+
+    @staticmethod
+    def _secret_properties(lid: str, rtype: str, props: dict[str, Any]) -> list[RuleMatch]:
+        matches = []
+        for path, value in intrinsics.walk(props):
+            if not path or not isinstance(path[-1], str):
+                continue
+            if c.truthy(value) is not None or not SECRET_PROPERTY.match(path[-1]):
+                continue  # booleans such as ManageMasterUserPassword
+            if is_dynamic_reference(value):
+                continue
+            if rtype == "AWS::SecretsManager::Secret" and path == ("SecretString",):
+                what = "SecretString holds the secret in the template"
+            else:
+                what = f"{path[-1]} is not a secrets dynamic reference"
+            matches.append(
+                RuleMatch(
+                    ["Resources", lid, "Properties", *path],
+                    f"{what}. Fix: generate it in a AWS::SecretsManager::Secret and use "
+                    "{{resolve:secretsmanager:${Secret}:SecretString:key}}.",
+                )
+            )
+        return matches
+
+    @staticmethod
+    def _plaintext_variables(lid: str, props: dict[str, Any]) -> list[RuleMatch]:
+        env = c.mapping(props.get("Environment")).get("EnvironmentVariables")
+        matches = []
+        for i, var in intrinsics.indexed_items(env):
+            if not isinstance(var, dict) or not isinstance(var.get("Name"), str):
+                continue
+            plain = var.get("Type", "PLAINTEXT") == "PLAINTEXT"
+            if plain and SECRET_NAME.search(var["Name"]):
+                path = ["Resources", lid, "Properties", "Environment", "EnvironmentVariables", *i]
+                matches.append(
+                    RuleMatch(
+                        path,
+                        f"Environment variable {var['Name']} looks secret but is "
+                        "PLAINTEXT. Fix: Type: SECRETS_MANAGER with the secret's ARN"
+                        "[:json-key].",
                     )
-            if rtype == "AWS::CodeBuild::Project":
-                env = c.mapping(props.get("Environment")).get("EnvironmentVariables")
-                for i, var in c.indexed_items(env):
-                    if not isinstance(var, dict) or not isinstance(var.get("Name"), str):
-                        continue
-                    plain = var.get("Type", "PLAINTEXT") == "PLAINTEXT"
-                    if plain and SECRET_NAME.search(var["Name"]):
-                        matches.append(
-                            RuleMatch(
-                                [*base, "Environment", "EnvironmentVariables", *i],
-                                f"Environment variable {var['Name']} looks secret but is "
-                                "PLAINTEXT. Fix: Type: SECRETS_MANAGER with the secret's ARN"
-                                "[:json-key].",
-                            )
-                        )
+                )
+        return matches
+
+    @staticmethod
+    def _exposing_outputs(template: dict[str, Any], params: dict[str, Any]) -> list[RuleMatch]:
         no_echo = {
             n for n, p in params.items() if isinstance(p, dict) and c.truthy(p.get("NoEcho"))
         }
+        matches = []
         for name, output in (template.get("Outputs") or {}).items():
             value = output.get("Value") if isinstance(output, dict) else None
-            text = c.render(value) or ""
-            if any(d in text for d in DYNAMIC) or c.referenced_ids(value) & no_echo:
+            text = intrinsics.render(value) or ""
+            if any(d in text for d in DYNAMIC) or intrinsics.references(value) & no_echo:
                 matches.append(
                     RuleMatch(
                         ["Outputs", name, "Value"],

@@ -7,6 +7,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 DATA_PORTS = {
     1433: "SQL Server",
@@ -57,7 +58,7 @@ class NoOpenDataPorts(CloudFormationLintRule):
         for lid, rtype, props in c.resources(cfn.template):
             rules: list[tuple[list[Any], dict[str, Any]]] = []
             if rtype == "AWS::EC2::SecurityGroup":
-                for where, r in c.indexed_items(props.get("SecurityGroupIngress")):
+                for where, r in intrinsics.indexed_items(props.get("SecurityGroupIngress")):
                     if isinstance(r, dict):
                         rules.append((["SecurityGroupIngress", *where], r))
             elif rtype == "AWS::EC2::SecurityGroupIngress":

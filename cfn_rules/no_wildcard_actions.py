@@ -7,6 +7,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 # type -> where its policy documents live (a list of key paths; "*" walks a list).
 POLICY_DOCS: dict[str, list[tuple[str, ...]]] = {
@@ -25,10 +26,10 @@ POLICY_DOCS: dict[str, list[tuple[str, ...]]] = {
 def documents(props: dict[str, Any], path: tuple[str, ...]) -> list[tuple[list[Any], Any]]:
     found: list[tuple[list[Any], Any]] = [([], props)]
     for key in path:
-        nxt = []
+        nxt: list[tuple[list[Any], Any]] = []
         for where, node in found:
             if key == "*":
-                nxt.extend(([*where, *i], v) for i, v in c.indexed_items(node))
+                nxt.extend(([*where, *i], v) for i, v in intrinsics.indexed_items(node))
             elif isinstance(node, dict) and key in node:
                 nxt.append(([*where, key], node[key]))
         found = nxt
@@ -63,7 +64,7 @@ class NoWildcardActions(CloudFormationLintRule):
                     doc = c.key_policy(raw)
                     if doc is None:
                         continue
-                    for i, st in c.indexed_items(doc.get("Statement")):
+                    for i, st in intrinsics.indexed_items(doc.get("Statement")):
                         if not isinstance(st, dict) or st.get("Effect") != "Allow":
                             continue
                         path = ["Resources", lid, "Properties", *where, "Statement", *i]
@@ -75,7 +76,7 @@ class NoWildcardActions(CloudFormationLintRule):
                                     "the allowed actions in Action.",
                                 )
                             )
-                        bad = [a for a in c.items(st.get("Action")) if wildcard(a)]
+                        bad = [a for a in intrinsics.items(st.get("Action")) if wildcard(a)]
                         if bad:
                             matches.append(
                                 RuleMatch(

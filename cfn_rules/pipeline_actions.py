@@ -176,7 +176,7 @@ class PipelineActionTypesValid(CloudFormationLintRule):
     tags = ["codepipeline"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
-        matches = []
+        matches: list[RuleMatch] = []
         for lid, rtype, props in c.resources(cfn.template):
             if rtype != "AWS::CodePipeline::Pipeline":
                 continue
@@ -194,9 +194,10 @@ class PipelineActionTypesValid(CloudFormationLintRule):
         if not isinstance(type_id, dict):
             return []
         fields = [type_id.get(k) for k in ("Category", "Owner", "Provider", "Version")]
-        if not all(isinstance(f, str) for f in fields):
+        strings = [f for f in fields if isinstance(f, str)]
+        if len(strings) != len(fields):
             return []  # parameterised: cannot be checked offline
-        category, owner, provider, version = fields
+        category, owner, provider, version = strings
         name = action.get("Name", "?")
         if owner == "Custom":
             return []

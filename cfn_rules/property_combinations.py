@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 TARGET_TYPES = (
     "AWS::RDS::DBInstance",
@@ -26,6 +28,213 @@ def _present(props: dict[str, Any], key: str) -> bool:
 def _false_or_absent(props: dict[str, Any], key: str, template: dict[str, Any]) -> bool:
     """True when the property can never be true (absent, literal false)."""
     return not _present(props, key) or not c.could_be_true(props[key], template)
+
+
+Problem = tuple[str, str]  # (property, message)
+Check = Callable[[dict[str, Any], dict[str, Any], dict[str, str]], list[Problem]]
+
+
+def _multi_az_with_zone(props: dict[str, Any], template: dict[str, Any], _: Any) -> list[Problem]:
+    az = props.get("AvailabilityZone")
+    guarded = isinstance(az, dict) and "Fn::If" in az
+    multi_az = not _false_or_absent(props, "MultiAZ", template)
+    if not (_present(props, "AvailabilityZone") and not guarded and multi_az):
+        return []
+    return [
+        (
+            "AvailabilityZone",
+            "AvailabilityZone cannot be set on a Multi-AZ instance, and MultiAZ can be true "
+            "here. Fix: drop AvailabilityZone, or make it !If [IsSingleAz, az, "
+            "!Ref AWS::NoValue].",
+        )
+    ]
+
+
+def _two_master_passwords(props: dict[str, Any], template: dict[str, Any], _: Any) -> list[Problem]:
+    if not _present(props, "MasterUserPassword"):
+        return []
+    if _false_or_absent(props, "ManageMasterUserPassword", template):
+        return []
+    return [
+        (
+            "MasterUserPassword",
+            "MasterUserPassword cannot be combined with ManageMasterUserPassword. Fix: use one "
+            "of them.",
+        )
+    ]
+
+
+def _monitoring_without_role(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    interval = c.literal_int(props.get("MonitoringInterval"))
+    unknown = interval is None and _present(props, "MonitoringInterval")
+    if not (unknown or (interval or 0) > 0) or _present(props, "MonitoringRoleArn"):
+        return []
+    return [
+        (
+            "MonitoringInterval",
+            "MonitoringInterval > 0 needs a MonitoringRoleArn. Fix: add MonitoringRoleArn (a "
+            "role trusted by monitoring.rds.amazonaws.com).",
+        )
+    ]
+
+
+def _insights_disabled(props: dict[str, Any], template: dict[str, Any], _: Any) -> list[Problem]:
+    return [
+        (
+            dep,
+            f"{dep} needs EnablePerformanceInsights: true. Fix: enable Performance Insights or "
+            "drop the property.",
+        )
+        for dep in ("PerformanceInsightsKMSKeyId", "PerformanceInsightsRetentionPeriod")
+        if _present(props, dep) and _false_or_absent(props, "EnablePerformanceInsights", template)
+    ]
+
+
+def _one_subnet(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    options = intrinsics.branches(props.get("SubnetIds"))
+    if not any(isinstance(option, list) and len(option) < 2 for option in options):
+        return []
+    return [
+        (
+            "SubnetIds",
+            "A DB subnet group needs subnets in at least two Availability Zones (RDS: \"doesn't "
+            'meet Availability Zone coverage requirement"). Fix: list a subnet in each of two '
+            "or more AZs.",
+        )
+    ]
+
+
+def _literal_and_generated_secret(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    if not (_present(props, "SecretString") and _present(props, "GenerateSecretString")):
+        return []
+    return [
+        (
+            "SecretString",
+            "SecretString and GenerateSecretString are mutually exclusive. Fix: keep "
+            "GenerateSecretString (no secret in the template).",
+        )
+    ]
+
+
+def _template_without_key(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    gen = c.mapping(props.get("GenerateSecretString"))
+    if not gen or ("SecretStringTemplate" in gen) == ("GenerateStringKey" in gen):
+        return []
+    return [
+        (
+            "GenerateSecretString",
+            "SecretStringTemplate and GenerateStringKey must be given together. Fix: add the "
+            "missing one.",
+        )
+    ]
+
+
+def _two_rotation_lambdas(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    if not (_present(props, "HostedRotationLambda") and _present(props, "RotationLambdaARN")):
+        return []
+    return [
+        (
+            "RotationLambdaARN",
+            "HostedRotationLambda and RotationLambdaARN are mutually exclusive. Fix: keep one.",
+        )
+    ]
+
+
+def _wrong_target_type(props: dict[str, Any], _: Any, types: dict[str, str]) -> list[Problem]:
+    target_type = props.get("TargetType")
+    targets = [t for t in intrinsics.references(props.get("TargetId")) if t in types]
+    if not (isinstance(target_type, str) and targets and types[targets[0]] != target_type):
+        return []
+    actual = types[targets[0]]
+    if actual not in TARGET_TYPES:
+        return []
+    return [
+        (
+            "TargetType",
+            f"TargetType is {target_type} but TargetId refers to '{targets[0]}', a {actual}. "
+            f"Fix: TargetType: {actual}.",
+        )
+    ]
+
+
+def _needs_enabled(prop: str, switch: str) -> Check:
+    """A check that `prop` is only set where the boolean `switch` can be true."""
+
+    def check(props: dict[str, Any], template: dict[str, Any], _: Any) -> list[Problem]:
+        if not _present(props, prop) or not _false_or_absent(props, switch, template):
+            return []
+        return [(prop, f"{prop} needs {switch}: true. Fix: set {switch}: true.")]
+
+    return check
+
+
+def _failover_with_one_node(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    nodes = c.literal_int(props.get("NumCacheClusters"))
+    if not (c.truthy(props.get("AutomaticFailoverEnabled")) and nodes is not None and nodes < 2):
+        return []
+    return [
+        (
+            "AutomaticFailoverEnabled",
+            "AutomaticFailoverEnabled needs at least 2 cache clusters. Fix: NumCacheClusters "
+            ">= 2, or disable failover.",
+        )
+    ]
+
+
+def _multi_az_without_failover(
+    props: dict[str, Any], template: dict[str, Any], _: Any
+) -> list[Problem]:
+    if not c.truthy(props.get("MultiAZEnabled")):
+        return []
+    if not _false_or_absent(props, "AutomaticFailoverEnabled", template):
+        return []
+    return [
+        (
+            "MultiAZEnabled",
+            "MultiAZEnabled needs AutomaticFailoverEnabled: true. Fix: enable automatic failover.",
+        )
+    ]
+
+
+def _kms_key_without_kms(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
+    rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")
+    found = []
+    for rule in intrinsics.items(rules):
+        default = rule.get("ServerSideEncryptionByDefault") if isinstance(rule, dict) else None
+        if not isinstance(default, dict):
+            continue
+        algo = default.get("SSEAlgorithm")
+        if "KMSMasterKeyID" in default and isinstance(algo, str) and not algo.startswith("aws:kms"):
+            found.append(
+                (
+                    "BucketEncryption",
+                    f"KMSMasterKeyID is only valid with SSEAlgorithm aws:kms, not {algo}. Fix: "
+                    "SSEAlgorithm: aws:kms.",
+                )
+            )
+    return found
+
+
+# Resource type -> its checks, in the order their findings are reported.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "AWS::RDS::DBInstance": (
+        _multi_az_with_zone,
+        _two_master_passwords,
+        _monitoring_without_role,
+        _insights_disabled,
+    ),
+    "AWS::RDS::DBSubnetGroup": (_one_subnet,),
+    "AWS::SecretsManager::Secret": (_literal_and_generated_secret, _template_without_key),
+    "AWS::SecretsManager::RotationSchedule": (_two_rotation_lambdas,),
+    "AWS::SecretsManager::SecretTargetAttachment": (_wrong_target_type,),
+    "AWS::ElastiCache::ReplicationGroup": (
+        _needs_enabled("AuthToken", "TransitEncryptionEnabled"),
+        _needs_enabled("KmsKeyId", "AtRestEncryptionEnabled"),
+        _failover_with_one_node,
+        _multi_az_without_failover,
+    ),
+    "AWS::S3::Bucket": (_kms_key_without_kms,),
+}
 
 
 class PropertyCombinations(CloudFormationLintRule):
@@ -65,178 +274,7 @@ class PropertyCombinations(CloudFormationLintRule):
         matches = []
         for lid, rtype, props in c.resources(template):
             base = ["Resources", lid, "Properties"]
-            for prop, message in self._problems(rtype, props, template, types):
-                matches.append(RuleMatch([*base, prop], message))
+            for check in CHECKS.get(rtype, ()):
+                for prop, message in check(props, template, types):
+                    matches.append(RuleMatch([*base, prop], message))
         return matches
-
-    @staticmethod
-    def _problems(
-        rtype: str, props: dict[str, Any], template: dict[str, Any], types: dict[str, str]
-    ) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        if rtype == "AWS::RDS::DBInstance":
-            az = props.get("AvailabilityZone")
-            guarded = isinstance(az, dict) and "Fn::If" in az
-            multi_az = not _false_or_absent(props, "MultiAZ", template)
-            if _present(props, "AvailabilityZone") and not guarded and multi_az:
-                out.append(
-                    (
-                        "AvailabilityZone",
-                        "AvailabilityZone cannot be set on a Multi-AZ "
-                        "instance, and MultiAZ can be true here. Fix: drop "
-                        "AvailabilityZone, or make it !If [IsSingleAz, az, "
-                        "!Ref AWS::NoValue].",
-                    )
-                )
-            if _present(props, "MasterUserPassword") and not _false_or_absent(
-                props, "ManageMasterUserPassword", template
-            ):
-                out.append(
-                    (
-                        "MasterUserPassword",
-                        "MasterUserPassword cannot be combined with "
-                        "ManageMasterUserPassword. Fix: use one of them.",
-                    )
-                )
-            interval = c.literal_int(props.get("MonitoringInterval"))
-            if (
-                (interval is None and _present(props, "MonitoringInterval")) or (interval or 0) > 0
-            ) and (not _present(props, "MonitoringRoleArn")):
-                out.append(
-                    (
-                        "MonitoringInterval",
-                        "MonitoringInterval > 0 needs a "
-                        "MonitoringRoleArn. Fix: add MonitoringRoleArn (a role trusted by "
-                        "monitoring.rds.amazonaws.com).",
-                    )
-                )
-            for dep in ("PerformanceInsightsKMSKeyId", "PerformanceInsightsRetentionPeriod"):
-                if _present(props, dep) and _false_or_absent(
-                    props, "EnablePerformanceInsights", template
-                ):
-                    out.append(
-                        (
-                            dep,
-                            f"{dep} needs EnablePerformanceInsights: true. Fix: enable "
-                            "Performance Insights or drop the property.",
-                        )
-                    )
-        elif rtype == "AWS::RDS::DBSubnetGroup":
-            for option in c.branches(props.get("SubnetIds")):
-                if isinstance(option, list) and len(option) < 2:
-                    out.append(
-                        (
-                            "SubnetIds",
-                            "A DB subnet group needs subnets in at least two "
-                            "Availability Zones (RDS: \"doesn't meet Availability Zone "
-                            'coverage requirement"). Fix: list a subnet in each of two '
-                            "or more AZs.",
-                        )
-                    )
-                    break
-        elif rtype == "AWS::SecretsManager::Secret":
-            if _present(props, "SecretString") and _present(props, "GenerateSecretString"):
-                out.append(
-                    (
-                        "SecretString",
-                        "SecretString and GenerateSecretString are mutually "
-                        "exclusive. Fix: keep GenerateSecretString (no secret in the "
-                        "template).",
-                    )
-                )
-            gen = c.mapping(props.get("GenerateSecretString"))
-            if gen:
-                has_t, has_k = "SecretStringTemplate" in gen, "GenerateStringKey" in gen
-                if has_t != has_k:
-                    out.append(
-                        (
-                            "GenerateSecretString",
-                            "SecretStringTemplate and "
-                            "GenerateStringKey must be given together. Fix: add the missing "
-                            "one.",
-                        )
-                    )
-        elif rtype == "AWS::SecretsManager::RotationSchedule":
-            if _present(props, "HostedRotationLambda") and _present(props, "RotationLambdaARN"):
-                out.append(
-                    (
-                        "RotationLambdaARN",
-                        "HostedRotationLambda and RotationLambdaARN are "
-                        "mutually exclusive. Fix: keep one.",
-                    )
-                )
-        elif rtype == "AWS::SecretsManager::SecretTargetAttachment":
-            target_type = props.get("TargetType")
-            targets = [t for t in c.referenced_ids(props.get("TargetId")) if t in types]
-            if isinstance(target_type, str) and targets and types[targets[0]] != target_type:
-                actual = types[targets[0]]
-                if actual in TARGET_TYPES:
-                    out.append(
-                        (
-                            "TargetType",
-                            f"TargetType is {target_type} but TargetId refers "
-                            f"to '{targets[0]}', a {actual}. Fix: TargetType: {actual}.",
-                        )
-                    )
-        elif rtype == "AWS::ElastiCache::ReplicationGroup":
-            if _present(props, "AuthToken") and _false_or_absent(
-                props, "TransitEncryptionEnabled", template
-            ):
-                out.append(
-                    (
-                        "AuthToken",
-                        "AuthToken needs TransitEncryptionEnabled: true. Fix: "
-                        "set TransitEncryptionEnabled: true.",
-                    )
-                )
-            if _present(props, "KmsKeyId") and _false_or_absent(
-                props, "AtRestEncryptionEnabled", template
-            ):
-                out.append(
-                    (
-                        "KmsKeyId",
-                        "KmsKeyId needs AtRestEncryptionEnabled: true. Fix: set "
-                        "AtRestEncryptionEnabled: true.",
-                    )
-                )
-            nodes = c.literal_int(props.get("NumCacheClusters"))
-            if c.truthy(props.get("AutomaticFailoverEnabled")) and nodes is not None and nodes < 2:
-                out.append(
-                    (
-                        "AutomaticFailoverEnabled",
-                        "AutomaticFailoverEnabled needs at least "
-                        "2 cache clusters. Fix: NumCacheClusters >= 2, or disable failover.",
-                    )
-                )
-            if c.truthy(props.get("MultiAZEnabled")) and _false_or_absent(
-                props, "AutomaticFailoverEnabled", template
-            ):
-                out.append(
-                    (
-                        "MultiAZEnabled",
-                        "MultiAZEnabled needs AutomaticFailoverEnabled: "
-                        "true. Fix: enable automatic failover.",
-                    )
-                )
-        elif rtype == "AWS::S3::Bucket":
-            rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")
-            for rule in c.items(rules):
-                default = (
-                    rule.get("ServerSideEncryptionByDefault") if isinstance(rule, dict) else None
-                )
-                if not isinstance(default, dict):
-                    continue
-                algo = default.get("SSEAlgorithm")
-                if (
-                    "KMSMasterKeyID" in default
-                    and isinstance(algo, str)
-                    and not algo.startswith("aws:kms")
-                ):
-                    out.append(
-                        (
-                            "BucketEncryption",
-                            f"KMSMasterKeyID is only valid with "
-                            f"SSEAlgorithm aws:kms, not {algo}. Fix: SSEAlgorithm: aws:kms.",
-                        )
-                    )
-        return out

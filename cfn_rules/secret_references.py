@@ -7,6 +7,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 SECRET_TYPES = ("AWS::SecretsManager::Secret",)
 # Ref of a SecretTargetAttachment returns the ARN of its secret.
@@ -34,9 +35,9 @@ def external_parameters(template: dict[str, Any]) -> set[str]:
 def secret_json_keys(props: dict[str, Any]) -> set[str] | None:
     """Keys a created secret's JSON holds, or None when unknown (SecretString not JSON)."""
     gen = props.get("GenerateSecretString")
-    if isinstance(gen, dict) and not c.is_intrinsic(gen):
+    if isinstance(gen, dict) and not intrinsics.is_intrinsic(gen):
         keys: set[str] = set()
-        template = c.render(gen.get("SecretStringTemplate"))
+        template = intrinsics.render(gen.get("SecretStringTemplate"))
         if template is None and "SecretStringTemplate" in gen:
             return None
         if template:
@@ -113,7 +114,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
         secrets = {lid: props for lid, t, props in c.resources(template) if t in SECRET_TYPES}
         names = {}
         for lid, props in secrets.items():
-            name = c.render(props.get("Name"))
+            name = intrinsics.render(props.get("Name"))
             if name:
                 names[name] = lid
         external = external_parameters(template)
@@ -170,10 +171,10 @@ class SecretReferencesResolve(CloudFormationLintRule):
             if rtype != "AWS::CodeBuild::Project":
                 continue
             env = c.mapping(props.get("Environment")).get("EnvironmentVariables")
-            for i, var in c.indexed_items(env):
+            for i, var in intrinsics.indexed_items(env):
                 if not isinstance(var, dict) or var.get("Type") != "SECRETS_MANAGER":
                     continue
-                value = c.render(var.get("Value"))
+                value = intrinsics.render(var.get("Value"))
                 if not value:
                     continue
                 parts = c.split_ref(value)
@@ -203,7 +204,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
         types: dict[str, str],
     ) -> tuple[str | None, str | None]:
         """(problem or None, logical ID of the created secret or None)."""
-        tokens = [t.split(".", 1)[0] for t in c.tokens(secret_id)]
+        tokens = [t.split(".", 1)[0] for t in intrinsics.sub_variables(secret_id)]
         if secret_id.startswith("${") and secret_id.endswith("}") and len(tokens) == 1:
             target = tokens[0]
             if types.get(target) in SECRET_REF_TYPES:

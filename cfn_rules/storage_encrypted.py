@@ -7,6 +7,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 # type -> (property path, "true" = must be literally true / "present" = must be set, fix).
 REQUIREMENTS: dict[str, list[tuple[tuple[str, ...], str, str]]] = {
@@ -34,7 +35,7 @@ def _get(props: dict[str, Any], path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(node, dict):
             return None
-        if c.is_intrinsic(node):
+        if intrinsics.is_intrinsic(node):
             return node  # conditional: judged as a whole by the caller
         node = node.get(key)
     return node
@@ -64,9 +65,9 @@ class StorageEncrypted(CloudFormationLintRule):
             for path, kind, fix in REQUIREMENTS.get(rtype, []):
                 value = _get(props, path)
                 if kind == "present":
-                    ok = bool(c.branches(value)) if value is not None else False
+                    ok = bool(intrinsics.branches(value)) if value is not None else False
                 else:
-                    options = c.branches(value)
+                    options = intrinsics.branches(value)
                     ok = bool(options) and all(c.truthy(o) is True for o in options)
                 if not ok:
                     matches.append(

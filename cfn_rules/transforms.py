@@ -7,6 +7,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
+from cfnmodel import intrinsics
 
 SECRETS = "AWS::SecretsManager-2020-07-23"
 LANGUAGE = "AWS::LanguageExtensions"
@@ -49,7 +50,7 @@ class TransformsPresent(CloudFormationLintRule):
         for lid, res in (template.get("Resources") or {}).items():
             if not isinstance(res, dict):
                 continue
-            props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+            props = c.mapping(res.get("Properties"))
             if (
                 res.get("Type") == "AWS::SecretsManager::RotationSchedule"
                 and "HostedRotationLambda" in props
@@ -74,7 +75,7 @@ class TransformsPresent(CloudFormationLintRule):
                             f"Fix: add Transform: {LANGUAGE}, or use a literal policy.",
                         )
                     )
-            for path, value in c.walk(res):
+            for path, value in intrinsics.walk(res):
                 if isinstance(value, dict) and len(value) == 1:
                     fn = next(iter(value))
                     if fn in LANGUAGE_FUNCTIONS:

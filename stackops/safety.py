@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cfnmodel import intrinsics
+
 # The one list of resource types whose replacement or removal loses data.
 STATEFUL_TYPES: frozenset[str] = frozenset(
     {
@@ -58,7 +60,6 @@ _PSEUDO_PARAMETERS = frozenset(
         "AWS::URLSuffix",
     }
 )
-_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -156,47 +157,29 @@ def _dynamic_inputs(value: Any, ctx: _Context) -> list[str]:
     another resource changes only when that resource is replaced. Pseudo parameters that cannot
     change within one stack (region, account, stack name) never do.
     """
-
-    def via(name: str, label: str) -> list[str]:
-        name = name.split(".")[0]
-        if name in _PSEUDO_PARAMETERS:
-            return []
-        if name in ctx.resources:
-            return [f"{label}, which is replaced"] if name in ctx.replaced else []
-        return [f"{label} (a parameter)"] if ctx.unknowns_matter else []
-
     found: list[str] = []
-    if isinstance(value, str):
-        if "{{resolve:" in value and ctx.unknowns_matter:
+    for use in intrinsics.uses(value):
+        if isinstance(use, intrinsics.Reference):
+            found += _reference_input(use, ctx)
+        elif not ctx.unknowns_matter:
+            continue
+        elif isinstance(use, intrinsics.DynamicReference):
             found.append("a dynamic reference")
-    elif isinstance(value, Mapping):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                found += via(inner, f"Ref {inner}")
-            elif key == "Fn::GetAtt":
-                target = inner if isinstance(inner, str) else ".".join(map(str, inner))
-                found += via(target, f"GetAtt {target}")
-            elif key == "Fn::ImportValue":
-                found += ["Fn::ImportValue"] if ctx.unknowns_matter else []
-            elif key == "Fn::If":
-                if isinstance(inner, list) and inner and ctx.unknowns_matter:
-                    found.append(f"condition {inner[0]}")
-                found += _dynamic_inputs(inner[1:] if isinstance(inner, list) else inner, ctx)
-            elif key == "Fn::Sub":
-                pattern = inner[0] if isinstance(inner, list) and inner else inner
-                local = inner[1] if isinstance(inner, list) and len(inner) > 1 else {}
-                if isinstance(pattern, str):
-                    for name in _SUB_VARIABLE.findall(pattern):
-                        name = name.strip()
-                        if not (isinstance(local, Mapping) and name in local):
-                            found += via(name, f"${{{name}}}")
-                found += _dynamic_inputs(local, ctx)
-            else:
-                found += _dynamic_inputs(inner, ctx)
-    elif isinstance(value, list):
-        for item in value:
-            found += _dynamic_inputs(item, ctx)
+        elif isinstance(use, intrinsics.ImportUse):
+            found.append("Fn::ImportValue")
+        else:
+            found.append(f"condition {use.name}")
     return list(dict.fromkeys(found))
+
+
+def _reference_input(ref: intrinsics.Reference, ctx: _Context) -> list[str]:
+    label = f"${{{ref.text}}}" if ref.function == "Fn::Sub" else f"{ref.function} {ref.text}"
+    label = label.removeprefix("Fn::")
+    if ref.name in _PSEUDO_PARAMETERS:
+        return []
+    if ref.name in ctx.resources:
+        return [f"{label}, which is replaced"] if ref.name in ctx.replaced else []
+    return [f"{label} (a parameter)"] if ctx.unknowns_matter else []
 
 
 # --------------------------------------------------------------------------- schemas

@@ -6,12 +6,13 @@ import hashlib
 import json
 from typing import Any
 
+from cfnmodel.limits import TEMPLATE_BODY_BYTES as BODY_LIMIT
+from cfnmodel.limits import TEMPLATE_URL_BYTES as URL_LIMIT
+
 from .aws import error_code
 from .errors import BadInput
 from .inputs import compact
 
-BODY_LIMIT = 51_200  # TemplateBody limit of CreateChangeSet
-URL_LIMIT = 1_000_000  # template size limit through a TemplateURL (1 MB)
 KEY_PREFIX = "cfn-templates/"
 EXPIRE_DAYS = 30
 

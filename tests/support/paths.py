@@ -5,3 +5,5 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# The custom rules' good and bad fixtures, one directory per rule ID.
+RULE_FIXTURES = ROOT / "tests" / "cfn_rules" / "fixtures"

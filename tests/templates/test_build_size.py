@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-TEMPLATE_BODY_LIMIT = 51_200
+from cfnmodel.limits import TEMPLATE_BODY_BYTES as TEMPLATE_BODY_LIMIT
 
 
 def test_compact_json_fits_in_a_template_body(template: dict[str, Any]) -> None:

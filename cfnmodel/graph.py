@@ -1,30 +1,16 @@
-"""Dependency graph and estimated critical path of any CloudFormation template dict.
-
-CloudFormation creates every resource whose dependencies are complete, in parallel, so the
-time a create takes is the longest chain of dependencies, weighted by how long each resource
-takes. The edges come from the same places CloudFormation reads them: `Ref`, `Fn::GetAtt` (list
-and dotted string), `Fn::Sub` (`${X}`, `${X.Attr}`, in both the string and the list form) and
-`DependsOn` (string or list). Names of parameters and pseudo parameters are not edges.
-
-Conditions are ignored on purpose: a resource under a condition is kept with all its edges, as
-if every condition were true. The graph is the worst case over all parameter values, which is
-what a structural guarantee ("RDS never waits for a NAT gateway") has to hold for. An `Fn::If`
-contributes the references of both branches for the same reason.
-"""
+"""Dependency graph and estimated critical path of any CloudFormation template dict."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-DURATIONS_FILE = Path(__file__).resolve().parent.parent / "templates" / "durations.json"
+from cfnmodel.durations import Durations
+from cfnmodel.intrinsics import depends_on, references
+from cfnmodel.limits import TEMPLATE_BODY_BYTES, TEMPLATE_URL_BYTES
 
-# ${Name} or ${Name.Attr}; ${!Literal} is an escaped literal and never matches (starts with !).
-_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 # Keys of a resource that never hold references to other resources.
 _NON_REFERENCE_KEYS = frozenset({"Type", "DependsOn", "Condition"})
 
@@ -56,10 +42,6 @@ class Graph:
         """Every resource `node` waits for, directly or through others."""
         return _reach(node, self.needs)
 
-    def descendants(self, node: str) -> set[str]:
-        """Every resource that waits for `node`, directly or through others."""
-        return _reach(node, self.dependents())
-
     def has_path(self, source: str, target: str) -> bool:
         """True if `target` waits for `source` (through any chain of dependencies)."""
         return source in self.ancestors(target)
@@ -80,97 +62,36 @@ class Chain:
         return self.seconds / 60
 
 
-@dataclass(frozen=True)
-class Durations:
-    """Estimated create time per resource type, with a stated default for unknown types."""
-
-    seconds: Mapping[str, float]
-    default_seconds: float
-
-    def of(self, resource_type: str) -> float:
-        return self.seconds.get(resource_type, self.default_seconds)
-
-
 # -- building the graph ------------------------------------------------------------------------
 
 
 def build_graph(template: Mapping[str, Any]) -> Graph:
-    """The dependency graph of a template dict's Resources section."""
+    """The dependency graph of a template dict's Resources section.
+
+    CloudFormation creates every resource whose dependencies are complete, in parallel, so the
+    time a create takes is the longest chain of dependencies, weighted by how long each resource
+    takes. The edges come from the same places CloudFormation reads them (cfnmodel.intrinsics):
+    `Ref`, `Fn::GetAtt`, `Fn::Sub` variables other than its own locals, and `DependsOn`. Names
+    of parameters and pseudo parameters are not edges.
+
+    Conditions are ignored on purpose: a resource under a condition is kept with all its edges,
+    as if every condition were true. The graph is the worst case over all parameter values, which
+    is what a structural guarantee ("RDS never waits for a NAT gateway") has to hold for. An
+    `Fn::If` contributes the references of both branches for the same reason.
+    """
     resources: Mapping[str, Any] = template.get("Resources") or {}
     names = frozenset(resources)
     types: dict[str, str] = {}
     needs: dict[str, frozenset[str]] = {}
     for logical_id, body in resources.items():
         types[logical_id] = str(body.get("Type", ""))
-        found = set(_depends_on(body.get("DependsOn")))
+        found = set(depends_on(body))
         for key, value in body.items():
             if key not in _NON_REFERENCE_KEYS:
                 found.update(references(value))
         # A reference to a name that is not a resource is a parameter or a pseudo parameter.
         needs[logical_id] = frozenset(name for name in found if name in names)
     return Graph(types=types, needs=needs)
-
-
-def references(value: Any) -> set[str]:
-    """Names referenced by `Ref`, `Fn::GetAtt` and `Fn::Sub` anywhere inside `value`."""
-    return set(_walk(value))
-
-
-def _walk(value: Any) -> Iterator[str]:
-    if isinstance(value, list):
-        for item in value:
-            yield from _walk(item)
-        return
-    if not isinstance(value, dict):
-        return
-    if len(value) == 1:
-        ((key, arg),) = value.items()
-        if key == "Ref" and isinstance(arg, str):
-            yield arg
-            return
-        if key == "Fn::GetAtt":
-            yield from _getatt(arg)
-            return
-        if key == "Fn::Sub":
-            yield from _sub(arg)
-            return
-    for item in value.values():
-        yield from _walk(item)
-
-
-def _getatt(arg: Any) -> Iterator[str]:
-    if isinstance(arg, str):
-        yield arg.split(".", 1)[0]
-    elif isinstance(arg, list) and arg:
-        if isinstance(arg[0], str):
-            yield arg[0]
-        # The attribute name may itself be an intrinsic (e.g. a Ref to a parameter).
-        yield from _walk(arg[1:])
-
-
-def _sub(arg: Any) -> Iterator[str]:
-    if isinstance(arg, str):
-        yield from _sub_string(arg, local=frozenset())
-    elif isinstance(arg, list) and arg and isinstance(arg[0], str):
-        variables = arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}
-        yield from _sub_string(arg[0], local=frozenset(variables))
-        yield from _walk(variables)
-
-
-def _sub_string(text: str, local: frozenset[str]) -> Iterator[str]:
-    for match in _SUB_VARIABLE.finditer(text):
-        name = match.group(1).strip().split(".", 1)[0]
-        # Names of the Sub's own variable map are local, not resources; AWS:: are pseudo params.
-        if name not in local and not name.startswith("AWS::"):
-            yield name
-
-
-def _depends_on(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, str)]
-    return []
 
 
 def _reach(start: str, edges: Mapping[str, Iterable[str]]) -> set[str]:
@@ -247,22 +168,7 @@ def critical_path(graph: Graph, durations: Durations) -> Chain:
     return max(chains.values(), key=lambda c: (c.seconds, c.ids), default=Chain((), 0.0))
 
 
-# -- durations data ----------------------------------------------------------------------------
-
-
-def load_durations(path: Path = DURATIONS_FILE) -> Durations:
-    """Reads the per-type duration table (each figure with its source) from `path`."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Durations(
-        seconds={kind: float(entry["seconds"]) for kind, entry in data["types"].items()},
-        default_seconds=float(data["default"]["seconds"]),
-    )
-
-
 # -- the deploy-time report (generate.py --explain) --------------------------------------------
-
-BODY_LIMIT_BYTES = 51_200  # TemplateBody passed inline
-URL_LIMIT_BYTES = 1_048_576  # template uploaded to S3 and passed as TemplateURL (1 MB)
 
 # Resources that truly must wait for the slowest resource: the secret attachment needs the DB's
 # identifier, and rotation needs the attachment. Everything else after the slowest resource is
@@ -346,14 +252,14 @@ def _must_follow_chain(graph: Graph, durations: Durations, start: str) -> Chain:
 def render(report: Explanation, title: str = "Deploy-time report") -> str:
     """The report as text lines for a human (generate.py writes it to stderr)."""
     size = report.compact_bytes
+    body, url = TEMPLATE_BODY_BYTES, TEMPLATE_URL_BYTES
     followers = " -> ".join(report.followers.ids) or "none"
     verdict = "HOLDS" if report.goal_holds else "DOES NOT HOLD"
     lines = [
         title,
         f"  resources         {report.resource_count}",
-        f"  compact size      {size:,} bytes: {100 * size / BODY_LIMIT_BYTES:.1f}% of the "
-        f"{BODY_LIMIT_BYTES:,}-byte TemplateBody limit, {100 * size / URL_LIMIT_BYTES:.1f}% of "
-        f"the 1 MB TemplateURL limit",
+        f"  compact size      {size:,} bytes: {100 * size / body:.1f}% of the "
+        f"{body:,}-byte TemplateBody limit, {100 * size / url:.1f}% of the 1 MB TemplateURL limit",
         f"  critical path     {report.critical.minutes:.1f} min: "
         + " -> ".join(report.critical.ids),
         f"  slowest resource  {report.slowest_seconds / 60:.1f} min: {report.slowest_id} "

@@ -1,4 +1,4 @@
-"""The dependency graph and critical path (stackops/graph.py), and the template's structure."""
+"""The dependency graph and critical path (cfnmodel/graph.py), and the template's structure."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from stackops import graph
-from stackops.graph import Durations, build_graph
+from cfnmodel import graph
+from cfnmodel.durations import Durations, load_durations
+from cfnmodel.graph import build_graph
 
 SLOW_TYPES = ("AWS::RDS::DBInstance", "AWS::ElastiCache::ReplicationGroup", "AWS::EC2::NatGateway")
 
@@ -187,20 +188,6 @@ def test_compact_size_is_the_minified_json_length() -> None:
     assert report.compact_bytes == len(json.dumps(t, separators=(",", ":")))
 
 
-# -- the durations table ---------------------------------------------------------------------
-
-
-def test_every_duration_cites_a_source() -> None:
-    data = json.loads(graph.DURATIONS_FILE.read_text(encoding="utf-8"))
-    entries = [data["default"], *data["types"].values()]
-    assert all(e["seconds"] > 0 and len(e["source"]) > 20 for e in entries)
-
-
-def test_the_slow_types_have_their_own_figures() -> None:
-    durations = graph.load_durations()
-    assert all(t in durations.seconds for t in SLOW_TYPES)
-
-
 # -- the generated template: slow resources never wait for one another ------------------------
 
 
@@ -252,7 +239,7 @@ def test_template_graph_has_no_cycle(template: dict[str, Any]) -> None:
 
 
 def test_deploy_time_goal_holds(template: dict[str, Any]) -> None:
-    report = graph.explain(template, graph.load_durations())
+    report = graph.explain(template, load_durations())
     assert report.goal_holds, graph.render(report)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
+# The gate's result cache stays out of this run: no shared state with the user's cache.
+NO_CACHE = {"DEPLOY_GATE_CACHE": "off"}
 
 
 @pytest.mark.slow
@@ -23,6 +27,7 @@ def test_generated_template_passes_validate_with_no_finding(
     proc = subprocess.run(
         [*command, "--output", "json"],
         capture_output=True,
+        env={**os.environ, **NO_CACHE},
         text=True,
         check=False,
     )

@@ -1,6 +1,6 @@
 """Every custom rule flags its bad fixtures and passes its good ones.
 
-Fixtures live in tests/rules/fixtures/<RULE_ID>/: `good*.yaml` must raise no finding of that
+Fixtures live in tests/cfn_rules/fixtures/<RULE_ID>/: `good*.yaml` must raise no finding of that
 rule, each `bad_<what>.yaml` at least one. Only the custom rules run here (fast); the full gate
 runs on the project's templates elsewhere.
 """
@@ -15,8 +15,9 @@ from cfnlint.decode.decode import decode_str
 from cfnlint.rules import Rules
 from cfnlint.runner import run_template_by_data
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.support.paths import ROOT
+from tests.support.paths import RULE_FIXTURES as FIXTURES
+
 RULE_DIRS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name != "robustness")
 
 
@@ -35,6 +36,12 @@ def fixtures(kind: str) -> list[pytest.param]:
         for d in RULE_DIRS
         for f in sorted(d.glob(f"{kind}*.yaml"))
     ]
+
+
+def test_the_fixture_sets_are_found() -> None:
+    # The parametrized tests below pass vacuously on an empty set.
+    robustness = list((FIXTURES / "robustness").iterdir())
+    assert RULE_DIRS and fixtures("bad") and fixtures("good") and robustness
 
 
 @pytest.mark.parametrize(("rule_id", "path"), fixtures("bad"))

@@ -1,0 +1,1 @@
+"""Pure CloudFormation template knowledge: intrinsics, the dependency graph, limits, durations."""
