@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates docs/benchmarks.md's measured part from bench/results.json and cfnmodel/durations.json.
+"""Regenerates docs/benchmarks.md from bench/results.json and cfnmodel/durations.json.
 
 Only the lines between the BEGIN and END markers below are replaced (up to the end of the file
 if END is missing). `python -m bench.readme` (after `make bench`) keeps the table in step with
