@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .events import all_events, is_stack_event
+from .aws.events import all_events, is_stack_event
 
 MAX_NESTING = 5
 
