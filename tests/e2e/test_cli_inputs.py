@@ -207,7 +207,7 @@ def test_tool_owned_bucket_is_encrypted_private_and_expiring(moto_env: MotoEnv, 
     s3 = moto_env.client("s3")
     bucket = f"cfn-deploy-{moto_env.account}-{moto_env.region}"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert all(block.values())
+    assert block and all(block.values())
     assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     assert rules[0]["Expiration"]["Days"] > 0

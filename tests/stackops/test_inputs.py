@@ -107,3 +107,13 @@ def test_transform_needs_auto_expand():
 def test_pattern_python_cannot_compile_is_left_to_cloudformation():
     template = {"Parameters": {"P": {"Type": "String", "AllowedPattern": "[a-z"}}, "Resources": {}}
     assert inputs.check_values(template, {"P": "abc"}) == []
+
+
+def test_allowed_values_are_matched_case_sensitively():
+    # CloudFormation compares AllowedValues exactly: Prod is not prod.
+    problems = inputs.check_values(topic_template(), {"Env": "Prod"})
+    assert len(problems) == 1 and "not one of the allowed values" in problems[0]
+
+
+def test_an_allowed_value_passes():
+    assert inputs.check_values(topic_template(), {"Env": "prod"}) == []

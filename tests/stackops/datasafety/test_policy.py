@@ -223,8 +223,6 @@ def test_production_policy_protects_the_database_key_and_buckets(
     built = policy.protective_policy(production)
     denied = {r for s in built["Statement"] if s["Effect"] == "Deny" for r in s["Resource"]}
     assert {"LogicalResourceId/Database", "LogicalResourceId/Key"} <= denied
-    assert all(
-        f"LogicalResourceId/{lid}" in denied
-        for lid, res in production["Resources"].items()
-        if res["Type"] == "AWS::S3::Bucket"
-    )
+    buckets = [lid for lid, r in production["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
+    assert buckets
+    assert all(f"LogicalResourceId/{lid}" in denied for lid in buckets)
