@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
-"""Plan, deploy, inspect and delete CloudFormation stacks through change sets.
+"""Plan, deploy, inspect and delete CloudFormation stacks through change sets."""
 
-    python deploy.py plan     --stack-name NAME --template FILE [inputs]
-    python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
-    python deploy.py status   --stack-name NAME
-    python deploy.py delete   --stack-name NAME [--yes]
-    python deploy.py validate --template FILE
-
-Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
-live in the stackops package.
-"""
+#     python deploy.py plan     --stack-name NAME --template FILE [inputs]
+#     python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
+#     python deploy.py status   --stack-name NAME
+#     python deploy.py delete   --stack-name NAME [--yes]
+#     python deploy.py validate --template FILE
+#
+# Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
+# live in the stackops package.
 
 from __future__ import annotations
 

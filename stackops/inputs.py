@@ -1,8 +1,7 @@
-"""Everything checked before any AWS call: the template, parameters, tags and capabilities.
+"""Everything checked before any AWS call: the template, parameters, tags and capabilities."""
 
-All failures here are BadInput (exit 4): a user's mistake is caught locally, so no stack is
-ever half-made because of it.
-"""
+# All failures here are BadInput (exit 4): a user's mistake is caught locally, so no stack is
+# ever half-made because of it.
 
 from __future__ import annotations
 

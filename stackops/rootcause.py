@@ -1,9 +1,8 @@
-"""The root cause of a failed operation: the earliest real failures, not the cancellations.
+"""The root cause of a failed operation: the earliest real failures, not the cancellations."""
 
-When one resource fails, CloudFormation cancels the others ("Resource creation cancelled") and
-then rolls back; the first genuine failure is what the user needs, so it comes first.
-Failures inside nested stacks are followed through the nested stack's PhysicalResourceId.
-"""
+# When one resource fails, CloudFormation cancels the others ("Resource creation cancelled") and
+# then rolls back; the first genuine failure is what the user needs, so it comes first.
+# Failures inside nested stacks are followed through the nested stack's PhysicalResourceId.
 
 from __future__ import annotations
 

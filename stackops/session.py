@@ -1,7 +1,6 @@
-"""What every command works with: AWS clients, the console, the polling cadence, clock and sleep.
+"""What every command works with: AWS clients, the console, the polling cadence, clock and sleep."""
 
-Clock and sleep are passed in so that stubbed tests need no real waits.
-"""
+# Clock and sleep are passed in so that stubbed tests need no real waits.
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""Stack events that belong to one operation.
+"""Stack events that belong to one operation."""
 
-An operation's events are found by ClientRequestToken where AWS stamps it, and otherwise as the
-events newer than the last one seen before the operation began. Never by the clock: local and
-AWS clocks disagree, and two operations can start within the same second.
-"""
+# An operation's events are found by ClientRequestToken where AWS stamps it, and otherwise as the
+# events newer than the last one seen before the operation began. Never by the clock: local and
+# AWS clocks disagree, and two operations can start within the same second.
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""Stack policies: built from the stateful resources, set around an execution, always restored.
+"""Stack policies: built from the stateful resources, set around an execution, always restored."""
 
-ExecuteChangeSet takes no StackPolicyDuringUpdateBody, so a run that lets a stateful resource
-be replaced (``--allow-replacement``) opens the policy for exactly those logical IDs, executes,
-and restores the protective policy afterwards, whatever happens in between.
-"""
+# ExecuteChangeSet takes no StackPolicyDuringUpdateBody, so a run that lets a stateful resource
+# be replaced (``--allow-replacement``) opens the policy for exactly those logical IDs, executes,
+# and restores the protective policy afterwards, whatever happens in between.
 
 from __future__ import annotations
 

@@ -1,19 +1,18 @@
-"""Data-safety verdicts: predict replacement or removal of stateful resources, and say why.
+"""Data-safety verdicts: predict replacement or removal of stateful resources, and say why."""
 
-Verdicts come from two sources and the stricter one wins:
-
-- the change set (``Changes[].ResourceChange.Replacement`` and ``Details[].Target``), which real
-  CloudFormation fills in and the local emulator leaves empty;
-- an offline prediction: the deployed template (GetTemplate) is diffed against the new one, and
-  every changed property is looked up in the resource provider schemas that cfn-lint ships
-  (``createOnlyProperties`` -> "True", ``conditionalCreateOnlyProperties`` -> "Conditional").
-
-A verdict is ``refused``, for a stateful type, on: a removal; a "True" verdict from either source;
-a "Conditional" verdict from the change set, since there AWS itself says it may replace. A
-"Conditional" predicted offline alone is a warning: the schemas list routine changes (MultiAZ,
-BackupRetentionPeriod) that replace only in special cases. Where the template settles those
-cases, ``_RESOLVERS`` decides them (each resolver cites its reason).
-"""
+# Verdicts come from two sources and the stricter one wins:
+#
+# - the change set (``Changes[].ResourceChange.Replacement`` and ``Details[].Target``), which real
+#   CloudFormation fills in and the local emulator leaves empty;
+# - an offline prediction: the deployed template (GetTemplate) is diffed against the new one, and
+#   every changed property is looked up in the resource provider schemas that cfn-lint ships
+#   (``createOnlyProperties`` -> "True", ``conditionalCreateOnlyProperties`` -> "Conditional").
+#
+# A verdict is ``refused``, for a stateful type, on: a removal; a "True" verdict from either source;
+# a "Conditional" verdict from the change set, since there AWS itself says it may replace. A
+# "Conditional" predicted offline alone is a warning: the schemas list routine changes (MultiAZ,
+# BackupRetentionPeriod) that replace only in special cases. Where the template settles those
+# cases, ``_RESOLVERS`` decides them (each resolver cites its reason).
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""Showing an operation while it runs.
+"""Showing an operation while it runs."""
 
-On a terminal: a live table of resources (pending, in progress, complete, failed) with elapsed
-times, redrawn in place. Elsewhere (CI logs): one line per resource event, and a heartbeat
-every DEPLOY_HEARTBEAT seconds (30 by default) naming what is still in progress.
-"""
+# On a terminal: a live table of resources (pending, in progress, complete, failed) with elapsed
+# times, redrawn in place. Elsewhere (CI logs): one line per resource event, and a heartbeat
+# every DEPLOY_HEARTBEAT seconds (30 by default) naming what is still in progress.
 
 from __future__ import annotations
 
