@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
+from . import terminal
 from .result import Result
-from .review import ChangeRow, table
+from .review import HEADERS, ChangeRow, cells, table
 from .rootcause import Cause
 
 
@@ -28,8 +29,11 @@ class Console:
 
     def review(self, title: str, change_rows: list[ChangeRow], notes: list[str]) -> None:
         self.info(title)
-        for line in table(change_rows):
-            self.info(line)
+        if terminal.is_terminal(self.stream) and change_rows:
+            self.stream.write(terminal.rendered(_review_table(change_rows), self.stream))
+        else:
+            for line in table(change_rows):
+                self.info(line)
         for note in notes:
             self.info(f"  {note}")
 
@@ -41,6 +45,11 @@ class Console:
         self.stream.flush()
         answer = self.stdin.readline()
         return answer.strip().lower() in ("y", "yes")
+
+
+def _review_table(change_rows: list[ChangeRow]) -> Any:
+    styles = [terminal.safety_style(r.verdict) for r in change_rows]
+    return terminal.table(HEADERS, cells(change_rows), styles)
 
 
 def root_cause_lines(causes: list[Cause]) -> list[str]:

@@ -104,11 +104,12 @@ def _folded(row: ChangeRow, judged: Judged | None) -> ChangeRow:
     )
 
 
-def table(change_rows: list[ChangeRow]) -> list[str]:
-    if not change_rows:
-        return ["  (no resource changes: parameters, outputs or tags only)"]
-    head = ("ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "CAUSED BY", "SAFETY")
-    body = [
+HEADERS = ("ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "CAUSED BY", "SAFETY")
+NO_ROWS = "(no resource changes: parameters, outputs or tags only)"
+
+
+def cells(change_rows: list[ChangeRow]) -> list[tuple[str, ...]]:
+    return [
         (
             r.action,
             r.logical_id,
@@ -119,8 +120,15 @@ def table(change_rows: list[ChangeRow]) -> list[str]:
         )
         for r in change_rows
     ]
-    widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
+
+
+def table(change_rows: list[ChangeRow]) -> list[str]:
+    """The change table as plain lines, for logs and pipes."""
+    if not change_rows:
+        return [f"  {NO_ROWS}"]
+    lines = [HEADERS, *cells(change_rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
     return [
-        "  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in [head, *body]
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
     ]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from .. import terminal
 from ..aws.events import is_stack_event
 from .polling import Poll
 
@@ -115,7 +116,7 @@ class PlainView:
 
 
 class TtyView(PlainView):
-    """The board, redrawn in place with ANSI escapes."""
+    """The board as a rich table, redrawn in place."""
 
     def __init__(self, stream: TextIO, heartbeat: float, clock: Callable[[], float]) -> None:
         super().__init__(stream, heartbeat, clock)
@@ -135,33 +136,37 @@ class TtyView(PlainView):
         self.redraw()
 
     def redraw(self) -> None:
+        frame = self.frame()
+        # Back over the previous frame, then clear to the end of the screen.
+        back = f"\x1b[{self.drawn}F\x1b[J" if self.drawn else ""
+        self.stream.write(back + frame)
+        self.stream.flush()
+        self.drawn = frame.count("\n")
+
+    def frame(self) -> str:
         now = self.clock()
         rows = list(self.board.rows.values())
         counts = {s: sum(1 for r in rows if r.state == s) for s in (PENDING, RUNNING, DONE, FAILED)}
-        lines = [
-            f"{self.status or 'waiting'}  {_fmt_elapsed(now - self.started)}  "
-            + "  ".join(f"{n} {s}" for s, n in counts.items())
-        ]
+        title = f"{self.status or 'waiting'}  {_fmt_elapsed(now - self.started)}  " + "  ".join(
+            f"{n} {s}" for s, n in counts.items()
+        )
         order = {FAILED: 0, RUNNING: 1, PENDING: 2, DONE: 3}
-        for row in sorted(rows, key=lambda r: (order[r.state], r.logical_id))[:30]:
-            lines.append(
-                f"  {row.state:<12} {row.logical_id:<32} {row.type:<36} "
-                f"{_fmt_elapsed(row.elapsed(now))}"
-            )
-        out = []
-        if self.drawn:
-            out.append(f"\x1b[{self.drawn}F\x1b[J")
-        out.append("\n".join(lines) + "\n")
-        self.stream.write("".join(out))
-        self.stream.flush()
-        self.drawn = len(lines)
+        shown = sorted(rows, key=lambda r: (order[r.state], r.logical_id))[:30]
+        if not shown:
+            return title + "\n"
+        board = terminal.table(
+            ("STATE", "LOGICAL ID", "TYPE", "ELAPSED"),
+            [(r.state, r.logical_id, r.type, _fmt_elapsed(r.elapsed(now))) for r in shown],
+            [terminal.STATE_STYLES.get(r.state, "") for r in shown],
+        )
+        return title + "\n" + terminal.rendered(board, self.stream)
 
     def finish(self) -> None:
         self.redraw()
 
 
 def make_view(stream: TextIO, poll: Poll, clock: Callable[[], float] = time.monotonic) -> Any:
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty():
+    """The live board on a terminal; one line per event elsewhere (CI logs, pipes)."""
+    if terminal.is_terminal(stream):
         return TtyView(stream, poll.heartbeat, clock)
     return PlainView(stream, poll.heartbeat, clock)

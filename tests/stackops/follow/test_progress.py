@@ -8,6 +8,11 @@ from stackops.follow.progress import PlainView, TtyView, make_view
 from tests.support.stubbed import FAST, event
 
 
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_heartbeat_names_resources_in_progress():
     now = [0.0]
     out = io.StringIO()
@@ -29,10 +34,6 @@ def test_plain_view_prints_one_line_per_event():
 
 
 def test_tty_view_redraws_a_board_in_place():
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     out = Tty()
     view = make_view(out, FAST, clock=lambda: 5.0)
     assert isinstance(view, TtyView)
@@ -44,3 +45,21 @@ def test_tty_view_redraws_a_board_in_place():
     last = text.split("\x1b[J")[-1]
     assert "1 pending" in last and "1 complete" in last
     assert any(line.split()[:2] == ["pending", "Db"] for line in last.splitlines())
+
+
+def test_tty_board_colours_a_failed_resource(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    out = Tty()
+    view = make_view(out, FAST, clock=lambda: 5.0)
+    view.events([event(1, "Topic", "CREATE_FAILED")])
+    assert "\x1b[1;31mfailed" in out.getvalue()
+
+
+def test_tty_board_honours_no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    out = Tty()
+    view = make_view(out, FAST, clock=lambda: 5.0)
+    view.events([event(1, "Topic", "CREATE_FAILED")])
+    assert "31m" not in out.getvalue() and "failed" in out.getvalue()
