@@ -145,7 +145,7 @@ class _Context:
     unknowns_matter: bool = False
 
 
-def _dynamic_inputs(value: Any, ctx: _Context) -> list[str]:  # noqa: C901 (becomes cfnmodel calls)
+def _dynamic_inputs(value: Any, ctx: _Context) -> list[str]:  # noqa: C901 (one branch per intrinsic)
     """What, besides the template text, may change this value in this update.
 
     Parameters, conditions, imports and dynamic references are unknown offline. A reference to
