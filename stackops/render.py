@@ -12,7 +12,7 @@ from .rootcause import Cause
 
 
 class Console:
-    """The engine's voice and ears: lines to stderr, questions only on a terminal."""
+    """A command's voice and ears: lines to stderr, questions only on a terminal."""
 
     def __init__(self, stream: TextIO, stdin: TextIO | None) -> None:
         self.stream = stream

@@ -13,7 +13,7 @@ from ..aws.events import EventCursor
 from ..errors import AwsUnavailable
 from ..session import Session
 from .polling import Poll
-from .progress import make_view
+from .progress import View, make_view
 
 # How long a run of failed status calls is tolerated before we say we lost sight of it.
 BLIND_LIMIT_S = 300.0
@@ -57,7 +57,7 @@ def follow(
     cfn: Any,
     stack_id: str,
     cursor: EventCursor,
-    view: Any,
+    view: View,
     poll: Poll,
     *,
     review_pending: bool = False,
@@ -95,7 +95,7 @@ def follow(
         sleep(delay)
 
 
-def _shown(view: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _shown(view: View, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if events:
         view.events(events)
     return events

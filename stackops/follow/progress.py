@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from .. import terminal
 from ..aws.events import is_stack_event
@@ -165,7 +165,19 @@ class TtyView(PlainView):
         self.redraw()
 
 
-def make_view(stream: TextIO, poll: Poll, clock: Callable[[], float] = time.monotonic) -> Any:
+class View(Protocol):
+    """What follow() tells the screen: the resources to expect, new events, a tick, the end."""
+
+    def expect(self, changes: list[tuple[str, str]]) -> None: ...
+
+    def events(self, events: list[dict[str, Any]]) -> None: ...
+
+    def tick(self) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def make_view(stream: TextIO, poll: Poll, clock: Callable[[], float] = time.monotonic) -> View:
     """The live board on a terminal; one line per event elsewhere (CI logs, pipes)."""
     if terminal.is_terminal(stream):
         return TtyView(stream, poll.heartbeat, clock)
