@@ -50,7 +50,7 @@ format: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-test: venv checkov-venv lint
+test: venv checkov-venv lint typecheck
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -n 2 -q
 
 # Regenerates the golden templates on purpose; review the diff before committing it.

@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
-"""Plan, deploy, inspect and delete CloudFormation stacks through change sets.
+"""Plan, deploy, inspect and delete CloudFormation stacks through change sets."""
 
-    python deploy.py plan     --stack-name NAME --template FILE [inputs]
-    python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
-    python deploy.py status   --stack-name NAME
-    python deploy.py delete   --stack-name NAME [--yes]
-    python deploy.py validate --template FILE
-
-Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
-live in the stackops package.
-"""
+#     python deploy.py plan     --stack-name NAME --template FILE [inputs]
+#     python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
+#     python deploy.py status   --stack-name NAME
+#     python deploy.py delete   --stack-name NAME [--yes]
+#     python deploy.py validate --template FILE
+#
+# Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
+# live in the stackops package.
 
 from __future__ import annotations
 
@@ -21,11 +20,16 @@ import sys
 import time
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from clikit import exitcodes
 from clikit.files import write_atomic
 from stackops.errors import BadInput, DeployError
+
+if TYPE_CHECKING:
+    from stackops.request import Request
+    from stackops.result import Result
+    from stackops.session import Session
 
 POLL_HELP = (
     "polling: starts at DEPLOY_POLL_MIN seconds (default 1.5), backs off to DEPLOY_POLL_MAX "
@@ -68,11 +72,32 @@ def _inputs(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="LOGICAL_ID",
-        help="let the data-safety gate pass a replacement/removal of this resource; repeatable",
+        help="let the data-safety check pass a replacement/removal of this resource; repeatable",
     )
     p.add_argument("--skip-validation", action="store_true", help="skip the offline gate")
     p.add_argument(
         "--strict", action="store_true", help="policy findings of the offline gate fail (exit 4)"
+    )
+
+
+def _deploy_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true", help="execute without asking")
+    p.add_argument("--outputs-file", type=Path, help="write the stack outputs as JSON")
+    p.add_argument(
+        "--termination-protection",
+        choices=("on", "off"),
+        help="keep the stack's termination protection on or off (set after the deploy)",
+    )
+    p.add_argument(
+        "--continue-rollback",
+        action="store_true",
+        help="on UPDATE_ROLLBACK_FAILED: continue the rollback, wait, then deploy",
+    )
+    p.add_argument(
+        "--on-interrupt",
+        choices=("follow", "cancel"),
+        default="follow",
+        help="Ctrl-C during an update: leave it running, or cancel it and follow the rollback",
     )
 
 
@@ -101,24 +126,7 @@ def build_parser() -> Parser:
     )
     _inputs(deploy)
     _common(deploy)
-    deploy.add_argument("--yes", action="store_true", help="execute without asking")
-    deploy.add_argument("--outputs-file", type=Path, help="write the stack outputs as JSON")
-    deploy.add_argument(
-        "--termination-protection",
-        choices=("on", "off"),
-        help="keep the stack's termination protection on or off (set after the deploy)",
-    )
-    deploy.add_argument(
-        "--continue-rollback",
-        action="store_true",
-        help="on UPDATE_ROLLBACK_FAILED: continue the rollback, wait, then deploy",
-    )
-    deploy.add_argument(
-        "--on-interrupt",
-        choices=("follow", "cancel"),
-        default="follow",
-        help="Ctrl-C during an update: leave it running, or cancel it and follow the rollback",
-    )
+    _deploy_flags(deploy)
 
     status = sub.add_parser(
         "status",
@@ -178,13 +186,14 @@ def _gate(args: argparse.Namespace, err: TextIO) -> None:
         )
 
 
-def _request(args: argparse.Namespace, err: TextIO) -> Any:
-    from stackops import inputs, upload
-    from stackops.engine import Request
+def _request(args: argparse.Namespace, err: TextIO) -> Request:
+    from stackops import inputs
+    from stackops.aws import uploads
+    from stackops.request import Request
 
     template = inputs.load_template(args.template)
     resolved = inputs.resolve(template, args.parameters, args.parameter, args.tag)
-    upload.check_size(template, inputs.compact(template))
+    uploads.check_size(template, inputs.compact(template))
     _gate(args, err)
     return Request(
         stack_name=args.stack_name,
@@ -199,14 +208,14 @@ def _request(args: argparse.Namespace, err: TextIO) -> Any:
     )
 
 
-def _engine(args: argparse.Namespace, err: TextIO) -> Any:
-    from stackops.aws import make_clients
-    from stackops.engine import Engine
-    from stackops.polling import Poll
+def _session(args: argparse.Namespace, err: TextIO) -> Session:
+    from stackops.aws import clients
+    from stackops.follow.polling import Poll
     from stackops.render import Console
+    from stackops.session import Session
 
-    clients = make_clients(args.region, args.endpoint_url)
-    return Engine(clients, Console(err, sys.stdin), Poll.from_env())
+    made = clients.make_clients(args.region, args.endpoint_url)
+    return Session(made, Console(err, sys.stdin), Poll.from_env())
 
 
 def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> dict[str, Any]:
@@ -227,6 +236,20 @@ def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> d
     }
 
 
+def _command(args: argparse.Namespace, err: TextIO) -> Result:
+    from stackops.commands import delete, deploy, plan, status
+
+    if args.command == "plan":
+        request = _request(args, err)
+        return plan.run(_session(args, err), request)
+    if args.command == "deploy":
+        request = _request(args, err)
+        return deploy.run(_session(args, err), request)
+    if args.command == "status":
+        return status.run(_session(args, err), args.stack_name)
+    return delete.run(_session(args, err), args.stack_name, args.yes)
+
+
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from stackops import render
 
@@ -234,14 +257,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from gate.command import validate_command
 
         return validate_command(args.template, args.output, out, err)
-    if args.command in ("plan", "deploy"):
-        request = _request(args, err)
-        engine = _engine(args, err)
-        result = engine.plan(request) if args.command == "plan" else engine.deploy(request)
-    elif args.command == "status":
-        result = _engine(args, err).status(args.stack_name)
-    else:
-        result = _engine(args, err).delete(args.stack_name, args.yes)
+    result = _command(args, err)
     render.text(result, err)
     if args.output == "json":
         render.as_json(result, out)
@@ -251,6 +267,17 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write_atomic(outputs_file, text, parents=True)
         err.write(f"Outputs written to {outputs_file}\n")
     return result.exit_code
+
+
+def _unexpected(exc: Exception) -> str:
+    """One line for a failure no command turned into a DeployError."""
+    from stackops.aws.errors import error_code, error_message, explain
+
+    explained = explain(exc)
+    if explained is not None:
+        return explained
+    code = error_code(exc)
+    return f"AWS error: {code}: {error_message(exc)}" if code else f"{type(exc).__name__}: {exc}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,18 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         err.write("interrupted\n")
         return exitcodes.INTERRUPTED
     except Exception as exc:
-        from stackops.aws import error_code, error_message, explain
-
         if os.environ.get("DEPLOY_DEBUG"):
             raise
-        line = explain(exc)
-        if line is None:
-            code = error_code(exc)
-            line = (
-                f"AWS error: {code}: {error_message(exc)}"
-                if code
-                else f"{type(exc).__name__}: {exc}"
-            )
+        line = _unexpected(exc)
         err.write(f"error: {line}\n")
         if getattr(args, "output", "text") == "json" and args.command != "validate":
             out.write(

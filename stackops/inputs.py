@@ -1,8 +1,7 @@
-"""Everything checked before any AWS call: the template, parameters, tags and capabilities.
+"""Everything checked before any AWS call: the template, parameters, tags and capabilities."""
 
-All failures here are BadInput (exit 4): a user's mistake is caught locally, so no stack is
-ever half-made because of it.
-"""
+# All failures here are BadInput (exit 4): a user's mistake is caught locally, so no stack is
+# ever half-made because of it.
 
 from __future__ import annotations
 
@@ -98,30 +97,9 @@ def load_parameter_file(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     - CodePipeline's template configuration: {"Parameters": {..}, "Tags": {..}}
     - a plain {"Key": "Value"} map
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"parameter file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"parameter file {path} cannot be read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            f"parameter file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
-        ) from None
+    data = _read_json(path)
     if isinstance(data, list):
-        params: dict[str, str] = {}
-        for i, item in enumerate(data):
-            if not isinstance(item, dict) or "ParameterKey" not in item:
-                raise BadInput(
-                    f"parameter file {path}: item {i} needs ParameterKey and ParameterValue"
-                )
-            if "ParameterValue" not in item:
-                # UsePreviousValue entries: the engine keeps previous values anyway.
-                continue
-            params[str(item["ParameterKey"])] = _as_value(item["ParameterValue"])
-        return params, {}
+        return _cli_list(path, data), {}
     if not isinstance(data, dict):
         raise BadInput(f"parameter file {path} must hold a JSON list or object")
     if set(data) <= {"Parameters", "Tags", "StackPolicy"} and (
@@ -139,6 +117,33 @@ def load_parameter_file(path: Path) -> tuple[dict[str, str], dict[str, str]]:
         if isinstance(value, dict):
             raise BadInput(f"parameter file {path}: the value of {key} must not be an object")
     return {str(k): _as_value(v) for k, v in data.items()}, {}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"parameter file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"parameter file {path} cannot be read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"parameter file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
+
+
+def _cli_list(path: Path, data: list[Any]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or "ParameterKey" not in item:
+            raise BadInput(f"parameter file {path}: item {i} needs ParameterKey and ParameterValue")
+        if "ParameterValue" not in item:
+            # UsePreviousValue entries: deploy keeps previous values anyway.
+            continue
+        params[str(item["ParameterKey"])] = _as_value(item["ParameterValue"])
+    return params
 
 
 def parse_pairs(pairs: list[str] | None, flag: str) -> dict[str, str]:

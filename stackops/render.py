@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .review import ChangeRow, table
+from . import terminal
+from .result import Result
+from .review import HEADERS, ChangeRow, cells, table
 from .rootcause import Cause
 
 
-@dataclass
-class Result:
-    """What an engine command did, for the CLI to print."""
-
-    stack: str
-    operation: str  # create | update | noop | delete | plan | status
-    status: str
-    exit_code: int
-    summary: str
-    changes: list[ChangeRow] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)
-    root_cause: list[Cause] | None = None
-    duration_s: float = 0.0
-    details: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "operation": self.operation,
-            "status": self.status,
-            "changes": [c.as_dict() for c in self.changes],
-            "outputs": dict(self.outputs),
-            "root_cause": (
-                None if self.root_cause is None else [c.as_dict() for c in self.root_cause]
-            ),
-            "duration_s": round(self.duration_s, 3),
-        }
-
-
 class Console:
-    """The engine's voice and ears: lines to stderr, questions only on a terminal."""
+    """A command's voice and ears: lines to stderr, questions only on a terminal."""
 
     def __init__(self, stream: TextIO, stdin: TextIO | None) -> None:
         self.stream = stream
@@ -57,8 +29,11 @@ class Console:
 
     def review(self, title: str, change_rows: list[ChangeRow], notes: list[str]) -> None:
         self.info(title)
-        for line in table(change_rows):
-            self.info(line)
+        if terminal.is_terminal(self.stream) and change_rows:
+            self.stream.write(terminal.rendered(_review_table(change_rows), self.stream))
+        else:
+            for line in table(change_rows):
+                self.info(line)
         for note in notes:
             self.info(f"  {note}")
 
@@ -70,6 +45,11 @@ class Console:
         self.stream.flush()
         answer = self.stdin.readline()
         return answer.strip().lower() in ("y", "yes")
+
+
+def _review_table(change_rows: list[ChangeRow]) -> Any:
+    styles = [terminal.safety_style(r.verdict) for r in change_rows]
+    return terminal.table(HEADERS, cells(change_rows), styles)
 
 
 def root_cause_lines(causes: list[Cause]) -> list[str]:

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .datasafety.decision import Judged
+
 
 @dataclass(frozen=True)
 class ChangeRow:
@@ -14,7 +16,7 @@ class ChangeRow:
     type: str
     replacement: str | None  # "True" | "Conditional" | "False" | None (not applicable)
     properties: tuple[str, ...]  # what causes the replacement, else what changes
-    verdict: str = ""  # the data-safety gate's word on it, if any
+    verdict: str = ""  # the data-safety check's decision on it, if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,58 +68,48 @@ def rows(changes: list[dict[str, Any]]) -> list[ChangeRow]:
     return out
 
 
-def with_verdicts(change_rows: list[ChangeRow], verdicts: Iterable[Any]) -> list[ChangeRow]:
-    """Fold the safety verdicts into the rows: fill replacement/properties the change set lacks."""
-    by_id = {v.logical_id: v for v in verdicts}
-    out = []
-    for row in change_rows:
-        v = by_id.get(row.logical_id)
-        if v is None:
-            out.append(row)
-            continue
-        if v.refused and v.allowed:
-            word = "ALLOWED by --allow-replacement"
-        elif v.refused:
-            word = "REFUSED"
-        elif v.replacement in ("True", "Conditional") and v.stateful:
-            word = "WARNING"
-        else:
-            word = ""
-        out.append(
-            ChangeRow(
-                action=row.action,
-                logical_id=row.logical_id,
-                type=row.type,
-                replacement=row.replacement or v.replacement,
-                properties=row.properties or tuple(v.properties),
-                verdict=word,
-            )
-        )
+def with_decisions(change_rows: list[ChangeRow], judged: Iterable[Judged]) -> list[ChangeRow]:
+    """Show what the data-safety check decided, and fill in what the change set lacks."""
+    by_id = {j.verdict.logical_id: j for j in judged}
+    out = [_folded(row, by_id.get(row.logical_id)) for row in change_rows]
     seen = {row.logical_id for row in change_rows}
-    for v in by_id.values():
+    for j in by_id.values():
+        v = j.verdict
         # Predicted offline but absent from the change set: still worth a reviewer's eye.
         if v.logical_id not in seen and (v.refused or v.replacement in ("True", "Conditional")):
-            word = "REFUSED" if v.refused and not v.allowed else "WARNING"
-            if v.refused and v.allowed:
-                word = "ALLOWED by --allow-replacement"
             out.append(
                 ChangeRow(
-                    v.action,
-                    v.logical_id,
-                    v.resource_type,
-                    v.replacement,
-                    tuple(v.properties),
-                    word,
+                    action=v.action,
+                    logical_id=v.logical_id,
+                    type=v.resource_type,
+                    replacement=v.replacement,
+                    properties=tuple(v.properties),
+                    verdict=j.decision.value,
                 )
             )
     return out
 
 
-def table(change_rows: list[ChangeRow]) -> list[str]:
-    if not change_rows:
-        return ["  (no resource changes: parameters, outputs or tags only)"]
-    head = ("ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "CAUSED BY", "SAFETY")
-    body = [
+def _folded(row: ChangeRow, judged: Judged | None) -> ChangeRow:
+    if judged is None:
+        return row
+    v = judged.verdict
+    return ChangeRow(
+        action=row.action,
+        logical_id=row.logical_id,
+        type=row.type,
+        replacement=row.replacement or v.replacement,
+        properties=row.properties or tuple(v.properties),
+        verdict=judged.decision.value,
+    )
+
+
+HEADERS = ("ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "CAUSED BY", "SAFETY")
+NO_ROWS = "(no resource changes: parameters, outputs or tags only)"
+
+
+def cells(change_rows: list[ChangeRow]) -> list[tuple[str, ...]]:
+    return [
         (
             r.action,
             r.logical_id,
@@ -128,8 +120,15 @@ def table(change_rows: list[ChangeRow]) -> list[str]:
         )
         for r in change_rows
     ]
-    widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
+
+
+def table(change_rows: list[ChangeRow]) -> list[str]:
+    """The change table as plain lines, for logs and pipes."""
+    if not change_rows:
+        return [f"  {NO_ROWS}"]
+    lines = [HEADERS, *cells(change_rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
     return [
-        "  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in [head, *body]
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
     ]

@@ -1,16 +1,15 @@
-"""The root cause of a failed operation: the earliest real failures, not the cancellations.
+"""The root cause of a failed operation: the earliest real failures, not the cancellations."""
 
-When one resource fails, CloudFormation cancels the others ("Resource creation cancelled") and
-then rolls back; the first genuine failure is what the user needs, so it comes first.
-Failures inside nested stacks are followed through the nested stack's PhysicalResourceId.
-"""
+# When one resource fails, CloudFormation cancels the others ("Resource creation cancelled") and
+# then rolls back; the first genuine failure is what the user needs, so it comes first.
+# Failures inside nested stacks are followed through the nested stack's PhysicalResourceId.
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from .events import all_events, is_stack_event
+from .aws.events import all_events, is_stack_event
 
 MAX_NESTING = 5
 

@@ -29,10 +29,25 @@ def _package_dirs() -> set[str]:
 
 
 def test_every_package_is_declared_for_installation() -> None:
-    declared = set(_pyproject()["tool"]["setuptools"]["packages"])  # type: ignore[index]
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]  # type: ignore[index]
+    declared = {pattern.rstrip("*") for pattern in include}
     found = _package_dirs()
-    assert {"templates", "stackops", "cfn_rules", "clikit"} <= found
+    assert {"templates", "stackops", "cfn_rules", "clikit", "gate", "cfnmodel"} <= found
     assert found == declared
+
+
+def test_subpackages_ship_with_their_package() -> None:
+    from setuptools import find_packages
+
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]  # type: ignore[index]
+    shipped = set(find_packages(where=str(ROOT), include=include))
+    nested = {
+        p.parent.relative_to(ROOT).as_posix().replace("/", ".")
+        for p in ROOT.glob("*/*/__init__.py")
+    }
+    nested = {n for n in nested if n.split(".")[0] in _package_dirs()}
+    assert "stackops.aws" in nested
+    assert nested <= shipped
 
 
 def test_every_package_is_type_checked() -> None:

@@ -1,0 +1,1 @@
+"""The AWS access layer: clients, error decoding, stacks, change sets, events, buckets, uploads."""

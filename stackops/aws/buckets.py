@@ -1,0 +1,67 @@
+"""A stack's own buckets, and emptying them (every version and delete marker) before a delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import OperationFailed
+from . import stacks
+from .errors import error_code, stack_missing
+
+MAX_NESTED_DEPTH = 5
+BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+
+
+def stack_buckets(cfn: Any, stack_id: str, depth: int = 0) -> list[tuple[str, str]]:
+    """(logical ID, name) of this stack's own buckets, nested stacks included; never
+    another stack's, since they come from this stack's resource list."""
+    found: list[tuple[str, str]] = []
+    for r in stacks.resources(cfn, stack_id):
+        physical = str(r.get("PhysicalResourceId") or "")
+        lid = str(r.get("LogicalResourceId") or "")
+        if not physical:
+            continue
+        if r.get("ResourceType") == "AWS::S3::Bucket":
+            found.append((lid, physical))
+        elif r.get("ResourceType") == "AWS::CloudFormation::Stack" and depth < MAX_NESTED_DEPTH:
+            found += [(f"{lid}/{i}", b) for i, b in _nested(cfn, physical, depth + 1)]
+    return found
+
+
+def _nested(cfn: Any, stack_id: str, depth: int) -> list[tuple[str, str]]:
+    try:
+        return stack_buckets(cfn, stack_id, depth)
+    except Exception as exc:
+        if not stack_missing(exc):
+            raise
+        return []
+
+
+def empty(s3: Any, bucket: str) -> int:
+    """Delete every object version and delete marker; return how many went."""
+    removed = 0
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            keys = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            for i in range(0, len(keys), BATCH):
+                removed += _delete_batch(s3, bucket, keys[i : i + BATCH])
+    except Exception as exc:
+        if error_code(exc) == "NoSuchBucket":
+            return removed
+        raise
+    return removed
+
+
+def _delete_batch(s3: Any, bucket: str, batch: list[dict[str, str]]) -> int:
+    answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    errors = answer.get("Errors") or []
+    if errors:
+        first = errors[0]
+        raise OperationFailed(
+            f"could not empty bucket {bucket}: {first.get('Key')}: "
+            f"{first.get('Code')} {first.get('Message', '')}"
+        )
+    return len(batch)

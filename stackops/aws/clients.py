@@ -1,0 +1,50 @@
+"""boto3 clients with bounded timeouts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+# Bounded so that an endpoint that never answers fails in under 30 s: botocore makes at most
+# MAX_ATTEMPTS attempts of CONNECT_TIMEOUT (or READ_TIMEOUT once connected) each, with backoff
+# of at most 1 + 2 + 4 s between them (23 s worst case). CloudFormation and S3 calls answer in
+# about a second; the read timeout bounds the wait between bytes, not a whole upload.
+CONNECT_TIMEOUT = 4
+READ_TIMEOUT = 4
+MAX_ATTEMPTS = 4
+
+
+@dataclass
+class Clients:
+    cfn: Any
+    s3: Any
+    sts: Any
+    region: str
+
+
+def endpoint(explicit: str | None) -> str | None:
+    return explicit or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def make_clients(region: str | None, endpoint_url: str | None) -> Clients:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )
+    session = boto3.session.Session(region_name=region)
+    resolved = session.region_name or "us-east-1"
+    url = endpoint(endpoint_url)
+    kwargs: dict[str, Any] = {"config": config, "region_name": resolved}
+    if url:
+        kwargs["endpoint_url"] = url
+    return Clients(
+        cfn=session.client("cloudformation", **kwargs),
+        s3=session.client("s3", **kwargs),
+        sts=session.client("sts", **kwargs),
+        region=resolved,
+    )

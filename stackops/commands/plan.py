@@ -1,0 +1,73 @@
+"""plan: make a change set, show what it would do and what the data-safety check says, delete it."""
+
+from __future__ import annotations
+
+from clikit import exitcodes
+
+from ..aws import stacks
+from ..datasafety import decision
+from ..errors import Interrupted
+from ..follow.interrupts import Run, cleanup_quietly
+from ..follow.settle import WouldReplace
+from ..request import Request
+from ..result import Result
+from ..session import Session
+from .prepare import Prepared, prepare, refusal_notes, show_review, warning_notes
+
+
+def run(session: Session, req: Request) -> Result:
+    started = session.clock()
+    name = req.stack_name
+    try:
+        prep, said = _reviewed(session, req)
+    except WouldReplace as exc:
+        status = str((stacks.describe(session.cfn, name) or {}).get("StackStatus", ""))
+        return Result(
+            stack=name,
+            operation="plan",
+            status=status,
+            exit_code=exitcodes.CHANGES,
+            summary=f"Plan for {name}: {exc}",
+            duration_s=session.since(started),
+        )
+    if prep.cs is None:
+        return Result(
+            stack=name,
+            operation="plan",
+            status=prep.stack_status(),
+            exit_code=exitcodes.OK,
+            summary=f"No changes for stack {name}: {prep.noop_reason}",
+            duration_s=session.since(started),
+        )
+    summary = f"Plan for {name}: {len(prep.change_rows)} change(s); " + ", ".join(said)
+    refused = decision.refusals(prep.judged)
+    if refused:
+        summary += f"; {len(refused)} change(s) would be refused by the data-safety check"
+    return Result(
+        stack=name,
+        operation="plan",
+        status=prep.stack_status("NONE"),
+        exit_code=exitcodes.CHANGES,
+        summary=summary,
+        changes=prep.change_rows,
+        duration_s=session.since(started),
+    )
+
+
+def _reviewed(session: Session, req: Request) -> tuple[Prepared, list[str]]:
+    """The prepared change set, shown; plan always removes what it made, whatever happens."""
+    run = Run()
+    said: list[str] = []
+    try:
+        prep = prepare(session, req, run, mutate=False)
+        if prep.cs is not None:
+            # deploy states its refusals once, in the error that stops it; plan has no such error.
+            show_review(session, "Plan", req, prep, refusal_notes(prep) + warning_notes(prep))
+    except KeyboardInterrupt:
+        said += cleanup_quietly(session, run)
+        raise Interrupted(
+            "interrupted during review: " + (", ".join(said) or "nothing was created")
+        ) from None
+    finally:
+        said += cleanup_quietly(session, run)
+    return prep, said

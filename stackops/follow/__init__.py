@@ -1,0 +1,1 @@
+"""Following an operation: the state table walk, polling, progress, interrupts and signals."""

@@ -1,0 +1,144 @@
+"""Walking the state table until a stack can take a change set: wait, recreate, roll on, or stop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import rootcause
+from ..aws import stacks
+from ..aws.events import EventCursor
+from ..errors import NeedsHuman
+from ..session import Session
+from .operation import delete_and_watch, watch
+from .states import Next, classify, continue_rollback_command, describe_resource, failed_resources
+
+MAX_STATE_STEPS = 6
+
+
+class WouldReplace(Exception):
+    """plan met a stack that deploy would delete and create again: nothing to diff against."""
+
+
+def settle(
+    session: Session,
+    name: str,
+    *,
+    mutate: bool = True,
+    continue_rollback: bool = False,
+    before_recreate: Callable[[], None] = lambda: None,
+) -> dict[str, Any] | None:
+    """The stack once it can take a change set (None: there is none to update).
+
+    With mutate=False (plan) nothing that exists is deleted or rolled on: a stack that deploy
+    would delete first ends the walk with WouldReplace instead. ``before_recreate`` runs before
+    a stack is deleted to be created again, so that a missing input stops the run first.
+    """
+    stack = stacks.describe(session.cfn, name)
+    for _ in range(MAX_STATE_STEPS):
+        step = classify(stack, _review_resources(session, stack))
+        if step in (Next.CREATE, Next.UPDATE):
+            return stack
+        assert stack is not None
+        if step in (Next.CREATE_OVER_REVIEW, Next.RECREATE):
+            if not mutate:
+                raise WouldReplace(
+                    f"stack {name} is {stack['StackStatus']} and holds no data: deploy would "
+                    "delete it and create it again"
+                )
+            # Deleting first and then failing on a missing value would help no one.
+            before_recreate()
+        _STEPS[step](session, stack, continue_rollback)
+        stack = stacks.describe(session.cfn, name)
+    raise NeedsHuman(f"stack {name} did not settle; check it with the console")
+
+
+def _review_resources(session: Session, stack: dict[str, Any] | None) -> int:
+    if stack is None or stack.get("StackStatus") != "REVIEW_IN_PROGRESS":
+        return 0
+    found = stacks.resources(session.cfn, str(stack["StackId"]))
+    return len([r for r in found if r.get("LogicalResourceId")])
+
+
+def _wait(session: Session, stack: dict[str, Any], _: bool) -> None:
+    name, stack_id = str(stack["StackName"]), str(stack["StackId"])
+    session.console.info(f"Stack {name} is {stack['StackStatus']}: waiting for it to settle.")
+    watch(session, stack_id, EventCursor.before_operation(session.cfn, stack_id))
+
+
+def _remove_review_stack(session: Session, stack: dict[str, Any], _: bool) -> None:
+    name = str(stack["StackName"])
+    session.console.info(f"Stack {name} is an empty REVIEW_IN_PROGRESS stack: removing it first.")
+    delete_and_watch(session, str(stack["StackId"]))
+
+
+def _recreate(session: Session, stack: dict[str, Any], _: bool) -> None:
+    name = str(stack["StackName"])
+    session.console.info(
+        f"Stack {name} is {stack['StackStatus']} after a failed first create; it holds no data: "
+        "deleting it, then creating it again."
+    )
+    gone = delete_and_watch(session, str(stack["StackId"]))
+    if gone.status != "DELETE_COMPLETE":
+        raise NeedsHuman(
+            f"stack {name} could not be deleted ({gone.status}): "
+            + "; ".join(c.reason for c in rootcause.find(session.cfn, gone.events))
+        )
+
+
+def _needs_human(session: Session, stack: dict[str, Any], _: bool) -> None:
+    name, status = str(stack["StackName"]), str(stack["StackStatus"])
+    failed = failed_resources(stacks.resources(session.cfn, str(stack["StackId"])))
+    lines = [describe_resource(r) for r in failed]
+    if status == "DELETE_FAILED":
+        what = ", ".join(str(r.get("LogicalResourceId")) for r in failed) or "unknown resources"
+        raise NeedsHuman(
+            f"stack {name} is DELETE_FAILED: could not delete {what}; fix or retain them, "
+            f"then run `python deploy.py delete --stack-name {name}`",
+            lines,
+        )
+    raise NeedsHuman(f"stack {name} is {status}, which needs a human before deploying", lines)
+
+
+def _continue_rollback(session: Session, stack: dict[str, Any], allowed: bool) -> None:
+    name, stack_id = str(stack["StackName"]), str(stack["StackId"])
+    failed = failed_resources(stacks.resources(session.cfn, stack_id))
+    command = continue_rollback_command(name, session.region)
+    if not allowed:
+        raise NeedsHuman(f"stack {name} is UPDATE_ROLLBACK_FAILED", _blocked(name, failed, session))
+    session.console.info(f"Stack {name} is UPDATE_ROLLBACK_FAILED: continuing the rollback.")
+    token = stacks.request_token("continue")
+    cursor = EventCursor.before_operation(session.cfn, stack_id, token)
+    stacks.continue_rollback(session.cfn, stack_id, token)
+    done = watch(session, stack_id, cursor)
+    if done.status != "UPDATE_ROLLBACK_COMPLETE":
+        causes = rootcause.find(session.cfn, done.events)
+        raise NeedsHuman(
+            f"the rollback of {name} did not complete ({done.status})",
+            [f"{c.logical_id} ({c.type}): {c.reason}" for c in causes] + [command],
+        )
+
+
+def _blocked(name: str, failed: list[dict[str, Any]], session: Session) -> list[str]:
+    """What blocks the rollback, and the commands that move it on."""
+    details = [f"blocked by: {describe_resource(r)}" for r in failed] or [
+        "blocked by: (no failed resource listed)"
+    ]
+    details.append(f"to continue the rollback: {continue_rollback_command(name, session.region)}")
+    skip = [str(r.get("LogicalResourceId")) for r in failed]
+    if skip:
+        details.append(
+            "if a resource cannot be fixed: "
+            + continue_rollback_command(name, session.region, skip)
+        )
+    details.append("or rerun this deploy with --continue-rollback")
+    return details
+
+
+_STEPS: dict[Next, Callable[[Session, dict[str, Any], bool], None]] = {
+    Next.WAIT: _wait,
+    Next.CREATE_OVER_REVIEW: _remove_review_stack,
+    Next.RECREATE: _recreate,
+    Next.CONTINUE_ROLLBACK: _continue_rollback,
+    Next.HUMAN: _needs_human,
+}

@@ -1,0 +1,21 @@
+"""What the user asked plan or deploy to do, resolved and checked before any AWS call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .inputs import Inputs
+
+
+@dataclass(frozen=True)
+class Request:
+    stack_name: str
+    template: dict[str, Any]
+    inputs: Inputs
+    artifact_bucket: str | None = None
+    yes: bool = False
+    allow_replacement: tuple[str, ...] = ()
+    termination_protection: str | None = None  # "on" | "off" | None (leave as is)
+    continue_rollback: bool = False
+    on_interrupt: str = "follow"  # "follow" | "cancel"
