@@ -37,7 +37,7 @@ from clikit.files import write_atomic
 ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results.json"
-# The whole bench's target (issue 5: under 5 minutes), with a little room for the report.
+# The whole bench's target (under 5 minutes), with a little room for the report.
 BUDGET_S = 290.0
 
 
