@@ -22,7 +22,7 @@ TARGET_TYPES = (
 
 def _present(props: dict[str, Any], key: str) -> bool:
     value = props.get(key)
-    return value is not None and value != {"Ref": "AWS::NoValue"}
+    return value is not None and value != intrinsics.NO_VALUE
 
 
 def _false_or_absent(props: dict[str, Any], key: str, template: dict[str, Any]) -> bool:

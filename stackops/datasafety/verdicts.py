@@ -45,17 +45,9 @@ SCHEMA_REGION = "us-east-1"
 
 _RANK: dict[str | None, int] = {None: 0, "False": 1, "Conditional": 2, "True": 3}
 _RECREATION = {"Always": "True", "Conditionally": "Conditional", "Never": "False"}
-_PSEUDO_PARAMETERS = frozenset(
-    {
-        "AWS::AccountId",
-        "AWS::NoValue",
-        "AWS::Partition",
-        "AWS::Region",
-        "AWS::StackId",
-        "AWS::StackName",
-        "AWS::URLSuffix",
-    }
-)
+# Pseudo parameters whose value cannot change between two updates of one stack; the stack's
+# notification ARNs can, so a property built from them may change with no template change.
+_STABLE_PSEUDO_PARAMETERS = intrinsics.PSEUDO_PARAMETERS - {"AWS::NotificationARNs"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +92,7 @@ ABSENT = _Absent()
 
 
 def _is_no_value(value: Any) -> bool:
-    return isinstance(value, Mapping) and dict(value) == {"Ref": "AWS::NoValue"}
+    return isinstance(value, Mapping) and dict(value) == intrinsics.NO_VALUE
 
 
 def _normalize(value: Any) -> Any:
@@ -121,13 +113,6 @@ def _normalize(value: Any) -> Any:
 def _properties(resource: Mapping[str, Any] | None) -> dict[str, Any]:
     props = (resource or {}).get("Properties") or {}
     return _normalize(props) if isinstance(props, Mapping) else {}
-
-
-def _is_intrinsic(value: Any) -> bool:
-    if not isinstance(value, Mapping) or len(value) != 1:
-        return False
-    key = str(next(iter(value)))
-    return key == "Ref" or key.startswith("Fn::") or key == "Condition"
 
 
 def _text(value: Any) -> str:
@@ -170,7 +155,7 @@ def _dynamic_inputs(value: Any, ctx: _Context) -> list[str]:
 def _reference_input(ref: intrinsics.Reference, ctx: _Context) -> list[str]:
     label = f"${{{ref.text}}}" if ref.function == "Fn::Sub" else f"{ref.function} {ref.text}"
     label = label.removeprefix("Fn::")
-    if ref.name in _PSEUDO_PARAMETERS:
+    if ref.name in _STABLE_PSEUDO_PARAMETERS:
         return []
     if ref.name in ctx.resources:
         return [f"{label}, which is replaced"] if ref.name in ctx.replaced else []
@@ -211,10 +196,10 @@ class _Opaque:
 def _extract(value: Any, path: tuple[str, ...]) -> Any:
     """The value at a schema path (``*`` = every list item), or ABSENT / _Opaque."""
     if not path:
-        return _text(value) if _is_intrinsic(value) else value
+        return _text(value) if intrinsics.is_intrinsic(value) else value
     if value is ABSENT:
         return ABSENT
-    if _is_intrinsic(value):
+    if intrinsics.is_intrinsic(value):
         return _Opaque(_text(value))
     head, rest = path[0], path[1:]
     if head == "*":
