@@ -9,11 +9,12 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 
 .PHONY: template templates test lint typecheck format bench clean venv checkov-venv awscli-venv golden
 
+# The pinned requirements, then the project itself, editable and without dependencies (the pins
+# are its dependencies), so both tools and every package import from anywhere in .venv.
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
-	# The project itself, editable and without dependencies: the pins above are the dependencies.
 	$(PY) -m pip install $(PIP_FLAGS) --no-deps -e .
 	touch $@
 
