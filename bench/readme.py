@@ -98,19 +98,20 @@ python generate.py --explain --profile ephemeral > /dev/null  # the report only
 The report is for a human, so it goes to stderr (the house convention). stdout, or `--output`,
 still carries the template and nothing else, so `--explain` can be added to any command line.
 It prints the resource count, the compact (minified) size against the 51,200-byte TemplateBody
-limit and the 1 MB TemplateURL limit, the estimated critical path with its chain of logical IDs,
-the slowest single resource, their ratio, and the goal check. The goal: the critical path may
-exceed the slowest resource's own chain of required predecessors only by the resources that
-must follow it (`SecretTargetAttachment`, `RotationSchedule`); the slack is what is left of
-that allowance.
+limit and the 1 MB (1,000,000-byte) TemplateURL limit, both from `cfnmodel/limits.py`, the
+estimated critical path with its chain of logical IDs, the slowest single resource, their ratio,
+and the goal check. The goal: the critical path may exceed the slowest resource's own chain of
+required predecessors only by the resources that must follow it (`SecretTargetAttachment`,
+`RotationSchedule`); the slack is what is left of that allowance.
 
-The dependency graph (`cfnmodel/`, built on its one intrinsic walker) takes edges from `Ref`,
-`Fn::GetAtt` (list and dotted forms), `Fn::Sub` (`${X}` and `${X.Attr}`, string and list forms;
-`${AWS::...}`, `${!Literal}` and the Sub's own variables are not edges) and `DependsOn` (string
-or list). References to parameters and pseudo parameters are not edges. Conditions are ignored
-on purpose: a resource under a condition keeps its edges, and both branches of `Fn::If` count,
-so the graph is the worst case over every parameter value, which is what a structural guarantee
-has to hold for. A test asserts, for both profiles, that no path links any two of the RDS
+The dependency graph (`cfnmodel/graph.py`, built on the one intrinsic walker,
+`cfnmodel/intrinsics.py`) takes edges from `Ref`, `Fn::GetAtt` (list and dotted forms),
+`Fn::Sub` (`${X}` and `${X.Attr}`, string and list forms; `${AWS::...}`, `${!Literal}` and the
+Sub's own variables are not edges) and `DependsOn` (string or list). References to parameters
+and pseudo parameters are not edges. Conditions are ignored on purpose: a resource under a
+condition keeps its edges, and both branches of `Fn::If` count, so the graph is the worst case
+over every parameter value, which is what a structural guarantee has to hold for.
+`tests/cfnmodel/test_graph.py` asserts, for both profiles, that no path links any two of the RDS
 instance, the ElastiCache replication group and the NAT gateways, and that an added `DependsOn`
 (cache on RDS, RDS on a NAT gateway) is caught.
 
@@ -123,7 +124,8 @@ Example (production profile, {date}):
 DURATIONS = """\
 ## Estimated durations
 
-The durations table: one data file, read through `cfnmodel/`; every figure names its source.
+The durations table: one data file, `cfnmodel/durations.json`, read by `cfnmodel/durations.py`;
+every figure names its source.
 Types not listed take the stated default.
 
 | Type | Seconds | Source |
