@@ -20,7 +20,8 @@ def built_templates() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(params=PROFILE_NAMES)
 def profile(request: pytest.FixtureRequest) -> str:
-    return request.param
+    name: str = request.param
+    return name
 
 
 @pytest.fixture

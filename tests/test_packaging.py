@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.support.paths import ROOT
 NOT_SHIPPED = frozenset({"tests", "bench"})
 
 
-def _pyproject() -> dict[str, object]:
+def _pyproject() -> dict[str, Any]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
@@ -29,7 +30,7 @@ def _package_dirs() -> set[str]:
 
 
 def test_every_package_is_declared_for_installation() -> None:
-    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]  # type: ignore[index]
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
     declared = {pattern.rstrip("*") for pattern in include}
     found = _package_dirs()
     assert {"templates", "stackops", "cfn_rules", "clikit", "gate", "cfnmodel"} <= found
@@ -39,7 +40,7 @@ def test_every_package_is_declared_for_installation() -> None:
 def test_subpackages_ship_with_their_package() -> None:
     from setuptools import find_packages
 
-    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]  # type: ignore[index]
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
     shipped = set(find_packages(where=str(ROOT), include=include))
     nested = {
         p.parent.relative_to(ROOT).as_posix().replace("/", ".")
@@ -51,7 +52,7 @@ def test_subpackages_ship_with_their_package() -> None:
 
 
 def test_every_package_is_type_checked() -> None:
-    files = set(_pyproject()["tool"]["mypy"]["files"])  # type: ignore[index]
+    files = set(_pyproject()["tool"]["mypy"]["files"])
     assert _package_dirs() <= files
     assert {"generate.py", "deploy.py"} <= files
 

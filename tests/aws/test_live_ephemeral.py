@@ -18,6 +18,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def live_stack(tmp_path_factory: pytest.TempPathFactory):
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
     suffix = f"ci{secrets.token_hex(3)}"
     stack = f"edu-live-{suffix}"
     template = tmp_path_factory.mktemp("live") / "template.json"
@@ -63,7 +64,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory):
     _run("deploy.py", "delete", "--stack-name", stack, "--yes")
 
 
-def test_create_noop_and_delete_leave_nothing_behind(live_stack) -> None:
+def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path, str]) -> None:
     import boto3
 
     stack, template, suffix = live_stack

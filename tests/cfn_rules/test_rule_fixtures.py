@@ -30,7 +30,7 @@ def custom_rule_ids(path: Path) -> list[str]:
     return [m.rule.id for m in run_template_by_data(template, config, rules)]
 
 
-def fixtures(kind: str) -> list[pytest.param]:
+def fixtures(kind: str) -> list[pytest.ParameterSet]:
     return [
         pytest.param(d.name, f, id=f"{d.name}/{f.name}")
         for d in RULE_DIRS

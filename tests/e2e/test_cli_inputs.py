@@ -4,8 +4,11 @@ and faults that must end in one clear line."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,13 +40,14 @@ def stack_params(moto_env: MotoEnv, name: str) -> dict[str, str]:
 
 
 def no_stacks(moto_env: MotoEnv) -> bool:
-    return moto_env.client("cloudformation").list_stacks()["StackSummaries"] == []
+    summaries: list[Any] = moto_env.client("cloudformation").list_stacks()["StackSummaries"]
+    return summaries == []
 
 
 @pytest.mark.parametrize("fmt", sorted(PARAMETER_FILES))
 def test_each_parameter_file_format_is_applied(
     moto_env: MotoEnv, template_file: Path, tmp_path: Path, fmt: str
-):
+) -> None:
     params = write_json(tmp_path / "params.json", PARAMETER_FILES[fmt])
     result = moto_env.deploy(
         "deploy", "--stack-name", f"pf-{fmt}", "--template", template_file,
@@ -56,7 +60,7 @@ def test_each_parameter_file_format_is_applied(
 
 def test_codepipeline_file_tags_reach_the_stack(
     moto_env: MotoEnv, template_file: Path, tmp_path: Path
-):
+) -> None:
     params = write_json(tmp_path / "params.json", PARAMETER_FILES["codepipeline"])
     result = moto_env.deploy(
         "deploy", "--stack-name", "pftags", "--template", template_file,
@@ -67,7 +71,9 @@ def test_codepipeline_file_tags_reach_the_stack(
     assert {"Key": "team", "Value": "edu"} in stack["Tags"]
 
 
-def test_parameter_flag_overrides_the_file(moto_env: MotoEnv, template_file: Path, tmp_path: Path):
+def test_parameter_flag_overrides_the_file(
+    moto_env: MotoEnv, template_file: Path, tmp_path: Path
+) -> None:
     params = write_json(tmp_path / "params.json", PARAMETER_FILES["plain-map"])
     result = moto_env.deploy(
         "deploy", "--stack-name", "override", "--template", template_file,
@@ -78,7 +84,9 @@ def test_parameter_flag_overrides_the_file(moto_env: MotoEnv, template_file: Pat
     assert (got["Env"], got["Owner"]) == ("prod", "files")
 
 
-def test_unknown_parameter_exits_4_and_makes_no_stack(moto_env: MotoEnv, template_file: Path):
+def test_unknown_parameter_exits_4_and_makes_no_stack(
+    moto_env: MotoEnv, template_file: Path
+) -> None:
     result = moto_env.deploy(
         "deploy", "--stack-name", "unk", "--template", template_file,
         "--parameter", "DbPasword=x", "--skip-validation", "--yes",
@@ -88,7 +96,7 @@ def test_unknown_parameter_exits_4_and_makes_no_stack(moto_env: MotoEnv, templat
     assert no_stacks(moto_env)
 
 
-def test_bad_values_exit_4_one_line_each_before_any_aws_call(template_file: Path):
+def test_bad_values_exit_4_one_line_each_before_any_aws_call(template_file: Path) -> None:
     # The endpoint is dead: reaching AWS would fail differently (exit 1, "cannot reach").
     result = _run_dead(
         "deploy", "--stack-name", "bad", "--template", template_file, "--skip-validation",
@@ -101,7 +109,7 @@ def test_bad_values_exit_4_one_line_each_before_any_aws_call(template_file: Path
     assert any("Retention='0'" in line and "at least 1" in line for line in lines)
 
 
-def test_allowed_pattern_and_max_length_are_checked_locally(template_file: Path):
+def test_allowed_pattern_and_max_length_are_checked_locally(template_file: Path) -> None:
     result = _run_dead(
         "plan", "--stack-name", "bad", "--template", template_file, "--skip-validation",
         "--parameter", "Owner=Not_Valid-and-far-too-long-for-it",
@@ -115,7 +123,7 @@ def test_allowed_pattern_and_max_length_are_checked_locally(template_file: Path)
     ("name", "text"),
     [("broken.json", '{"Resources": {"A": }'), ("broken.yaml", "Resources:\n  A: [unclosed\n")],
 )
-def test_unparsable_template_exits_4(tmp_path: Path, name: str, text: str):
+def test_unparsable_template_exits_4(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / name
     path.write_text(text)
     result = _run_dead("deploy", "--stack-name", "x", "--template", path, "--yes")
@@ -124,7 +132,7 @@ def test_unparsable_template_exits_4(tmp_path: Path, name: str, text: str):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_yaml_template_with_short_forms_deploys(moto_env: MotoEnv, tmp_path: Path):
+def test_yaml_template_with_short_forms_deploys(moto_env: MotoEnv, tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(
         "AWSTemplateFormatVersion: 2010-09-09\n"
@@ -141,7 +149,7 @@ def test_yaml_template_with_short_forms_deploys(moto_env: MotoEnv, tmp_path: Pat
     assert json.loads(result.stdout)["outputs"]["TopicArn"].startswith("arn:aws:sns:")
 
 
-def test_unreachable_endpoint_is_one_clear_line_in_bounded_time(template_file: Path):
+def test_unreachable_endpoint_is_one_clear_line_in_bounded_time(template_file: Path) -> None:
     started = time.monotonic()
     result = _run_dead(
         "deploy", "--stack-name", "x", "--template", template_file, "--skip-validation", "--yes"
@@ -154,7 +162,7 @@ def test_unreachable_endpoint_is_one_clear_line_in_bounded_time(template_file: P
     assert elapsed < 30
 
 
-def test_missing_credentials_are_one_clear_line(template_file: Path):
+def test_missing_credentials_are_one_clear_line(template_file: Path) -> None:
     env = subprocess_env(DEAD_ENDPOINT)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         env.pop(key)
@@ -170,21 +178,23 @@ def test_missing_credentials_are_one_clear_line(template_file: Path):
     assert "no AWS credentials found" in result.stderr
 
 
-def test_usage_error_exits_4_with_one_line():
+def test_usage_error_exits_4_with_one_line() -> None:
     result = _run_dead("deploy", "--template", "x.json")
     assert result.returncode == 4
     assert len(result.stderr.strip().splitlines()) == 1
     assert "--stack-name" in result.stderr
 
 
-def test_help_documents_the_exit_codes():
+def test_help_documents_the_exit_codes() -> None:
     result = _run_dead("--help")
     assert result.returncode == 0
     for code in ("0", "1", "2", "3", "4", "5", "130"):
         assert any(line.split()[:1] == [code] for line in result.stdout.splitlines()), code
 
 
-def test_large_template_goes_through_the_tool_owned_bucket(moto_env: MotoEnv, tmp_path: Path):
+def test_large_template_goes_through_the_tool_owned_bucket(
+    moto_env: MotoEnv, tmp_path: Path
+) -> None:
     template = big_template()
     assert len(json.dumps(template, separators=(",", ":"))) > 51_200
     path = write_json(tmp_path / "big.json", template)
@@ -198,7 +208,9 @@ def test_large_template_goes_through_the_tool_owned_bucket(moto_env: MotoEnv, tm
     assert len(keys) == 1 and keys[0].startswith("cfn-templates/")
 
 
-def test_tool_owned_bucket_is_encrypted_private_and_expiring(moto_env: MotoEnv, tmp_path: Path):
+def test_tool_owned_bucket_is_encrypted_private_and_expiring(
+    moto_env: MotoEnv, tmp_path: Path
+) -> None:
     path = write_json(tmp_path / "big.json", big_template())
     result = moto_env.deploy(
         "plan", "--stack-name", "big2", "--template", path, "--skip-validation"
@@ -213,7 +225,9 @@ def test_tool_owned_bucket_is_encrypted_private_and_expiring(moto_env: MotoEnv, 
     assert rules[0]["Expiration"]["Days"] > 0
 
 
-def test_large_template_uses_the_artifact_bucket_when_given(moto_env: MotoEnv, tmp_path: Path):
+def test_large_template_uses_the_artifact_bucket_when_given(
+    moto_env: MotoEnv, tmp_path: Path
+) -> None:
     s3 = moto_env.client("s3")
     s3.create_bucket(Bucket="my-artifacts")
     path = write_json(tmp_path / "big.json", big_template())
@@ -226,7 +240,7 @@ def test_large_template_uses_the_artifact_bucket_when_given(moto_env: MotoEnv, t
     assert "cfn-deploy-" not in str(s3.list_buckets()["Buckets"])
 
 
-def test_template_over_one_megabyte_exits_4_naming_the_largest(tmp_path: Path):
+def test_template_over_one_megabyte_exits_4_naming_the_largest(tmp_path: Path) -> None:
     template = topic_template()
     template["Resources"]["Huge"] = {
         "Type": "AWS::SNS::Topic",
@@ -240,7 +254,7 @@ def test_template_over_one_megabyte_exits_4_naming_the_largest(tmp_path: Path):
     assert "Huge" in result.stderr and "1 MB" in result.stderr
 
 
-def test_gate_blocker_stops_before_any_aws_call(tmp_path: Path):
+def test_gate_blocker_stops_before_any_aws_call(tmp_path: Path) -> None:
     template = topic_template()
     template["Resources"]["Topic"]["Properties"]["NotAProperty"] = "x"
     path = write_json(tmp_path / "t.json", template)
@@ -249,10 +263,7 @@ def test_gate_blocker_stops_before_any_aws_call(tmp_path: Path):
     assert "blocker" in result.stderr and "cannot reach" not in result.stderr
 
 
-def _run_dead(*args: str | Path):
-    import subprocess
-    import sys
-
+def _run_dead(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "deploy.py"), *map(str, args)],
         capture_output=True, text=True, timeout=120,
@@ -260,7 +271,7 @@ def _run_dead(*args: str | Path):
     )  # fmt: skip
 
 
-def test_endpoint_that_never_answers_fails_in_bounded_time(tmp_path: Path):
+def test_endpoint_that_never_answers_fails_in_bounded_time(tmp_path: Path) -> None:
     import socket
     import subprocess
     import sys

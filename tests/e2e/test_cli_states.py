@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,21 +27,23 @@ def template_file(tmp_path: Path) -> Path:
     return write_json(tmp_path / "template.json", topic_template())
 
 
-def deploy(moto_env: MotoEnv, stack: str, template: Path, *extra: str):
+def deploy(
+    moto_env: MotoEnv, stack: str, template: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     return moto_env.deploy(
         "deploy", "--stack-name", stack, "--template", template, "--skip-validation", "--yes",
         *extra,
     )  # fmt: skip
 
 
-def live(moto_env: MotoEnv, name: str) -> list[dict]:
+def live(moto_env: MotoEnv, name: str) -> list[dict[str, Any]]:
     summaries = moto_env.client("cloudformation").list_stacks()["StackSummaries"]
     return [
         s for s in summaries if s["StackName"] == name and s["StackStatus"] != "DELETE_COMPLETE"
     ]
 
 
-def pending_change_sets(moto_env: MotoEnv, name: str) -> list:
+def pending_change_sets(moto_env: MotoEnv, name: str) -> list[Any]:
     return [
         c
         for c in moto_env.backend().change_sets.values()
@@ -48,7 +51,7 @@ def pending_change_sets(moto_env: MotoEnv, name: str) -> list:
     ]
 
 
-def fail_create(self, change_set_name, stack_name=None):
+def fail_create(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
     """Stand-in for moto's ExecuteChangeSet: a create that fails and rolls back, as AWS does."""
     change_set = find_change_set(self, change_set_name)
     stack = self.stacks[change_set.stack_id]
@@ -77,7 +80,7 @@ def failing_execution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_failed_create_prints_root_cause_first_then_status_and_exits_1(
     moto_env: MotoEnv, template_file: Path, failing_execution: None
-):
+) -> None:
     result = deploy(moto_env, "fail1", template_file)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -89,7 +92,7 @@ def test_failed_create_prints_root_cause_first_then_status_and_exits_1(
 
 def test_root_cause_leaves_out_cancellations(
     moto_env: MotoEnv, template_file: Path, failing_execution: None
-):
+) -> None:
     result = deploy(moto_env, "fail2", template_file, "--output", "json")
     body = json.loads(result.stdout)
     assert body["root_cause"] == [
@@ -99,7 +102,7 @@ def test_root_cause_leaves_out_cancellations(
 
 def test_status_shows_the_root_cause_of_the_last_operation(
     moto_env: MotoEnv, template_file: Path, failing_execution: None
-):
+) -> None:
     assert deploy(moto_env, "fail3", template_file).returncode == 1
     result = moto_env.deploy("status", "--stack-name", "fail3", "--output", "json")
     assert result.returncode == 1
@@ -110,11 +113,11 @@ def test_status_shows_the_root_cause_of_the_last_operation(
 
 def test_execute_error_is_a_failure_with_its_message(
     moto_env: MotoEnv, template_file: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     from moto.cloudformation.exceptions import ValidationError
     from moto.cloudformation.models import CloudFormationBackend
 
-    def boom(self, change_set_name, stack_name=None):
+    def boom(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
         raise ValidationError(message="Template error: unresolved resource dependency Nope")
 
     monkeypatch.setattr(CloudFormationBackend, "execute_change_set", boom)
@@ -129,7 +132,9 @@ def test_execute_error_is_a_failure_with_its_message(
 # ---------------------------------------------------------------------------- state table
 
 
-def test_review_in_progress_stack_is_replaced_by_a_create(moto_env: MotoEnv, template_file: Path):
+def test_review_in_progress_stack_is_replaced_by_a_create(
+    moto_env: MotoEnv, template_file: Path
+) -> None:
     cfn = moto_env.client("cloudformation")
     made = cfn.create_change_set(
         StackName="rev1", ChangeSetName="left", ChangeSetType="CREATE",
@@ -146,7 +151,7 @@ def test_review_in_progress_stack_is_replaced_by_a_create(moto_env: MotoEnv, tem
 @pytest.mark.parametrize("state", ["ROLLBACK_COMPLETE", "ROLLBACK_FAILED"])
 def test_failed_first_create_is_deleted_and_created_again(
     moto_env: MotoEnv, template_file: Path, state: str
-):
+) -> None:
     assert deploy(moto_env, "again", template_file).returncode == 0
     old = moto_env.stack("again")
     old.status = state
@@ -158,7 +163,9 @@ def test_failed_first_create_is_deleted_and_created_again(
     assert stacks[0]["StackId"] != old.stack_id
 
 
-def test_in_progress_stack_is_waited_for_then_updated(moto_env: MotoEnv, template_file: Path):
+def test_in_progress_stack_is_waited_for_then_updated(
+    moto_env: MotoEnv, template_file: Path
+) -> None:
     assert deploy(moto_env, "busy", template_file).returncode == 0
     stack = moto_env.stack("busy")
     stack.status = "UPDATE_IN_PROGRESS"
@@ -185,7 +192,7 @@ def test_in_progress_stack_is_waited_for_then_updated(moto_env: MotoEnv, templat
 
 def test_update_rollback_failed_exits_5_with_the_command_to_continue(
     moto_env: MotoEnv, template_file: Path
-):
+) -> None:
     assert deploy(moto_env, "urf", template_file).returncode == 0
     moto_env.stack("urf").status = "UPDATE_ROLLBACK_FAILED"
     before = len(moto_env.backend().change_sets)
@@ -198,7 +205,7 @@ def test_update_rollback_failed_exits_5_with_the_command_to_continue(
     assert len(moto_env.backend().change_sets) == before
 
 
-def test_delete_failed_exits_5(moto_env: MotoEnv, template_file: Path):
+def test_delete_failed_exits_5(moto_env: MotoEnv, template_file: Path) -> None:
     assert deploy(moto_env, "delf", template_file).returncode == 0
     moto_env.stack("delf").status = "DELETE_FAILED"
     result = deploy(moto_env, "delf", template_file, "--parameter", "Env=prod")
@@ -209,7 +216,7 @@ def test_delete_failed_exits_5(moto_env: MotoEnv, template_file: Path):
 # ---------------------------------------------------------------------------- delete
 
 
-def _fill_versioned(s3, bucket: str) -> int:
+def _fill_versioned(s3: Any, bucket: str) -> int:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     for body in (b"v1", b"v2"):
         s3.put_object(Bucket=bucket, Key="records/a.csv", Body=body)
@@ -221,7 +228,7 @@ def _fill_versioned(s3, bucket: str) -> int:
 
 def test_delete_empties_this_stacks_versioned_bucket_and_removes_it(
     moto_env: MotoEnv, tmp_path: Path
-):
+) -> None:
     s3 = moto_env.client("s3")
     for name in ("stack-a", "stack-b"):
         path = write_json(tmp_path / f"{name}.json", bucket_template(f"{name}-data"))
@@ -234,7 +241,7 @@ def test_delete_empties_this_stacks_versioned_bucket_and_removes_it(
     assert live(moto_env, "stack-a") == []
 
 
-def test_delete_leaves_another_stacks_bucket_untouched(moto_env: MotoEnv, tmp_path: Path):
+def test_delete_leaves_another_stacks_bucket_untouched(moto_env: MotoEnv, tmp_path: Path) -> None:
     s3 = moto_env.client("s3")
     counts = {}
     for name in ("stack-c", "stack-d"):
@@ -247,7 +254,9 @@ def test_delete_leaves_another_stacks_bucket_untouched(moto_env: MotoEnv, tmp_pa
     assert left == counts["stack-d"]
 
 
-def test_delete_keeps_the_data_of_a_retained_bucket_and_says_so(moto_env: MotoEnv, tmp_path: Path):
+def test_delete_keeps_the_data_of_a_retained_bucket_and_says_so(
+    moto_env: MotoEnv, tmp_path: Path
+) -> None:
     template = bucket_template("kept-data")
     template["Resources"]["Data"]["DeletionPolicy"] = "Retain"
     path = write_json(tmp_path / "kept.json", template)
@@ -263,7 +272,7 @@ def test_delete_keeps_the_data_of_a_retained_bucket_and_says_so(moto_env: MotoEn
 # ---------------------------------------------------------------------------- interruption
 
 
-def _deploy_on_a_pty(moto_env: MotoEnv, *args: str | Path) -> subprocess.Popen:
+def _deploy_on_a_pty(moto_env: MotoEnv, *args: str | Path) -> subprocess.Popen[bytes]:
     """deploy without --yes, stdin a terminal: it stops at the confirmation prompt."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -275,7 +284,7 @@ def _deploy_on_a_pty(moto_env: MotoEnv, *args: str | Path) -> subprocess.Popen:
     return proc
 
 
-def _close(proc: subprocess.Popen) -> None:
+def _close(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.kill()
         proc.wait()
@@ -284,7 +293,7 @@ def _close(proc: subprocess.Popen) -> None:
 
 def test_sigint_during_review_of_a_create_removes_change_set_and_review_stack(
     moto_env: MotoEnv, template_file: Path
-):
+) -> None:
     proc = _deploy_on_a_pty(moto_env, "--stack-name", "intr1", "--template", template_file)
     try:
         read_until(proc, "Execute this change set?")
@@ -301,7 +310,7 @@ def test_sigint_during_review_of_a_create_removes_change_set_and_review_stack(
 
 def test_sigterm_during_review_of_an_update_leaves_the_stack_untouched(
     moto_env: MotoEnv, template_file: Path
-):
+) -> None:
     assert deploy(moto_env, "intr2", template_file).returncode == 0
     proc = _deploy_on_a_pty(
         moto_env, "--stack-name", "intr2", "--template", template_file, "--parameter", "Env=prod"
@@ -319,7 +328,9 @@ def test_sigterm_during_review_of_an_update_leaves_the_stack_untouched(
     assert {"ParameterKey": "Env", "ParameterValue": "dev"} in stack["Parameters"]
 
 
-def test_declining_at_the_prompt_deletes_the_change_set(moto_env: MotoEnv, template_file: Path):
+def test_declining_at_the_prompt_deletes_the_change_set(
+    moto_env: MotoEnv, template_file: Path
+) -> None:
     proc = _deploy_on_a_pty(moto_env, "--stack-name", "decl", "--template", template_file)
     try:
         read_until(proc, "Execute this change set?")
@@ -334,12 +345,12 @@ def test_declining_at_the_prompt_deletes_the_change_set(moto_env: MotoEnv, templ
 
 def test_sigint_during_execution_says_how_to_follow_and_exits_130(
     moto_env: MotoEnv, template_file: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     from moto.cloudformation.models import CloudFormationBackend
 
     assert deploy(moto_env, "intr3", template_file).returncode == 0
 
-    def never_ends(self, change_set_name, stack_name=None):
+    def never_ends(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
         change_set = find_change_set(self, change_set_name)
         stack = self.stacks[change_set.stack_id]
         stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
@@ -366,20 +377,20 @@ def test_sigint_during_execution_says_how_to_follow_and_exits_130(
 
 def test_heartbeat_names_what_is_still_in_progress(
     moto_env: MotoEnv, template_file: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     from moto.cloudformation.models import CloudFormationBackend
 
     original = CloudFormationBackend.execute_change_set
-    holder = {}
+    holder: dict[str, threading.Thread] = {}
 
-    def slow(self, change_set_name, stack_name=None):
+    def slow(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
         change_set = find_change_set(self, change_set_name)
         stack = self.stacks[change_set.stack_id]
         stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
         add_event(stack, "Topic", "AWS::SNS::Topic", "CREATE_IN_PROGRESS")
         stack.status = "CREATE_IN_PROGRESS"
 
-        def finish():
+        def finish() -> None:
             time.sleep(2.5)
             add_event(stack, "Topic", "AWS::SNS::Topic", "CREATE_COMPLETE")
             original(self, change_set_name, stack_name)
@@ -395,7 +406,7 @@ def test_heartbeat_names_what_is_still_in_progress(
     assert beats and "Topic" in beats[0]
 
 
-def test_status_of_update_rollback_failed_exits_5(moto_env: MotoEnv, template_file: Path):
+def test_status_of_update_rollback_failed_exits_5(moto_env: MotoEnv, template_file: Path) -> None:
     assert deploy(moto_env, "stat5", template_file).returncode == 0
     moto_env.stack("stat5").status = "UPDATE_ROLLBACK_FAILED"
     result = moto_env.deploy("status", "--stack-name", "stat5")
@@ -403,7 +414,7 @@ def test_status_of_update_rollback_failed_exits_5(moto_env: MotoEnv, template_fi
     assert "continue-update-rollback --stack-name stat5" in result.stderr
 
 
-def test_plan_never_deletes_a_rolled_back_stack(moto_env: MotoEnv, template_file: Path):
+def test_plan_never_deletes_a_rolled_back_stack(moto_env: MotoEnv, template_file: Path) -> None:
     assert deploy(moto_env, "planrb", template_file).returncode == 0
     stack = moto_env.stack("planrb")
     stack.status = "ROLLBACK_COMPLETE"
@@ -423,7 +434,7 @@ def _needs_team(tmp_path: Path) -> Path:
 
 def test_missing_required_parameter_on_create_exits_4_without_a_stack(
     moto_env: MotoEnv, tmp_path: Path
-):
+) -> None:
     result = deploy(moto_env, "needteam", _needs_team(tmp_path))
     assert result.returncode == 4
     assert "Team" in result.stderr
@@ -432,7 +443,7 @@ def test_missing_required_parameter_on_create_exits_4_without_a_stack(
 
 def test_missing_required_parameter_does_not_delete_a_rolled_back_stack_first(
     moto_env: MotoEnv, template_file: Path, tmp_path: Path
-):
+) -> None:
     assert deploy(moto_env, "keeprb", template_file).returncode == 0
     stack = moto_env.stack("keeprb")
     stack.status = "ROLLBACK_COMPLETE"
@@ -441,7 +452,7 @@ def test_missing_required_parameter_does_not_delete_a_rolled_back_stack_first(
     assert [s["StackId"] for s in live(moto_env, "keeprb")] == [stack.stack_id]
 
 
-def test_delete_waits_for_a_running_operation_first(moto_env: MotoEnv, template_file: Path):
+def test_delete_waits_for_a_running_operation_first(moto_env: MotoEnv, template_file: Path) -> None:
     assert deploy(moto_env, "delbusy", template_file).returncode == 0
     stack = moto_env.stack("delbusy")
     stack.status = "UPDATE_IN_PROGRESS"

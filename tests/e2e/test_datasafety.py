@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from tests.support.samples import rds_template
 STACK = "students"
 
 
-def run(moto_env: MotoEnv, tmp_path: Path, command: str, template: dict[str, Any], *extra: str):
+def run(
+    moto_env: MotoEnv, tmp_path: Path, command: str, template: dict[str, Any], *extra: str
+) -> subprocess.CompletedProcess[str]:
     return run_template(moto_env, tmp_path, STACK, command, template, *extra)
 
 
@@ -34,7 +37,8 @@ def deployed(moto_env: MotoEnv, tmp_path: Path) -> MotoEnv:
 
 def deployed_db_name(moto_env: MotoEnv) -> str:
     body = moto_env.client("cloudformation").get_template(StackName=STACK)["TemplateBody"]
-    return body["Resources"]["Db"]["Properties"]["DBName"]
+    name: str = body["Resources"]["Db"]["Properties"]["DBName"]
+    return name
 
 
 def change_set_ids(moto_env: MotoEnv) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from tests.support.samples import rds_template
 STACK = "students"
 
 
-def run(moto_env: MotoEnv, tmp_path: Path, command: str, template: dict[str, Any], *extra: str):
+def run(
+    moto_env: MotoEnv, tmp_path: Path, command: str, template: dict[str, Any], *extra: str
+) -> subprocess.CompletedProcess[str]:
     return run_template(moto_env, tmp_path, STACK, command, template, *extra)
 
 
@@ -51,7 +54,8 @@ def deployed(moto_env: MotoEnv, tmp_path: Path) -> MotoEnv:
 
 def stack_policy(moto_env: MotoEnv) -> dict[str, Any]:
     body = moto_env.client("cloudformation").get_stack_policy(StackName=STACK)["StackPolicyBody"]
-    return json.loads(body)
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
 
 
 def test_create_sets_the_protective_policy(deployed: MotoEnv) -> None:

@@ -82,7 +82,7 @@ REAL_CHANGES = [
 ]
 
 
-def test_rows_carry_replacement_and_the_property_that_forces_it():
+def test_rows_carry_replacement_and_the_property_that_forces_it() -> None:
     got = {r.logical_id: (r.replacement, r.properties) for r in rows(REAL_CHANGES)}
     assert got == {
         "Db": ("True", ("DBName",)),
@@ -91,13 +91,13 @@ def test_rows_carry_replacement_and_the_property_that_forces_it():
     }
 
 
-def test_table_lists_action_id_type_replacement_and_cause():
+def test_table_lists_action_id_type_replacement_and_cause() -> None:
     lines = table(rows(REAL_CHANGES))
     assert lines[0].split()[:3] == ["ACTION", "LOGICAL", "ID"]
     assert lines[1].split()[:5] == ["Modify", "Db", "AWS::RDS::DBInstance", "True", "DBName"]
 
 
-def test_verdicts_fill_in_what_the_change_set_lacks():
+def test_verdicts_fill_in_what_the_change_set_lacks() -> None:
     change = {"Action": "Modify", "LogicalResourceId": "Db", "ResourceType": "AWS::RDS::DBInstance"}
     bare = [{"Type": "Resource", "ResourceChange": change}]
     verdict = Verdict("Db", "AWS::RDS::DBInstance", "Modify", "True", "offline", ("DBName",),
@@ -106,14 +106,14 @@ def test_verdicts_fill_in_what_the_change_set_lacks():
     assert (row.replacement, row.properties, row.verdict) == ("True", ("DBName",), "REFUSED")
 
 
-def test_offline_only_refusal_gets_a_row_of_its_own():
+def test_offline_only_refusal_gets_a_row_of_its_own() -> None:
     verdict = Verdict("Data", "AWS::S3::Bucket", "Remove", None, "offline", (),
                       True, True, "Data would be removed")  # fmt: skip
     (row,) = with_decisions([], [Judged(verdict, Decision.REFUSE)])
     assert (row.logical_id, row.action, row.verdict) == ("Data", "Remove", "REFUSED")
 
 
-def test_each_row_shows_the_decision_it_is_given():
+def test_each_row_shows_the_decision_it_is_given() -> None:
     verdict = Verdict("Db", "AWS::RDS::DBInstance", "Modify", "True", "offline", ("DBName",),
                       True, True, "Db would be replaced")  # fmt: skip
     (row,) = with_decisions([], [Judged(verdict, Decision.ALLOWED)])
@@ -125,14 +125,14 @@ def topic_may_be_replaced() -> Verdict:
                    ("TopicName",), False, False, "Alerts may be replaced")  # fmt: skip
 
 
-def test_stateless_conditional_in_the_change_set_is_not_a_warning():
+def test_stateless_conditional_in_the_change_set_is_not_a_warning() -> None:
     change = {"Action": "Modify", "LogicalResourceId": "Alerts", "ResourceType": "AWS::SNS::Topic"}
     bare = [{"Type": "Resource", "ResourceChange": change}]
     (row,) = with_decisions(rows(bare), [Judged(topic_may_be_replaced(), Decision.FINE)])
     assert row.verdict == ""
 
 
-def test_stateless_conditional_predicted_offline_only_is_not_a_warning_either():
+def test_stateless_conditional_predicted_offline_only_is_not_a_warning_either() -> None:
     # The two row sources once disagreed here: only the decision decides the word.
     (row,) = with_decisions([], [Judged(topic_may_be_replaced(), Decision.FINE)])
     assert (row.logical_id, row.replacement, row.verdict) == ("Alerts", "Conditional", "")

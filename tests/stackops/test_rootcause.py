@@ -10,7 +10,7 @@ from stackops import rootcause
 from tests.support.stubbed import NESTED_ID, event, newest_first, stack_event
 
 
-def test_root_cause_is_the_earliest_real_failure():
+def test_root_cause_is_the_earliest_real_failure() -> None:
     events = [
         stack_event(1, "UPDATE_IN_PROGRESS", "User Initiated"),
         event(2, "Topic", "UPDATE_FAILED", "Resource update cancelled"),
@@ -25,7 +25,7 @@ def test_root_cause_is_the_earliest_real_failure():
     ]
 
 
-def test_root_cause_follows_a_nested_stack(cfn: Any):
+def test_root_cause_follows_a_nested_stack(cfn: Any) -> None:
     parent_events = [
         stack_event(1, "CREATE_IN_PROGRESS", "User Initiated"),
         event(
@@ -64,6 +64,6 @@ def test_root_cause_follows_a_nested_stack(cfn: Any):
     ]
 
 
-def test_root_cause_falls_back_to_the_stack_reason():
+def test_root_cause_falls_back_to_the_stack_reason() -> None:
     events = [stack_event(1, "UPDATE_ROLLBACK_FAILED", "Role lacks permissions")]
     assert rootcause.find(None, events)[0].reason == "Role lacks permissions"

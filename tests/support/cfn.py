@@ -31,7 +31,7 @@ def matches(actual: Any, expected: Any) -> bool:
         return isinstance(actual, list) and all(
             any(matches(a, e) for a in actual) for e in expected
         )
-    return actual == expected
+    return bool(actual == expected)
 
 
 def find_resources(

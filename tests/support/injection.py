@@ -44,7 +44,7 @@ def find_change_set(backend: Any, name_or_arn: str) -> Any:
     return next(c for c in backend.change_sets.values() if c.change_set_name == name_or_arn)
 
 
-def spawn(env: dict[str, str], *args: str) -> subprocess.Popen:
+def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     """deploy.py ARGS in the background, without a terminal, for tests that act while it runs."""
     return subprocess.Popen(
         [sys.executable, str(DEPLOY), *args],
@@ -56,7 +56,7 @@ def spawn(env: dict[str, str], *args: str) -> subprocess.Popen:
     )
 
 
-def read_until(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str:
+def read_until(proc: subprocess.Popen[bytes], needle: str, timeout: float = 60) -> str:
     """Read the child's stderr (a pipe, bytes) until `needle` shows up; return what was read."""
     assert proc.stderr is not None
     fd = proc.stderr.fileno()
@@ -75,7 +75,7 @@ def read_until(proc: subprocess.Popen, needle: str, timeout: float = 60) -> str:
     return seen.decode()
 
 
-def rest(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
+def rest(proc: subprocess.Popen[bytes], timeout: float = 60) -> tuple[int, str]:
     """Wait for the child; return its exit code and the remaining stderr."""
     assert proc.stderr is not None
     code = proc.wait(timeout=timeout)

@@ -25,7 +25,8 @@ RESOLVE = re.compile(
 
 
 def conditioned(template: dict[str, Any], logical_id: str) -> str | None:
-    return template["Resources"][logical_id].get("Condition")
+    condition: str | None = template["Resources"][logical_id].get("Condition")
+    return condition
 
 
 def dependency_graph(template: dict[str, Any]) -> dict[str, set[str]]:

@@ -7,7 +7,8 @@ from typing import Any
 
 
 def _interface(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Metadata"]["AWS::CloudFormation::Interface"]
+    interface: dict[str, Any] = template["Metadata"]["AWS::CloudFormation::Interface"]
+    return interface
 
 
 def test_every_parameter_is_in_exactly_one_group(template: dict[str, Any]) -> None:

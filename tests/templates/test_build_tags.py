@@ -19,7 +19,9 @@ def _taggable(resource_type: str) -> bool:
     # resource type cannot slip through a hard-coded list.
     service = resource_type.split("::")[1].lower()
     module = importlib.import_module(f"troposphere.{service}")
-    for _, cls in inspect.getmembers(module, inspect.isclass):
+    # troposphere is untyped: its classes are Any here, as is their ``props`` mapping.
+    classes: list[tuple[str, Any]] = inspect.getmembers(module, inspect.isclass)
+    for _, cls in classes:
         if getattr(cls, "resource_type", None) == resource_type:
             return "Tags" in cls.props
     raise AssertionError(f"troposphere.{service} has no class for {resource_type}")

@@ -20,11 +20,13 @@ DEPRECATED_VERSIONS = (
 
 
 def _db(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["Database"]["Properties"]
+    props: dict[str, Any] = template["Resources"]["Database"]["Properties"]
+    return props
 
 
 def _cache(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["Cache"]["Properties"]
+    props: dict[str, Any] = template["Resources"]["Cache"]["Properties"]
+    return props
 
 
 def _deprecated_postgres_versions() -> set[str]:

@@ -25,7 +25,8 @@ LONGEST_REGION = "ap-southeast-5"
 
 
 def _param(template: dict[str, Any], name: str) -> dict[str, Any]:
-    return template["Parameters"][name]
+    param: dict[str, Any] = template["Parameters"][name]
+    return param
 
 
 def _suffix_ok(template: dict[str, Any], value: str) -> bool:

@@ -22,17 +22,20 @@ LOG_GROUPS = {
 
 
 def _props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
-    return template["Resources"][logical_id]["Properties"]
+    props: dict[str, Any] = template["Resources"][logical_id]["Properties"]
+    return props
 
 
 def _pipeline(template: dict[str, Any]) -> dict[str, Any]:
     (pipeline,) = resources(template, "AWS::CodePipeline::Pipeline").values()
-    return pipeline["Properties"]
+    props: dict[str, Any] = pipeline["Properties"]
+    return props
 
 
 def _stage(template: dict[str, Any], name: str) -> list[Any]:
     (stage,) = [s for s in _pipeline(template)["Stages"] if s["Name"] == name]
-    return stage["Actions"]
+    actions: list[Any] = stage["Actions"]
+    return actions
 
 
 def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
@@ -47,12 +50,16 @@ def _topic_arn(template: dict[str, Any]) -> dict[str, Any]:
 
 def _source_action(template: dict[str, Any]) -> dict[str, Any]:
     """The one Source action."""
+    action: dict[str, Any]
     (action,) = _stage(template, "Source")
     return action
 
 
 def _env(template: dict[str, Any], project: str) -> list[dict[str, Any]]:
-    return _props(template, project)["Environment"].get("EnvironmentVariables", [])
+    variables: list[dict[str, Any]] = _props(template, project)["Environment"].get(
+        "EnvironmentVariables", []
+    )
+    return variables
 
 
 # -- pipeline -------------------------------------------------------------------------------
@@ -242,7 +249,8 @@ def _buildspec(template: dict[str, Any], project: str) -> dict[str, Any]:
     """The buildspec file a project names, read from this repository (the source bundle)."""
     path = _props(template, project)["Source"]["BuildSpec"]
     assert isinstance(path, str) and path.endswith(".yml"), path
-    return yaml.safe_load((ROOT / path).read_text())
+    buildspec: dict[str, Any] = yaml.safe_load((ROOT / path).read_text())
+    return buildspec
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -296,6 +304,7 @@ DEPLOY_ROLES = {
 
 
 def _stack_statement(template: dict[str, Any]) -> dict[str, Any]:
+    statement: dict[str, Any]
     (statement,) = [
         s
         for s in _props(template, "DeployAccessPolicy")["PolicyDocument"]["Statement"]

@@ -11,7 +11,8 @@ from tests.support.cfn import assert_has_resource_properties, resources
 
 
 def _generate(template: dict[str, Any], lid: str) -> dict[str, Any]:
-    return template["Resources"][lid]["Properties"]["GenerateSecretString"]
+    generate: dict[str, Any] = template["Resources"][lid]["Properties"]["GenerateSecretString"]
+    return generate
 
 
 def test_db_secret_fixes_the_username_and_generates_the_password(

@@ -12,7 +12,8 @@ USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "km
 
 
 def _key(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["Key"]["Properties"]
+    props: dict[str, Any] = template["Resources"]["Key"]["Properties"]
+    return props
 
 
 def _statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -107,7 +108,8 @@ def test_no_key_statement_trusts_everyone(production: dict[str, Any]) -> None:
 
 
 def _group(template: dict[str, Any], lid: str) -> dict[str, Any]:
-    return template["Resources"][lid]["Properties"]
+    props: dict[str, Any] = template["Resources"][lid]["Properties"]
+    return props
 
 
 def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[int, str]]:

@@ -14,7 +14,8 @@ KMS_BUCKETS = (SOURCE, ARTIFACTS)
 
 
 def _props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
-    return template["Resources"][logical_id]["Properties"]
+    props: dict[str, Any] = template["Resources"][logical_id]["Properties"]
+    return props
 
 
 def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
@@ -25,7 +26,8 @@ def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
 def _bucket_policy(template: dict[str, Any], bucket: str) -> dict[str, Any]:
     found = find_resources(template, "AWS::S3::BucketPolicy", {"Bucket": {"Ref": bucket}})
     assert len(found) == 1, f"{bucket} should have exactly one bucket policy: {sorted(found)}"
-    return next(iter(found.values()))["Properties"]["PolicyDocument"]
+    document: dict[str, Any] = next(iter(found.values()))["Properties"]["PolicyDocument"]
+    return document
 
 
 @pytest.mark.parametrize("bucket", KMS_BUCKETS)
@@ -134,7 +136,8 @@ def test_log_bucket_retention_follows_the_profile(
     production: dict[str, Any], ephemeral: dict[str, Any]
 ) -> None:
     def expiry(t: dict[str, Any]) -> int:
-        return _props(t, LOGS)["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"]
+        days: int = _props(t, LOGS)["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"]
+        return days
 
     assert (expiry(production), expiry(ephemeral)) == (365, 7)
 

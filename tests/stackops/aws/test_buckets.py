@@ -23,7 +23,7 @@ def versions(*keys: str) -> dict[str, Any]:
     return {"Versions": [{"Key": k, "VersionId": f"v-{k}"} for k in keys], "IsTruncated": False}
 
 
-def test_every_version_is_deleted_and_counted(s3: Any):
+def test_every_version_is_deleted_and_counted(s3: Any) -> None:
     with Stubber(s3) as stub:
         stub.add_response("list_object_versions", versions("a", "b"), {"Bucket": "data"})
         objects = [{"Key": "a", "VersionId": "v-a"}, {"Key": "b", "VersionId": "v-b"}]
@@ -32,7 +32,7 @@ def test_every_version_is_deleted_and_counted(s3: Any):
         assert buckets.empty(s3, "data") == 2
 
 
-def test_an_object_that_will_not_go_is_a_failure(s3: Any):
+def test_an_object_that_will_not_go_is_a_failure(s3: Any) -> None:
     with Stubber(s3) as stub:
         stub.add_response("list_object_versions", versions("a"), {"Bucket": "data"})
         errors = {"Errors": [{"Key": "a", "Code": "AccessDenied", "Message": "no"}]}
@@ -41,7 +41,7 @@ def test_an_object_that_will_not_go_is_a_failure(s3: Any):
             buckets.empty(s3, "data")
 
 
-def test_a_bucket_already_gone_is_empty(s3: Any):
+def test_a_bucket_already_gone_is_empty(s3: Any) -> None:
     with Stubber(s3) as stub:
         stub.add_client_error("list_object_versions", "NoSuchBucket", "gone", 404)
         assert buckets.empty(s3, "data") == 0

@@ -12,7 +12,7 @@ from stackops.errors import OperationFailed
 from tests.support.stubbed import CS_ARN, FAST, STACK, STACK_ID
 
 
-def test_no_updates_error_at_create_is_no_changes(cfn: Any):
+def test_no_updates_error_at_create_is_no_changes(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_client_error(
             "create_change_set",
@@ -26,7 +26,7 @@ def test_no_updates_error_at_create_is_no_changes(cfn: Any):
             )  # fmt: skip
 
 
-def test_failed_empty_change_set_is_no_changes(cfn: Any):
+def test_failed_empty_change_set_is_no_changes(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_response(
             "describe_change_set",
@@ -44,8 +44,8 @@ def test_failed_empty_change_set_is_no_changes(cfn: Any):
             changesets.wait_ready(cfn, changesets.ChangeSet(CS_ARN, STACK_ID), FAST)
 
 
-def test_describe_change_set_merges_every_page(cfn: Any):
-    def change(lid: str) -> dict:
+def test_describe_change_set_merges_every_page(cfn: Any) -> None:
+    def change(lid: str) -> dict[str, Any]:
         return {
             "Type": "Resource",
             "ResourceChange": {
@@ -70,7 +70,7 @@ def test_describe_change_set_merges_every_page(cfn: Any):
     assert [c["ResourceChange"]["LogicalResourceId"] for c in got["Changes"]] == ["A", "B"]
 
 
-def test_execute_passes_a_client_request_token(cfn: Any):
+def test_execute_passes_a_client_request_token(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_response(
             "execute_change_set", {}, {"ChangeSetName": CS_ARN, "ClientRequestToken": "tok-1"}
@@ -79,7 +79,7 @@ def test_execute_passes_a_client_request_token(cfn: Any):
         stub.assert_no_pending_responses()
 
 
-def test_create_change_set_sends_the_derived_capabilities_and_tags(cfn: Any):
+def test_create_change_set_sends_the_derived_capabilities_and_tags(cfn: Any) -> None:
     expected = {
         "StackName": STACK,
         "ChangeSetName": "cs1",
@@ -101,7 +101,7 @@ def test_create_change_set_sends_the_derived_capabilities_and_tags(cfn: Any):
     assert (got.arn, got.stack_id) == (CS_ARN, STACK_ID)
 
 
-def test_create_change_set_error_is_a_failure_with_its_message(cfn: Any):
+def test_create_change_set_error_is_a_failure_with_its_message(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_client_error(
             "create_change_set",

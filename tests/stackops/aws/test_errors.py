@@ -7,7 +7,7 @@ from typing import Any
 from stackops.aws.errors import explain, is_transient
 
 
-def test_expired_token_is_explained_in_one_line(cfn: Any):
+def test_expired_token_is_explained_in_one_line(cfn: Any) -> None:
     from botocore.exceptions import ClientError
 
     exc = ClientError(
@@ -18,7 +18,7 @@ def test_expired_token_is_explained_in_one_line(cfn: Any):
     assert line is not None and "\n" not in line and "refresh" in line
 
 
-def test_throttling_is_transient_not_fatal():
+def test_throttling_is_transient_not_fatal() -> None:
     from botocore.exceptions import ClientError
     from botocore.parsers import ResponseParserError
 
@@ -26,7 +26,7 @@ def test_throttling_is_transient_not_fatal():
     assert is_transient(throttled) and is_transient(ResponseParserError("500"))
 
 
-def test_unreadable_answer_is_explained_in_one_line():
+def test_unreadable_answer_is_explained_in_one_line() -> None:
     from botocore.parsers import ResponseParserError
 
     line = explain(ResponseParserError("Unable to parse response (no element found)"))

@@ -10,7 +10,7 @@ from stackops.aws.events import EventCursor
 from tests.support.stubbed import STACK, STACK_ID, event, newest_first, stack_event
 
 
-def test_cursor_keeps_only_events_with_this_operations_token(cfn: Any):
+def test_cursor_keeps_only_events_with_this_operations_token(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_response(
             "describe_stack_events",
@@ -27,7 +27,7 @@ def test_cursor_keeps_only_events_with_this_operations_token(cfn: Any):
     assert got == ["Mine", STACK]
 
 
-def test_cursor_without_tokens_uses_events_newer_than_the_marker(cfn: Any):
+def test_cursor_without_tokens_uses_events_newer_than_the_marker(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_response(
             "describe_stack_events",

@@ -19,7 +19,7 @@ def summary(lid: str) -> dict[str, Any]:
     }
 
 
-def test_resources_come_from_every_page(cfn: Any):
+def test_resources_come_from_every_page(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         first = {"StackResourceSummaries": [summary("A")], "NextToken": "t2"}
         stub.add_response("list_stack_resources", first, {"StackName": STACK_ID})
@@ -31,7 +31,7 @@ def test_resources_come_from_every_page(cfn: Any):
     assert [r["LogicalResourceId"] for r in found] == ["A", "B"]
 
 
-def test_a_missing_stack_is_none(cfn: Any):
+def test_a_missing_stack_is_none(cfn: Any) -> None:
     with Stubber(cfn) as stub:
         stub.add_client_error(
             "describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist"
@@ -39,6 +39,6 @@ def test_a_missing_stack_is_none(cfn: Any):
         assert stacks.describe(cfn, STACK) is None
 
 
-def test_outputs_are_a_plain_map():
+def test_outputs_are_a_plain_map() -> None:
     stack = {"Outputs": [{"OutputKey": "TopicArn", "OutputValue": "arn:x"}]}
     assert stacks.outputs_of(stack) == {"TopicArn": "arn:x"}

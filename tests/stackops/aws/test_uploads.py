@@ -12,7 +12,7 @@ from stackops.errors import BadInput
 from tests.support.samples import topic_template
 
 
-def test_small_template_is_sent_as_compact_body():
+def test_small_template_is_sent_as_compact_body() -> None:
     args = uploads.template_args(
         topic_template(), s3=None, sts=None, region="us-east-1", artifact_bucket=None
     )
@@ -20,14 +20,14 @@ def test_small_template_is_sent_as_compact_body():
     assert ": " not in body and json.loads(body) == topic_template()
 
 
-def test_template_url_is_the_regional_virtual_hosted_form():
+def test_template_url_is_the_regional_virtual_hosted_form() -> None:
     assert (
         uploads.template_url("b", "eu-west-1", "k.json")
         == "https://b.s3.eu-west-1.amazonaws.com/k.json"
     )
 
 
-def test_over_one_megabyte_names_the_largest_resources():
+def test_over_one_megabyte_names_the_largest_resources() -> None:
     template = topic_template()
     template["Resources"]["Huge"] = {
         "Type": "AWS::SNS::Topic",

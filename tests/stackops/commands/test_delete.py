@@ -20,7 +20,7 @@ from tests.support.stubbed import (
 )
 
 
-def test_delete_reports_failed_retained_and_snapshotted_resources(cfn: Any):
+def test_delete_reports_failed_retained_and_snapshotted_resources(cfn: Any) -> None:
     session, _ = session_for(cfn)
     template = {
         "Resources": {

@@ -14,7 +14,7 @@ from tests.support.samples import topic_template
 from tests.support.stubbed import STACK, STACK_ID, session_for, stack_desc
 
 
-def test_update_keeps_previous_values_only_for_parameters_still_declared():
+def test_update_keeps_previous_values_only_for_parameters_still_declared() -> None:
     stack = stack_desc(
         "UPDATE_COMPLETE",
         Parameters=[
@@ -47,7 +47,7 @@ def deployed_with_secret(cfn: Any, template: dict[str, Any]) -> Any:
 
 
 def stack_with_masked_secret() -> dict[str, Any]:
-    return stack_desc(
+    stack: dict[str, Any] = stack_desc(
         "UPDATE_COMPLETE",
         Parameters=[
             {"ParameterKey": "Env", "ParameterValue": "dev"},
@@ -56,13 +56,14 @@ def stack_with_masked_secret() -> dict[str, Any]:
             {"ParameterKey": "DbPassword", "ParameterValue": "****"},
         ],
     )["Stacks"][0]
+    return stack
 
 
 def given(**values: str) -> Inputs:
     return Inputs(dict(values), {}, frozenset(values))
 
 
-def test_a_new_noecho_value_is_never_taken_for_no_change(cfn: Any):
+def test_a_new_noecho_value_is_never_taken_for_no_change(cfn: Any) -> None:
     template = secret_template()
     session, _ = session_for(cfn)
     req = Request(STACK, template, given(DbPassword="n3w-secret"))
@@ -70,7 +71,7 @@ def test_a_new_noecho_value_is_never_taken_for_no_change(cfn: Any):
         assert prepare.unchanged(session, req, stack_with_masked_secret()) is False
 
 
-def test_a_given_noecho_value_goes_through_a_change_set_even_if_it_looks_the_same(cfn: Any):
+def test_a_given_noecho_value_goes_through_a_change_set_even_if_it_looks_the_same(cfn: Any) -> None:
     # The stack shows only the mask, so no given value can be proven unchanged.
     template = secret_template()
     session, _ = session_for(cfn)
@@ -79,7 +80,7 @@ def test_a_given_noecho_value_goes_through_a_change_set_even_if_it_looks_the_sam
         assert prepare.unchanged(session, req, stack_with_masked_secret()) is False
 
 
-def test_same_template_and_values_are_no_change(cfn: Any):
+def test_same_template_and_values_are_no_change(cfn: Any) -> None:
     template = secret_template()
     session, _ = session_for(cfn)
     req = Request(STACK, template, given(Env="dev"))

@@ -16,11 +16,11 @@ from tests.support.stubbed import STACK, session_for
     [("UPDATE_ROLLBACK_FAILED", "update"), ("DELETE_FAILED", "delete"),
      ("IMPORT_COMPLETE", "update"), ("ROLLBACK_COMPLETE", "create")],
 )  # fmt: skip
-def test_the_operation_is_read_from_the_status(stack_status: str, operation: str):
+def test_the_operation_is_read_from_the_status(stack_status: str, operation: str) -> None:
     assert status.operation_of(stack_status) == operation
 
 
-def test_a_missing_stack_exits_1(cfn: Any):
+def test_a_missing_stack_exits_1(cfn: Any) -> None:
     session, _ = session_for(cfn)
     with Stubber(cfn) as stub:
         stub.add_client_error(

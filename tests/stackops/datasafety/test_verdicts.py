@@ -62,7 +62,9 @@ def stubbed_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     }
     with Stubber(client) as stub:
         stub.add_response("describe_change_set", response, {"ChangeSetName": "deploy-1"})
-        return client.describe_change_set(ChangeSetName="deploy-1")["Changes"]
+        described = client.describe_change_set(ChangeSetName="deploy-1")
+        round_tripped: list[dict[str, Any]] = described["Changes"]
+        return round_tripped
 
 
 # --------------------------------------------------------------------------- stateful types

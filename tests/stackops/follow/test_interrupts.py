@@ -17,7 +17,7 @@ from tests.support.stubbed import (
 )
 
 
-def test_interrupt_with_cancel_cancels_the_update_and_follows_the_rollback(cfn: Any):
+def test_interrupt_with_cancel_cancels_the_update_and_follows_the_rollback(cfn: Any) -> None:
     session, _ = session_for(cfn)
     run = Run(executing=True, stack_id=STACK_ID, change_set_type="UPDATE", token="t")
     rollback = newest_first(

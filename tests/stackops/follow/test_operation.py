@@ -14,7 +14,7 @@ from stackops.follow.progress import PlainView
 from tests.support.stubbed import FAST, STACK_ID, event, newest_first, stack_desc, stack_event
 
 
-def test_follow_tolerates_throttling(cfn: Any):
+def test_follow_tolerates_throttling(cfn: Any) -> None:
     view = PlainView(io.StringIO(), heartbeat=30, clock=lambda: 0.0)
     with Stubber(cfn) as stub:
         stub.add_client_error("describe_stack_events", "Throttling", "Rate exceeded", 400)
@@ -35,7 +35,7 @@ def test_follow_tolerates_throttling(cfn: Any):
     assert done.status == "UPDATE_COMPLETE"
 
 
-def test_backoff_grows_between_polls_while_nothing_happens(cfn: Any):
+def test_backoff_grows_between_polls_while_nothing_happens(cfn: Any) -> None:
     view = PlainView(io.StringIO(), heartbeat=30, clock=lambda: 0.0)
     poll = Poll(minimum=1.0, maximum=4.0, factor=2.0)
     slept: list[float] = []
@@ -52,7 +52,7 @@ def test_backoff_grows_between_polls_while_nothing_happens(cfn: Any):
     assert slept == [2.0, 4.0, 4.0, 4.0]
 
 
-def test_backoff_starts_over_when_events_arrive(cfn: Any):
+def test_backoff_starts_over_when_events_arrive(cfn: Any) -> None:
     view = PlainView(io.StringIO(), heartbeat=30, clock=lambda: 0.0)
     poll = Poll(minimum=1.0, maximum=4.0, factor=2.0)
     slept: list[float] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from stackops.follow.polling import Poll
 
 
-def test_backoff_grows_to_the_maximum():
+def test_backoff_grows_to_the_maximum() -> None:
     poll = Poll(minimum=1.5, maximum=10.0)
     delays = [1.5]
     for _ in range(8):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from stackops.follow.progress import PlainView, TtyView, make_view
 from tests.support.stubbed import FAST, event
 
@@ -13,7 +15,7 @@ class Tty(io.StringIO):
         return True
 
 
-def test_heartbeat_names_resources_in_progress():
+def test_heartbeat_names_resources_in_progress() -> None:
     now = [0.0]
     out = io.StringIO()
     view = PlainView(out, heartbeat=30, clock=lambda: now[0])
@@ -26,14 +28,14 @@ def test_heartbeat_names_resources_in_progress():
     assert "still in progress: Db" in out.getvalue().splitlines()[-1]
 
 
-def test_plain_view_prints_one_line_per_event():
+def test_plain_view_prints_one_line_per_event() -> None:
     out = io.StringIO()
     view = PlainView(out, heartbeat=30, clock=lambda: 0.0)
     view.events([event(1, "A", "CREATE_IN_PROGRESS"), event(2, "A", "CREATE_COMPLETE")])
     assert len(out.getvalue().splitlines()) == 2
 
 
-def test_tty_view_redraws_a_board_in_place():
+def test_tty_view_redraws_a_board_in_place() -> None:
     out = Tty()
     view = make_view(out, FAST, clock=lambda: 5.0)
     assert isinstance(view, TtyView)
@@ -47,7 +49,7 @@ def test_tty_view_redraws_a_board_in_place():
     assert any(line.split()[:2] == ["pending", "Db"] for line in last.splitlines())
 
 
-def test_tty_board_colours_a_failed_resource(monkeypatch):
+def test_tty_board_colours_a_failed_resource(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
     out = Tty()
@@ -56,7 +58,7 @@ def test_tty_board_colours_a_failed_resource(monkeypatch):
     assert "\x1b[1;31mfailed" in out.getvalue()
 
 
-def test_tty_board_honours_no_color(monkeypatch):
+def test_tty_board_honours_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "xterm-256color")
     out = Tty()

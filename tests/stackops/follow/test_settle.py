@@ -21,7 +21,7 @@ from tests.support.stubbed import (
 )
 
 
-def test_update_rollback_failed_names_blockers_and_the_command(cfn: Any):
+def test_update_rollback_failed_names_blockers_and_the_command(cfn: Any) -> None:
     session, _ = session_for(cfn)
     with Stubber(cfn) as stub:
         stub.add_response(
@@ -40,7 +40,7 @@ def test_update_rollback_failed_names_blockers_and_the_command(cfn: Any):
     assert caught.value.exit_code == 5
 
 
-def test_continue_rollback_runs_waits_then_goes_on(cfn: Any):
+def test_continue_rollback_runs_waits_then_goes_on(cfn: Any) -> None:
     session, err = session_for(cfn)
     with Stubber(cfn) as stub:
         stub.add_response(
@@ -71,7 +71,7 @@ def test_continue_rollback_runs_waits_then_goes_on(cfn: Any):
     assert "continuing the rollback" in err.getvalue()
 
 
-def test_delete_failed_names_what_could_not_be_deleted(cfn: Any):
+def test_delete_failed_names_what_could_not_be_deleted(cfn: Any) -> None:
     session, _ = session_for(cfn)
     failed = {
         "StackResourceSummaries": [

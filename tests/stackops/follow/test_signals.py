@@ -38,9 +38,9 @@ def run(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_sigint_inside_held_arrives_when_the_block_ends():
+def test_sigint_inside_held_arrives_when_the_block_ends() -> None:
     assert run(HELD) == "['block finished', 'interrupted after']"
 
 
-def test_sigint_inside_ignored_is_dropped_and_the_handler_restored():
+def test_sigint_inside_ignored_is_dropped_and_the_handler_restored() -> None:
     assert run(IGNORED) == "True"

@@ -19,14 +19,14 @@ from stackops.follow.states import Next, classify, continue_rollback_command
         ("DELETE_FAILED", 0, Next.HUMAN),
     ],
 )
-def test_each_state_has_its_next_step(status: str, resources: int, expected: Next):
+def test_each_state_has_its_next_step(status: str, resources: int, expected: Next) -> None:
     assert classify({"StackStatus": status}, resources) is expected
 
 
-def test_no_stack_is_a_create():
+def test_no_stack_is_a_create() -> None:
     assert classify(None) is Next.CREATE
 
 
-def test_continue_rollback_command_names_the_resources_to_skip():
+def test_continue_rollback_command_names_the_resources_to_skip() -> None:
     command = continue_rollback_command("edu", "eu-west-1", ["Db"])
     assert command.endswith("--region eu-west-1 --resources-to-skip Db")
