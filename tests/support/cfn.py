@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cfnmodel.intrinsics import walk
+
 
 def resources(template: dict[str, Any], resource_type: str | None = None) -> dict[str, Any]:
     """Logical ID -> resource, optionally only those of one type."""
@@ -53,17 +55,6 @@ def assert_has_resource_properties(
         f"no {resource_type} has properties matching {properties!r}; "
         f"candidates: {sorted(resources(template, resource_type))}"
     )
-
-
-def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    """Every (path, value) pair below `node`, depth first."""
-    yield path, node
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from walk(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from walk(v, (*path, i))
 
 
 def strings(node: Any) -> Iterator[str]:

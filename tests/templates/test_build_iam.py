@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.support.cfn import walk
+from cfnmodel.intrinsics import walk
 
 # Actions that AWS authorizes only against `Resource: "*"` (no resource-level permission in the
 # Service Authorization Reference), each with the reason it is granted here.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support.cfn import resources, strings, walk
+from cfnmodel.intrinsics import walk
+from tests.support.cfn import resources, strings
 from tests.templates.helpers import RESOLVE
 
 SECRET_WORDS = re.compile(r"pass(word)?|secret|token|auth|credential", re.IGNORECASE)

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.cfn import matches, resources, walk
+from cfnmodel.intrinsics import walk
+from tests.support.cfn import matches, resources
 from tests.support.paths import ROOT
 from tests.templates.helpers import references, tag_map
 
