@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
-from awacs.sts import AssumeRole
+from awacs.aws import Condition, StringEquals
 from troposphere import GetAtt, If, Ref, Sub, elasticache, iam, logs, rds
 
-from templates import handles
+from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
 
 # Neither tier refers to the other nor to a NAT gateway, so that the three slowest resources of
@@ -75,18 +74,9 @@ def _db_monitoring_role(ctx: Context) -> iam.Role:
     return ctx.add(
         iam.Role(
             "DbMonitoringRole",
-            AssumeRolePolicyDocument=PolicyDocument(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Effect=Allow,
-                        Principal=Principal("Service", "monitoring.rds.amazonaws.com"),
-                        Action=[AssumeRole],
-                        Condition=Condition(
-                            StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))
-                        ),
-                    )
-                ],
+            AssumeRolePolicyDocument=policies.trust(
+                "monitoring.rds.amazonaws.com",
+                Condition(StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))),
             ),
             ManagedPolicyArns=[
                 Sub(

@@ -11,11 +11,9 @@ from awacs.aws import (
     ArnLike,
     Condition,
     PolicyDocument,
-    Principal,
     Statement,
     StringEquals,
 )
-from awacs.sts import AssumeRole
 from troposphere import (
     And,
     Cidr,
@@ -268,27 +266,19 @@ def _flow_log_group(ctx: Context) -> logs.LogGroup:
 
 def _flow_logs_trust() -> PolicyDocument:
     """VPC Flow Logs may assume the role, only for this account's flow logs."""
-    return PolicyDocument(
-        Version="2012-10-17",
-        Statement=[
-            Statement(
-                Effect=Allow,
-                Principal=Principal("Service", "vpc-flow-logs.amazonaws.com"),
-                Action=[AssumeRole],
-                Condition=Condition(
-                    [
-                        StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
-                        ArnLike(
-                            "aws:SourceArn",
-                            Sub(
-                                "arn:${AWS::Partition}:ec2:${AWS::Region}"
-                                ":${AWS::AccountId}:vpc-flow-log/*"
-                            ),
-                        ),
-                    ]
+    return policies.trust(
+        "vpc-flow-logs.amazonaws.com",
+        Condition(
+            [
+                StringEquals("aws:SourceAccount", Ref("AWS::AccountId")),
+                ArnLike(
+                    "aws:SourceArn",
+                    Sub(
+                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*"
+                    ),
                 ),
-            )
-        ],
+            ]
+        ),
     )
 
 

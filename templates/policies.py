@@ -153,16 +153,18 @@ def log_bucket_policy(bucket_arn: Any, source_bucket_arns: Sequence[Any]) -> Pol
 # -- trust policies -------------------------------------------------------------------------
 
 
-def trust(service: str) -> PolicyDocument:
-    """Lets one AWS service assume the role. Passing the role to that service still needs
+def trust(service: str, condition: Condition | None = None) -> PolicyDocument:
+    """Lets one AWS service assume the role, on the condition given (a confused-deputy guard
+    for services that act for any account). Passing the role to that service still needs
     iam:PassRole in this account, which keeps other accounts out."""
-    return _doc(
-        Statement(
-            Effect=Allow,
-            Principal=Principal("Service", service),
-            Action=[sts.AssumeRole],
-        )
+    statement = Statement(
+        Effect=Allow,
+        Principal=Principal("Service", service),
+        Action=[sts.AssumeRole],
     )
+    if condition is not None:
+        statement.Condition = condition
+    return _doc(statement)
 
 
 # -- identity policies ----------------------------------------------------------------------
