@@ -61,6 +61,12 @@ def test_missing_template_file_is_named(tmp_path: Path):
     assert error.message == f"template {tmp_path / 'nope.json'} not found"
 
 
+def test_template_file_is_parsed_and_named_in_its_errors(tmp_path: Path):
+    path = tmp_path / "t.json"
+    path.write_text("  \n")
+    assert _bad_input(inputs.load_template, path).message == f"template {path} is empty"
+
+
 def test_unreadable_template_file_is_reported(tmp_path: Path):
     path = tmp_path / "t.json"
     path.write_bytes(b"\xff\xfe{}")
@@ -238,6 +244,14 @@ def test_each_item_of_a_number_list_must_be_a_number():
 def test_every_bad_item_of_a_number_list_is_reported():
     spec = {"Type": "List<Number>", "MinValue": 1}
     assert len(_problems(spec, "x,0")) == 2
+
+
+def test_string_value_with_commas_is_checked_as_a_whole():
+    assert _problems({"Type": "String", "AllowedValues": ["a,b"]}, "a,b") == []
+
+
+def test_length_limits_apply_to_strings_not_to_lists():
+    assert _problems({"Type": "CommaDelimitedList", "MaxLength": 3}, "a,b,c") == []
 
 
 def test_number_equal_to_min_value_is_accepted():

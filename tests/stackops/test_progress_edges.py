@@ -7,9 +7,10 @@ import io
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from stackops import progress
+from stackops.aws import explain
 from stackops.errors import AwsUnavailable
 from stackops.polling import Poll
 from stackops.progress import PlainView, TtyView, follow, make_view, settled
@@ -136,6 +137,15 @@ def test_heartbeat_with_no_resource_running_names_the_stack_operation():
     assert out.getvalue() == "    30.0s  still in progress: the stack operation\n"
 
 
+def test_no_heartbeat_before_the_interval_has_passed():
+    out = io.StringIO()
+    clock = Clock(100.0)
+    view = PlainView(out, heartbeat=30, clock=clock)
+    clock.now = 129.0
+    view.tick()
+    assert out.getvalue() == ""
+
+
 def test_heartbeat_names_at_most_ten_resources_with_their_times():
     out = io.StringIO()
     clock = Clock(100.0)
@@ -246,6 +256,19 @@ def test_completed_resource_shows_the_time_from_its_start_to_its_end():
     assert last_frame(out)[1] == row("complete", "Topic", "AWS::SNS::Topic", "3.0s")
 
 
+def test_resource_in_progress_twice_is_timed_from_its_first_start():
+    clock = Clock(100.0)
+    out, view = board(clock)
+    view.events([resource("Db", "UPDATE_IN_PROGRESS")])
+    clock.now = 105.0
+    view.events(
+        [resource("Db", "UPDATE_IN_PROGRESS", reason="Requested update requires replacement")]
+    )
+    clock.now = 107.0
+    view.tick()
+    assert last_frame(out)[1] == row("in progress", "Db", "AWS::SNS::Topic", "7.0s")
+
+
 def test_expected_resource_that_starts_is_listed_once():
     out, view = board(Clock(100.0))
     view.expect([("Topic", "AWS::SNS::Topic")])
@@ -269,6 +292,20 @@ def test_follow_returns_the_stacks_status_reason():
         FakeCursor([], []),
     )
     assert (done.status, done.reason) == ("UPDATE_ROLLBACK_COMPLETE", "Resource creation failed")
+
+
+def test_stack_without_a_status_reason_has_an_empty_reason():
+    done = run(FakeCfn({"Stacks": [{"StackStatus": "UPDATE_COMPLETE"}]}), FakeCursor([], []))
+    assert done.reason == ""
+
+
+def test_follow_waits_through_review_in_progress_while_a_review_is_pending():
+    done = run(
+        FakeCfn(described("REVIEW_IN_PROGRESS"), described("CREATE_COMPLETE")),
+        FakeCursor([], [], []),
+        review_pending=True,
+    )
+    assert done.status == "CREATE_COMPLETE"
 
 
 def test_follow_keeps_the_events_of_every_poll():
@@ -315,23 +352,28 @@ def test_last_look_after_the_stack_vanished_still_ends_the_follow():
     assert done.status == "DELETE_COMPLETE"
 
 
-def test_status_calls_failing_for_longer_than_the_limit_give_up_with_advice():
+def give_up_message(fault: Exception) -> str:
     clock = Clock(1000.0)
 
     def sleep(seconds: float) -> None:
         clock.now += 200.0
 
     with pytest.raises(AwsUnavailable) as caught:
-        run(
-            FakeCfn(THROTTLED, THROTTLED, THROTTLED),
-            FakeCursor([], [], []),
-            sleep=sleep,
-            clock=clock,
-        )
-    assert caught.value.message.startswith("lost sight of the stack for 300 s (")
-    assert caught.value.message.endswith(
-        "it may still be running: follow it with `python deploy.py status --stack-name NAME`"
+        run(FakeCfn(fault, fault, fault), FakeCursor([], [], []), sleep=sleep, clock=clock)
+    return caught.value.message
+
+
+def test_status_calls_failing_for_longer_than_the_limit_give_up_with_advice():
+    assert give_up_message(THROTTLED) == (
+        "lost sight of the stack for 300 s (ClientError); it may still be running: "
+        "follow it with `python deploy.py status --stack-name NAME`"
     )
+
+
+def test_lost_connection_is_explained_when_giving_up():
+    fault = EndpointConnectionError(endpoint_url="https://cloudformation.us-east-1.amazonaws.com")
+    explained = explain(fault)
+    assert explained and f"({explained})" in give_up_message(fault)
 
 
 def test_status_calls_failing_for_exactly_the_limit_are_still_tolerated():

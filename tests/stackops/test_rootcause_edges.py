@@ -191,3 +191,12 @@ def test_a_failed_resource_that_is_not_a_stack_is_never_opened():
     )
     causes(cfn, [db])
     assert cfn.asked == []
+
+
+def test_cause_as_json_names_resource_type_and_reason():
+    cause = rootcause.Cause("Db", "AWS::RDS::DBInstance", "no space")
+    assert cause.as_dict() == {
+        "logical_id": "Db",
+        "type": "AWS::RDS::DBInstance",
+        "reason": "no space",
+    }
