@@ -48,3 +48,10 @@ def test_database_without_the_property_passes():
 def test_public_resource_that_is_not_a_database_is_left_to_other_rules():
     template = database("AWS::DMS::ReplicationInstance", "true")
     assert findings("no_public_database", template) == []
+
+
+def test_databases_after_other_resources_are_still_checked():
+    template = database("AWS::RDS::DBInstance", "true").replace(
+        "Resources:\n", "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+    )
+    assert [f[0] for f in findings("no_public_database", template)] == ["W9203"]

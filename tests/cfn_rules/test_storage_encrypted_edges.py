@@ -82,6 +82,23 @@ def test_table_without_sse_names_the_nested_property():
     assert "(SSESpecification.SSEEnabled is None)" in message
 
 
+def test_log_group_without_a_key_is_flagged():
+    assert len(flagged(resource("AWS::Logs::LogGroup"))) == 1
+
+
+def test_resources_after_an_aurora_instance_are_still_checked():
+    template = resource("AWS::RDS::DBInstance", "{DBClusterIdentifier: aurora}") + (
+        "  Queue:\n    Type: AWS::SQS::Queue\n"
+    )
+    assert flagged(template) == ["Queue 'Queue' is not encrypted. Fix: set KmsMasterKeyId."]
+
+
+def test_unencrypted_queue_is_reported_on_its_properties_line():
+    assert [line for _, line, _ in findings("storage_encrypted", resource("AWS::SQS::Queue"))] == [
+        10
+    ]
+
+
 def test_queue_without_encryption_is_flagged():
     assert flagged(resource("AWS::SQS::Queue")) == [
         "Queue 'Store' is not encrypted. Fix: set KmsMasterKeyId."

@@ -401,6 +401,17 @@ def test_failed_status_calls_are_retried_after_growing_waits():
     assert waits == [1.0, 2.0, 4.0]
 
 
+def test_fresh_events_bring_polling_back_to_the_fastest_cadence():
+    waits: list[float] = []
+    busy = described("UPDATE_IN_PROGRESS")
+    run(
+        FakeCfn(busy, busy, busy, described("UPDATE_COMPLETE")),
+        FakeCursor([], [], [resource("A", "UPDATE_IN_PROGRESS")], [], []),
+        sleep=waits.append,
+    )
+    assert waits[2] == POLL.minimum
+
+
 def test_review_in_progress_is_settled_only_when_no_review_is_pending():
     assert (settled("REVIEW_IN_PROGRESS", False), settled("REVIEW_IN_PROGRESS", True)) == (
         True,
