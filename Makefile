@@ -60,8 +60,9 @@ golden: venv
 bench: venv checkov-venv awscli-venv
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov AWS_CLI_BIN=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(PY) -m bench.run
 
-# Mutation testing of the modules and tests listed under [tool.mutmut] in pyproject.toml; a fresh
-# run every time, since mutmut's cache does not notice new tests. One worker: a few minutes.
+# Mutation testing of the modules and tests listed under [tool.mutmut] in pyproject.toml (see
+# docs/mutation.md). A fresh run every time: mutmut's cache does not notice new tests. One worker,
+# so a full run takes tens of minutes; the log is mutants/run.log.
 mutation: venv
 	rm -rf mutants && mkdir mutants
 	$(VENV)/bin/mutmut run --max-children 1 > mutants/run.log 2>&1 || { tail -c 2000 mutants/run.log; exit 1; }
