@@ -102,3 +102,38 @@ def test_kms_key_policy_is_left_to_its_own_rule():
         "no_wildcard_actions", policy("AWS::KMS::Key", "{Effect: Allow, Action: 'kms:*'}")
     )
     assert got == []
+
+
+def test_policies_after_one_that_is_not_a_document_are_still_checked():
+    template = """
+Parameters:
+  Doc:
+    Type: String
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - {PolicyName: a, PolicyDocument: !Ref Doc}
+        - PolicyName: b
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: '*', Resource: '*'}
+"""
+    assert [f[0] for f in findings("no_wildcard_actions", template)] == ["W9205"]
+
+
+def test_empty_policy_entry_is_skipped_without_a_crash():
+    template = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        -
+        - PolicyName: b
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: '*', Resource: '*'}
+"""
+    assert [f[0] for f in findings("no_wildcard_actions", template)] == ["W9205"]
