@@ -3,6 +3,7 @@ depth, and which resources are opened at all."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from stackops import rootcause
@@ -47,7 +48,7 @@ def resource_event(
 
 
 class FakeCfn:
-    """Answers DescribeStackEvents from a table of stack id -> events (oldest first)."""
+    """Answers DescribeStackEvents (one page, newest first) from stack id -> events."""
 
     def __init__(self, events_by_stack: dict[str, list[dict[str, Any]]]) -> None:
         self.events_by_stack = events_by_stack
@@ -56,6 +57,13 @@ class FakeCfn:
     def describe_stack_events(self, StackName: str) -> dict[str, Any]:
         self.asked.append(StackName)
         return {"StackEvents": list(reversed(self.events_by_stack[StackName]))}
+
+    def get_paginator(self, operation: str) -> FakeCfn:
+        assert operation == "describe_stack_events"
+        return self
+
+    def paginate(self, StackName: str) -> Iterator[dict[str, Any]]:
+        yield self.describe_stack_events(StackName)
 
 
 def nested_failure(lid: str = "Data", physical: str = NESTED_ID) -> dict[str, Any]:
