@@ -7,14 +7,17 @@ from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
+from stackops.aws.clients import Clients
 from stackops.aws.errors import explain
 from stackops.aws.events import EventCursor
 from stackops.errors import AwsUnavailable
-from stackops.follow.operation import Followed, follow, settled
+from stackops.follow.operation import Followed, delete_and_watch, follow, settled, watch
 from stackops.follow.polling import Poll
 from stackops.follow.progress import PlainView
+from stackops.render import Console
+from stackops.session import Session
 from tests.support.stubbed import FAST, STACK_ID, event, newest_first, stack_desc, stack_event
 
 
@@ -326,3 +329,101 @@ def test_review_in_progress_is_settled_only_when_no_review_is_pending() -> None:
 def test_cleanup_in_progress_is_not_settled() -> None:
     assert settled("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", False) is False
     assert settled("UPDATE_COMPLETE", True) is True
+
+
+class Steps:
+    """A clock that moves `step` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def session(cfn: Any, clock: Steps, slept: list[float]) -> tuple[Session, io.StringIO]:
+    err = io.StringIO()
+    clients = Clients(cfn=cfn, s3=None, sts=None, region="us-east-1")
+    return Session(clients, Console(err, None), FAST, clock=clock, sleep=slept.append), err
+
+
+def test_watch_shows_progress_with_the_sessions_clock_stream_and_sleep(cfn: Any) -> None:
+    slept: list[float] = []
+    watching, err = session(cfn, Steps(10.0), slept)
+    quiet = newest_first(stack_event(1, "UPDATE_IN_PROGRESS"))
+    busy = newest_first(stack_event(1, "UPDATE_IN_PROGRESS"), event(2, "Db", "UPDATE_COMPLETE"))
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stack_events", quiet, {"StackName": STACK_ID})
+        stub.add_response(
+            "describe_stacks", stack_desc("UPDATE_IN_PROGRESS"), {"StackName": STACK_ID}
+        )
+        stub.add_response("describe_stack_events", busy, {"StackName": STACK_ID})
+        stub.add_response("describe_stacks", stack_desc("UPDATE_COMPLETE"), {"StackName": STACK_ID})
+        stub.add_response("describe_stack_events", busy, {"StackName": STACK_ID})
+        cursor = EventCursor(cfn, STACK_ID, last_id="e1-edu")
+        done = watch(watching, STACK_ID, cursor, expect=[("Db", "AWS::RDS::DBInstance")])
+    assert done.status == "UPDATE_COMPLETE" and slept == [FAST.next(FAST.minimum)]
+    # The view started at the first reading (10), ticked at the second, saw the event at the third.
+    assert err.getvalue() == "    20.0s  UPDATE_COMPLETE              Db (AWS::SNS::Topic)\n"
+
+
+def test_watch_gives_up_by_the_sessions_clock(cfn: Any) -> None:
+    watching, _ = session(cfn, Steps(200.0), [])
+    with Stubber(cfn) as stub:
+        for _ in range(3):
+            stub.add_client_error("describe_stack_events", "Throttling", "Rate exceeded", 400)
+        with pytest.raises(AwsUnavailable):
+            watch(watching, STACK_ID, EventCursor(cfn, STACK_ID, "e1"))
+
+
+def test_watch_by_default_does_not_wait_for_a_review(cfn: Any) -> None:
+    watching, _ = session(cfn, Steps(1.0), [])
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stack_events", newest_first(), {"StackName": STACK_ID})
+        stub.add_response(
+            "describe_stacks", stack_desc("REVIEW_IN_PROGRESS"), {"StackName": STACK_ID}
+        )
+        stub.add_response("describe_stack_events", newest_first(), {"StackName": STACK_ID})
+        done = watch(watching, STACK_ID, EventCursor(cfn, STACK_ID, None))
+    assert done.status == "REVIEW_IN_PROGRESS"
+
+
+def test_watch_waits_through_a_pending_review(cfn: Any) -> None:
+    watching, _ = session(cfn, Steps(1.0), [])
+    with Stubber(cfn) as stub:
+        for status in ("REVIEW_IN_PROGRESS", "CREATE_COMPLETE"):
+            stub.add_response("describe_stack_events", newest_first(), {"StackName": STACK_ID})
+            stub.add_response("describe_stacks", stack_desc(status), {"StackName": STACK_ID})
+        stub.add_response("describe_stack_events", newest_first(), {"StackName": STACK_ID})
+        done = watch(watching, STACK_ID, EventCursor(cfn, STACK_ID, None), review_pending=True)
+    assert done.status == "CREATE_COMPLETE"
+
+
+def test_delete_and_watch_stamps_a_delete_token_and_follows_only_its_own_events(cfn: Any) -> None:
+    tokens: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        tokens.append(params.get("ClientRequestToken", ""))
+
+    cfn.meta.events.register("provide-client-params.cloudformation.DeleteStack", record)
+    watching, _ = session(cfn, Steps(1.0), [])
+    other = event(2, "Topic", "UPDATE_COMPLETE", token="deploy-update-0000")
+    ours = stack_event(3, "DELETE_IN_PROGRESS")
+    page = newest_first(stack_event(1, "UPDATE_COMPLETE"), other, ours)
+    with Stubber(cfn) as stub:
+        stub.add_response(
+            "describe_stack_events",
+            newest_first(stack_event(1, "UPDATE_COMPLETE")),
+            {"StackName": STACK_ID},
+        )
+        stub.add_response("delete_stack", {}, {"StackName": STACK_ID, "ClientRequestToken": ANY})
+        stub.add_response("describe_stack_events", page, {"StackName": STACK_ID})
+        stub.add_client_error(
+            "describe_stacks", "ValidationError", f"Stack with id {STACK_ID} does not exist"
+        )
+        stub.add_response("describe_stack_events", page, {"StackName": STACK_ID})
+        done = delete_and_watch(watching, STACK_ID)
+    assert (done.status, done.events) == ("DELETE_COMPLETE", [ours])
+    assert len(tokens) == 1 and tokens[0].startswith("deploy-delete-")

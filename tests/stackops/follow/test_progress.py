@@ -326,3 +326,12 @@ def test_running_lists_only_the_resources_in_progress() -> None:
     board.apply(event(2, "B", "CREATE_COMPLETE"), 1.0)
     board.apply(event(3, "C", "DELETE_IN_PROGRESS"), 1.0)
     assert [r.logical_id for r in board.running()] == ["A", "C"]
+
+
+def test_no_heartbeat_before_the_interval_has_passed_since_the_last_line() -> None:
+    out = io.StringIO()
+    clock = Clock(100.0)
+    view = PlainView(out, heartbeat=30, clock=clock)
+    clock.now = 129.0
+    view.tick()
+    assert out.getvalue() == ""
