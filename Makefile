@@ -7,7 +7,7 @@ AWSCLI_VENV := .venv-awscli
 PROFILE ?= production
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: template templates test lint typecheck format bench clean venv checkov-venv awscli-venv golden
+.PHONY: template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden
 
 # The pinned requirements, then the project itself, editable and without dependencies (the pins
 # are its dependencies), so both tools and every package import from anywhere in .venv.
@@ -61,5 +61,13 @@ golden: venv
 bench: venv checkov-venv awscli-venv
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov AWS_CLI_BIN=$(CURDIR)/$(AWSCLI_VENV)/bin/aws $(PY) -m bench.run
 
+# Mutation testing of the modules and tests listed under [tool.mutmut] in pyproject.toml (see
+# docs/mutation.md). A fresh run every time: mutmut's cache does not notice new tests. One worker,
+# so a full run takes tens of minutes; the log is mutants/run.log.
+mutation: venv
+	rm -rf mutants && mkdir mutants
+	$(VENV)/bin/mutmut run --max-children 1 > mutants/run.log 2>&1 || { tail -c 2000 mutants/run.log; exit 1; }
+	$(PY) -m bench.mutation_score
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json .pytest_cache .ruff_cache mutants

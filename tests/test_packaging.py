@@ -92,3 +92,15 @@ def test_generate_runs_from_a_plain_copy_of_the_checkout(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     golden = json.loads((ROOT / "tests" / "golden" / "ephemeral.json").read_text(encoding="utf-8"))
     assert json.loads(result.stdout) == golden
+
+
+def test_every_path_make_mutation_names_exists() -> None:
+    # mutmut skips a missing module silently and pytest stops on a missing test path.
+    mutmut = _pyproject()["tool"]["mutmut"]
+    mutated = mutmut["only_mutate"]
+    tests = [a.split("=", 1)[-1] for a in mutmut["pytest_add_cli_args_test_selection"] if "/" in a]
+    assert mutated and tests and mutmut["source_paths"]
+    assert [p for p in mutmut["source_paths"] if not (ROOT / p).is_dir()] == []
+    assert [g for g in mutated if not list(ROOT.glob(g))] == []
+    assert [p for p in tests if not (ROOT / p).exists()] == []
+    assert "tests/e2e" not in tests

@@ -1,8 +1,10 @@
 """Every custom rule flags its bad fixtures and passes its good ones.
 
 Fixtures live in tests/cfn_rules/fixtures/<RULE_ID>/: `good*.yaml` must raise no finding of that
-rule, each `bad_<what>.yaml` at least one. Only the custom rules run here (fast); the full gate
-runs on the project's templates elsewhere.
+rule, each `bad_<what>.yaml` at least one. Each fixture runs only the module of the rule it is
+for, imported as `cfn_rules.<module>` (so mutation testing sees the rule modules run); the
+robustness fixtures run every custom rule. The full gate runs on the project's templates
+elsewhere.
 """
 
 from __future__ import annotations
@@ -10,24 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cfnlint.config import ConfigMixIn
-from cfnlint.decode.decode import decode_str
 from cfnlint.rules import Rules
-from cfnlint.runner import run_template_by_data
 
 from tests.support.paths import ROOT
 from tests.support.paths import RULE_FIXTURES as FIXTURES
+from tests.support.rules import RULE_MODULES, decode, load, module_of_rule, run
 
 RULE_DIRS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name != "robustness")
+MODULE_OF_RULE = module_of_rule()
 
 
-def custom_rule_ids(path: Path) -> list[str]:
-    """Rule IDs the custom rules report on one fixture."""
-    template, errors = decode_str(path.read_text())
-    assert not errors, f"{path.name} does not parse: {errors}"
-    rules = Rules.create_from_directory(str(ROOT / "cfn_rules"))
-    config = ConfigMixIn(regions=["us-east-1"])
-    return [m.rule.id for m in run_template_by_data(template, config, rules)]
+def rule_ids(rule_id: str, path: Path) -> list[str]:
+    """Rule IDs the module of `rule_id` reports on one fixture."""
+    return [found for found, _, _ in run(load(MODULE_OF_RULE[rule_id]), decode(path.read_text()))]
 
 
 def fixtures(kind: str) -> list[pytest.ParameterSet]:
@@ -46,16 +43,22 @@ def test_the_fixture_sets_are_found() -> None:
 
 @pytest.mark.parametrize(("rule_id", "path"), fixtures("bad"))
 def test_bad_fixture_is_flagged(rule_id: str, path: Path) -> None:
-    assert rule_id in custom_rule_ids(path)
+    assert rule_id in rule_ids(rule_id, path)
 
 
 @pytest.mark.parametrize(("rule_id", "path"), fixtures("good"))
 def test_good_fixture_passes(rule_id: str, path: Path) -> None:
-    assert rule_id not in custom_rule_ids(path)
+    assert rule_id not in rule_ids(rule_id, path)
+
+
+def test_the_modules_hold_the_rules_the_directory_loader_finds() -> None:
+    # cfn-lint --append-rules loads the directory; the tests load the modules: the same rules.
+    from_directory = {r.id for r in Rules.create_from_directory(str(ROOT / "cfn_rules")).values()}
+    assert RULE_MODULES and from_directory and set(MODULE_OF_RULE) == from_directory
 
 
 def test_every_custom_rule_has_good_and_bad_fixtures() -> None:
-    loaded = {r.id for r in Rules.create_from_directory(str(ROOT / "cfn_rules")).values()}
+    loaded = set(MODULE_OF_RULE)
     covered = {
         d.name for d in RULE_DIRS if list(d.glob("good*.yaml")) and list(d.glob("bad*.yaml"))
     }
@@ -64,12 +67,10 @@ def test_every_custom_rule_has_good_and_bad_fixtures() -> None:
 
 @pytest.mark.parametrize("path", sorted((FIXTURES / "robustness").iterdir()), ids=lambda p: p.name)
 def test_custom_rules_do_not_crash_on_odd_templates(path: Path) -> None:
-    template, _ = decode_str(path.read_text())
-    rules = Rules.create_from_directory(str(ROOT / "cfn_rules"))
-    config = ConfigMixIn(regions=["us-east-1"])
+    template = decode(path.read_text())
     crashes = [
-        m.message
-        for m in run_template_by_data(template, config, rules)
-        if m.rule.id == "E0002" and ("rule E9" in m.message or "rule W9" in m.message)
+        message
+        for found, _, message in run(load(), template)
+        if found == "E0002" and ("rule E9" in message or "rule W9" in message)
     ]
     assert crashes == []

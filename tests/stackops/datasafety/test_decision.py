@@ -73,3 +73,18 @@ def test_refusal_message_names_resource_property_and_flag() -> None:
 def test_removal_message_names_the_flag() -> None:
     v = only(assess([], template(Files=bucket()), template()), "Files")
     assert "--allow-replacement Files" in refusal_message(v)
+
+
+def test_refusal_message_lists_every_blamed_property() -> None:
+    v = verdict(refused=True, reason="Db would be replaced", properties=("DBName", "Engine"))
+    assert refusal_message(v) == (
+        "refused: Db would be replaced (property: DBName, Engine). "
+        "If this is intended, rerun with --allow-replacement Db"
+    )
+
+
+def test_refusal_message_without_a_property_blames_none() -> None:
+    v = verdict(refused=True, reason="Db would be deleted")
+    assert refusal_message(v) == (
+        "refused: Db would be deleted. If this is intended, rerun with --allow-replacement Db"
+    )

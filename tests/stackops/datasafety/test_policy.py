@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from stackops.datasafety import policy
 from stackops.errors import OperationFailed
@@ -226,3 +226,80 @@ def test_production_policy_protects_the_database_key_and_buckets(
     buckets = [lid for lid, r in production["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
     assert buckets
     assert all(f"LogicalResourceId/{lid}" in denied for lid in buckets)
+
+
+def test_policy_problems_name_each_statement_and_what_is_wrong() -> None:
+    assert policy.policy_problems({}) == ["Statement must be a non-empty list"]
+    assert policy.policy_problems({"Statement": []}) == ["Statement must be a non-empty list"]
+    bad = {"Effect": "Maybe", "Action": "s3:GetObject", "Principal": "me", "Resource": "arn:x"}
+    good = {
+        "Effect": "Deny",
+        "Action": "Update:Replace",
+        "Principal": "*",
+        "Resource": "LogicalResourceId/Db",
+    }
+    assert policy.policy_problems({"Statement": ["x", bad, good]}) == [
+        "Statement[0] must be an object",
+        "Statement[1].Effect must be Allow or Deny",
+        "Statement[1].Action must be Update:* actions, got ['s3:GetObject']",
+        "Statement[1].Principal must be '*'",
+        "Statement[1].Resource must be '*' or LogicalResourceId/ID, got ['arn:x']",
+    ]
+
+
+def test_a_malformed_policy_is_never_sent() -> None:
+    with Stubber(client()) as stub, pytest.raises(ValueError) as caught:
+        policy.set_policy(stub.client, "edu", {"Statement": ["x", "y"]})
+    assert str(caught.value) == (
+        "refusing to set a malformed stack policy: "
+        "Statement[0] must be an object; Statement[1] must be an object"
+    )
+
+
+def test_policies_are_set_on_the_named_stack() -> None:
+    cfn = client()
+    with Stubber(cfn) as stub:
+        for _ in range(2):
+            stub.add_response("set_stack_policy", {}, {"StackName": "edu", "StackPolicyBody": ANY})
+        run(cfn, creating=False, allow=[])
+        stub.assert_no_pending_responses()
+
+
+def test_a_policy_that_cannot_be_opened_names_every_allowed_id() -> None:
+    cfn = client()
+    with Stubber(cfn) as stub:
+        stub.add_client_error("set_stack_policy", "AccessDenied", "not allowed", 403)
+        with pytest.raises(OperationFailed) as caught:
+            run(cfn, creating=False, allow=["Files", "Db"])
+    assert caught.value.message == (
+        "could not open the stack policy for Db, Files: AccessDenied: not allowed"
+    )
+
+
+def test_failing_to_set_the_policies_warns_with_the_command_to_set_it() -> None:
+    cfn = client()
+    warnings: list[str] = []
+    with Stubber(cfn) as stub:
+        for _ in range(2):
+            stub.add_client_error("set_stack_policy", "AccessDenied", "not allowed", 403)
+        with policy.policy_around_execution(
+            cfn,
+            "edu",
+            creating=False,
+            old_template=OLD,
+            new_template=NEW,
+            allow=[],
+            warn=warnings.append,
+        ):
+            pass
+    protective = json.dumps(policy.protective_policy(NEW), sort_keys=True)
+    assert warnings == [
+        "could not set the protective stack policy before the update: AccessDenied: not allowed",
+        "could not set the protective stack policy: AccessDenied: not allowed. Set it with: "
+        f"aws cloudformation set-stack-policy --stack-name edu --stack-policy-body '{protective}'",
+    ]
+
+
+def test_a_restore_failing_otherwise_is_raised() -> None:
+    with pytest.raises(KeyError):
+        run(PolicyRecorder(fail_with=KeyError("bug")), creating=True, allow=[])

@@ -380,3 +380,101 @@ def test_production_database_name_change_is_refused(production: dict[str, Any]) 
     new["Resources"]["Database"]["Properties"]["DBName"] = "renamed"
     refused = refusals(assess([], production, new))
     assert [(v.logical_id, v.properties) for v in refused] == [("Database", ("DBName",))]
+
+
+def test_a_removed_stateful_resource_is_refused_and_says_it_would_be_deleted() -> None:
+    assert assess([], template(Files=bucket()), template()) == [
+        Verdict(
+            "Files",
+            "AWS::S3::Bucket",
+            "Remove",
+            None,
+            "none",
+            (),
+            True,
+            True,
+            "Files (AWS::S3::Bucket) would be deleted: it is no longer in the template",
+        )
+    ]
+
+
+def test_a_removal_says_when_its_deletion_policy_keeps_a_copy() -> None:
+    old = template(Files={"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"})
+    (verdict,) = assess([], old, template())
+    assert verdict.reason == (
+        "Files (AWS::S3::Bucket) would be deleted: it is no longer in the template; "
+        "its DeletionPolicy Retain keeps a copy outside the stack"
+    )
+
+
+def test_a_removed_stateless_resource_is_only_removed() -> None:
+    (verdict,) = assess([], template(T={"Type": "AWS::SNS::Topic"}), template())
+    assert (verdict.stateful, verdict.refused, verdict.reason) == (
+        False,
+        False,
+        "T (AWS::SNS::Topic) is removed",
+    )
+
+
+def test_a_removal_the_change_set_reports_comes_from_the_change_set() -> None:
+    change = {
+        "ResourceChange": {
+            "Action": "Remove",
+            "LogicalResourceId": "Files",
+            "ResourceType": "AWS::S3::Bucket",
+        }
+    }
+    (verdict,) = assess([change], template(Files=bucket()), template())
+    assert (verdict.source, verdict.refused) == ("change-set", True)
+
+
+def test_a_stateful_resource_whose_type_changes_is_replaced_and_refused() -> None:
+    new = template(Files={"Type": "AWS::EFS::FileSystem", "Properties": {}})
+    assert assess([], template(Files=bucket()), new) == [
+        Verdict(
+            "Files",
+            "AWS::EFS::FileSystem",
+            "Modify",
+            "True",
+            "offline",
+            ("Type",),
+            True,
+            True,
+            "Files (AWS::EFS::FileSystem) would be replaced, losing its data: its type changes "
+            "from AWS::S3::Bucket to AWS::EFS::FileSystem",
+        )
+    ]
+
+
+def test_an_added_resource_is_only_added() -> None:
+    assert assess([], template(), template(Files=bucket())) == [
+        Verdict(
+            "Files",
+            "AWS::S3::Bucket",
+            "Add",
+            None,
+            "none",
+            (),
+            True,
+            False,
+            "Files (AWS::S3::Bucket) is added",
+        )
+    ]
+
+
+def test_an_in_place_update_names_the_changed_properties() -> None:
+    old = template(T={"Type": "AWS::SNS::Topic"})
+    new = template(T={"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "x"}})
+    assert assess([], old, new) == [
+        Verdict(
+            "T",
+            "AWS::SNS::Topic",
+            "Modify",
+            "False",
+            "offline",
+            ("DisplayName",),
+            False,
+            False,
+            "T (AWS::SNS::Topic) is updated in place: DisplayName changes",
+        )
+    ]
