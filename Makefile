@@ -54,7 +54,7 @@ typecheck: venv
 test: venv checkov-venv lint typecheck
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -n 2 -q
 
-# Regenerates the golden templates on purpose; review the diff before committing it.
+# Regenerates the golden templates and the rule-findings snapshot on purpose; review the diff.
 golden: venv
 	$(PY) -m tests.regen_golden
 

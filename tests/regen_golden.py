@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates tests/golden/<profile>.json on purpose (`make golden`); review the diff."""
+"""Regenerates the golden templates and the rule-findings snapshot on purpose (`make golden`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = GOLDEN / f"{profile}.json"
         path.write_text(text)
         print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+    from tests.support import rule_findings
+
+    print(f"wrote {rule_findings.write().relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 
