@@ -72,14 +72,18 @@ def parse_template_text(text: str, source: str) -> dict[str, Any]:
     return data
 
 
-def load_template(path: Path) -> dict[str, Any]:
+def _read_text(path: Path, what: str) -> str:
+    """The file's text, or BadInput naming `what` it is (a template, a parameter file)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadInput(f"template {path} not found") from None
+        raise BadInput(f"{what} {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"template {path} cannot be read: {exc}") from None
-    return parse_template_text(text, str(path))
+        raise BadInput(f"{what} {path} cannot be read: {exc}") from None
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    return parse_template_text(_read_text(path, "template"), str(path))
 
 
 def _as_value(value: Any) -> str:
@@ -120,12 +124,7 @@ def load_parameter_file(path: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"parameter file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"parameter file {path} cannot be read: {exc}") from None
+    text = _read_text(path, "parameter file")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
