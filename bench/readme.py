@@ -97,8 +97,10 @@ python generate.py --explain --profile ephemeral > /dev/null  # the report only
 
 The report is for a human, so it goes to stderr (the house convention). stdout, or `--output`,
 still carries the template and nothing else, so `--explain` can be added to any command line.
-It prints the resource count, the compact (minified) size against the 51,200-byte TemplateBody
-limit and the 1 MB (1,000,000-byte) TemplateURL limit, both from `cfnmodel/limits.py`, the
+It prints the resource count, the compact (minified) size against the 1,000,000-byte limit for a
+template read from S3, how each path takes a template of that size (inline up to the 51,200-byte
+TemplateBody limit; above it the console and `deploy.py` upload it to S3 themselves and
+`aws cloudformation deploy` needs `--s3-bucket`; both limits from `cfnmodel/limits.py`), the
 estimated critical path with its chain of logical IDs, the slowest single resource, their ratio,
 and the goal check. The goal: the critical path may exceed the slowest resource's own chain of
 required predecessors only by the resources that must follow it (`SecretTargetAttachment`,

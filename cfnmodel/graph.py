@@ -249,17 +249,30 @@ def _must_follow_chain(graph: Graph, durations: Durations, start: str) -> Chain:
     return max(reached.values(), key=lambda c: (c.seconds, c.ids))
 
 
+def upload_paths(size: int) -> str:
+    """How each way of deploying takes a template of `size` compact bytes."""
+    if size > TEMPLATE_URL_BYTES:
+        return f"too large: CloudFormation refuses a template over {TEMPLATE_URL_BYTES:,} bytes"
+    if size <= TEMPLATE_BODY_BYTES:
+        return f"inline (TemplateBody, at most {TEMPLATE_BODY_BYTES:,} bytes) on every path"
+    return (
+        f"through S3 (over the {TEMPLATE_BODY_BYTES:,}-byte TemplateBody limit): the console and "
+        "deploy.py upload it themselves; `aws cloudformation deploy` needs --s3-bucket"
+    )
+
+
 def render(report: Explanation, title: str = "Deploy-time report") -> str:
     """The report as text lines for a human (generate.py writes it to stderr)."""
     size = report.compact_bytes
-    body, url = TEMPLATE_BODY_BYTES, TEMPLATE_URL_BYTES
+    url = TEMPLATE_URL_BYTES
     followers = " -> ".join(report.followers.ids) or "none"
     verdict = "HOLDS" if report.goal_holds else "DOES NOT HOLD"
     lines = [
         title,
         f"  resources         {report.resource_count}",
-        f"  compact size      {size:,} bytes: {100 * size / body:.1f}% of the "
-        f"{body:,}-byte TemplateBody limit, {100 * size / url:.1f}% of the 1 MB TemplateURL limit",
+        f"  compact size      {size:,} bytes: {100 * size / url:.1f}% of the {url:,}-byte limit "
+        f"for a template read from S3",
+        f"  how it travels    {upload_paths(size)}",
         f"  critical path     {report.critical.minutes:.1f} min: "
         + " -> ".join(report.critical.ids),
         f"  slowest resource  {report.slowest_seconds / 60:.1f} min: {report.slowest_id} "

@@ -179,7 +179,28 @@ def test_goal_fails_when_a_needless_resource_follows_the_slowest() -> None:
 def test_rendered_report_names_the_limits_and_the_chain() -> None:
     report = graph.explain(rotation_template(), weights(**{"AWS::RDS::DBInstance": 100}))
     text = graph.render(report)
-    assert "51,200-byte" in text and "Net -> Db -> Attach -> Rotate" in text
+    assert "1,000,000-byte limit for a template read from S3" in text
+    assert "inline (TemplateBody, at most 51,200 bytes) on every path" in text
+    assert "Net -> Db -> Attach -> Rotate" in text
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (51_200, "inline (TemplateBody, at most 51,200 bytes) on every path"),
+        (
+            51_201,
+            "through S3 (over the 51,200-byte TemplateBody limit): the console and deploy.py "
+            "upload it themselves; `aws cloudformation deploy` needs --s3-bucket",
+        ),
+        (1_000_000, "through S3"),
+        (1_000_001, "too large: CloudFormation refuses a template over 1,000,000 bytes"),
+    ],
+)
+def test_the_report_says_how_each_path_takes_a_template_of_that_size(
+    size: int, expected: str
+) -> None:
+    assert graph.upload_paths(size).startswith(expected)
 
 
 def test_compact_size_is_the_minified_json_length() -> None:
