@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from troposphere import Template
 
-from templates import data, monitoring, network, parameters, pipeline, secrets, security, storage
+from templates import (
+    backup,
+    data,
+    monitoring,
+    network,
+    parameters,
+    pipeline,
+    secrets,
+    security,
+    storage,
+)
 from templates.context import PROFILES, Context
 
 __all__ = ["PROFILES", "build_template"]
@@ -35,6 +45,7 @@ def build_template(profile: str = "production") -> Template:
     database = data.add_database(ctx, params, net, groups, key, creds)
     cache = data.add_cache(ctx, params, net, groups, key, creds)
     secrets.add_rotation(ctx, net, groups, creds, database)
+    backup.add_backup(ctx, key, database)
     monitoring.add_alarms(ctx, database, cache, topic)
     buckets = storage.add_buckets(ctx, key)
     # No database or cache handle: the pipeline must not wait for either (see pipeline.py).

@@ -1,4 +1,5 @@
-"""VPC, subnets in two or three AZs, NAT following NatMode, flow logs, S3 gateway endpoint."""
+"""VPC, subnets in two or three AZs, NAT following NatMode, flow logs, and private paths to AWS
+APIs: the S3 gateway endpoint and interface endpoints with private DNS."""
 
 from __future__ import annotations
 
@@ -34,13 +35,30 @@ from troposphere import (
 
 from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
-from templates.security import KEY_ID
+from templates.security import HTTPS, KEY_ID, NO_EGRESS
 
 MAX_AZS = 3
 # One Fn::Cidr carves six /24s (8 host bits): public i -> i, private i -> MAX_AZS + i.
 SUBNET_COUNT = 2 * MAX_AZS
 SUBNET_HOST_BITS = 8
 NAT_PER_AZ_IN_THIRD = "NatPerAzInThirdAz"
+ENDPOINT_SECURITY_GROUP = "EndpointSecurityGroup"
+# Interface endpoints (logical ID -> service), for what the workloads in the private subnets call:
+#   secretsmanager: the rotation Lambda (its only AWS API) and the application's credentials;
+#   kms: any client that calls KMS itself (envelope encryption, DescribeKey) rather than through
+#        a service;
+#   logs: log agents and SDK log shipping from the app tier;
+#   sts: the SDKs' AssumeRole / web-identity calls of every role used inside the VPC.
+# Not rds (the single-user rotation function speaks PostgreSQL on 5432, no RDS API), not lambda
+# (Secrets Manager invokes the rotation function from outside the VPC), not elasticache (the app
+# speaks Redis, not the ElastiCache API), not monitoring (nothing here publishes custom metrics:
+# the alarms read AWS-vended ones). Each endpoint costs per AZ-hour, so only these four.
+INTERFACE_ENDPOINTS = {
+    "SecretsManagerEndpoint": "secretsmanager",
+    "KmsEndpoint": "kms",
+    "LogsEndpoint": "logs",
+    "StsEndpoint": "sts",
+}
 
 
 def private_route_id(n: int) -> str:
@@ -76,6 +94,8 @@ def add_network(ctx: Context, params: handles.Params) -> handles.Network:
     _private_default_routes(ctx, params, azs)
     route_tables = [az.route_table for az in azs]
     _s3_gateway_endpoint(ctx, vpc, _per_az(route_tables, params.three_azs))
+    private_subnets = _per_az([az.private for az in azs], params.three_azs)
+    _interface_endpoints(ctx, vpc_resource, private_subnets)
     _add_flow_logs(ctx, vpc)
     return _network_outputs(ctx, params, vpc_resource, azs)
 
@@ -138,6 +158,43 @@ def _s3_gateway_endpoint(ctx: Context, vpc: Ref, route_table_ids: Any) -> None:
             Tags=ctx.tags("s3-endpoint"),
         )
     )
+
+
+def _interface_endpoints(ctx: Context, vpc: ec2.VPC, subnet_ids: Any) -> None:
+    """One interface endpoint per service in every private subnet, private DNS on: the SDKs'
+    default hostnames resolve to the endpoints, so these calls never leave the VPC."""
+    group = ctx.add(
+        ec2.SecurityGroup(
+            ENDPOINT_SECURITY_GROUP,
+            GroupDescription="Interface endpoints: HTTPS from the VPC",
+            VpcId=Ref(vpc),
+            SecurityGroupIngress=[
+                ec2.SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=HTTPS,
+                    ToPort=HTTPS,
+                    CidrIp=GetAtt(vpc, "CidrBlock"),
+                    Description="HTTPS from the VPC",
+                )
+            ],
+            # An endpoint only answers.
+            SecurityGroupEgress=[NO_EGRESS],
+            Tags=ctx.tags("endpoints"),
+        )
+    )
+    for logical_id, service in INTERFACE_ENDPOINTS.items():
+        ctx.add(
+            ec2.VPCEndpoint(
+                logical_id,
+                VpcId=Ref(vpc),
+                ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+                VpcEndpointType="Interface",
+                PrivateDnsEnabled=True,
+                SubnetIds=subnet_ids,
+                SecurityGroupIds=[Ref(group)],
+                Tags=ctx.tags(f"{service}-endpoint"),
+            )
+        )
 
 
 def _network_outputs(

@@ -44,6 +44,9 @@ GROUP_ENV = "Environment"
 GROUP_NET = "Network"
 GROUP_DATA = "Data tier"
 GROUP_OPS = "Operations and delivery"
+# NatMode's default per profile: production survives the loss of an AZ (each private subnet
+# leaves through its own AZ's NAT gateway); ephemeral stacks keep the one, cheaper gateway.
+NAT_MODE_DEFAULTS = {"production": "per-az", "ephemeral": "single"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ PARAMETERS: tuple[_Spec, ...] = (
         "NatMode",
         GROUP_NET,
         "NAT gateways",
-        {"Type": "String", "AllowedValues": ["single", "per-az"], "Default": "single"},
+        {"Type": "String", "AllowedValues": ["single", "per-az"]},
     ),
     _Spec(
         "VpcCidr",
@@ -137,9 +140,20 @@ PARAMETERS: tuple[_Spec, ...] = (
 )
 
 
+def _profile_props(ctx: Context, spec: _Spec) -> dict[str, Any]:
+    """The spec's properties, with the defaults that depend on the profile filled in."""
+    if spec.name == "NatMode":
+        return {**spec.props, "Default": NAT_MODE_DEFAULTS[ctx.profile.name]}
+    return spec.props
+
+
 def add_parameters(ctx: Context) -> handles.Params:
     ref = {
-        spec.name: Ref(ctx.parameter(spec.name, group=spec.group, label=spec.label, **spec.props))
+        spec.name: Ref(
+            ctx.parameter(
+                spec.name, group=spec.group, label=spec.label, **_profile_props(ctx, spec)
+            )
+        )
         for spec in PARAMETERS
     }
     params = handles.Params(

@@ -61,7 +61,8 @@ USE_ACTIONS = [
 # What an AWS service needs to publish to the KMS-encrypted alarm topic.
 TOPIC_PUBLISH_ACTIONS = [kms_actions.Decrypt, kms_actions.GenerateDataKey]
 # Services that call KMS on behalf of this account's IAM principals (roles of the pipeline,
-# the rotation Lambda, RDS and ElastiCache). IAM policies still decide which principal may.
+# the rotation Lambda, RDS, ElastiCache, and AWS Backup's role for the encrypted vault). IAM
+# policies still decide which principal may.
 VIA_SERVICES = [
     "secretsmanager",
     "rds",
@@ -71,6 +72,7 @@ VIA_SERVICES = [
     "codepipeline",
     "sns",
     "lambda",
+    "backup",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from awacs.aws import Deny, PolicyDocument
 from troposphere import GetAtt, Ref, Sub
 from troposphere.s3 import (
     AbortIncompleteMultipartUpload,
@@ -31,6 +32,16 @@ from templates.context import NAME_PREFIX, SUFFIX_PARAM, Context
 SOURCE_BUCKET = "SourceBucket"
 ARTIFACTS_BUCKET = "ArtifactsBucket"
 LOGS_BUCKET = "LogsBucket"
+# The `<part>` of each bucket's name.
+BUCKET_PARTS = {SOURCE_BUCKET: "source", ARTIFACTS_BUCKET: "artifacts", LOGS_BUCKET: "logs"}
+# Object Lock without a default retention (CT.S3.PR.9): no object is locked unless its writer
+# asks, so deletes (an ephemeral stack emptying its buckets) and uploads without Content-MD5
+# work as before. S3 enables Object Lock on an existing versioned bucket, and the registry schema
+# of AWS::S3::Bucket does not list ObjectLockEnabled as create-only, so an update turns it on in
+# place. Were CloudFormation to plan a replacement after all, the fixed bucket name makes that
+# update fail (and deploy's data-safety check refuses it before): no bucket can be lost. Not on
+# the log bucket: Object Lock blocks server access log delivery.
+OBJECT_LOCK = {"ObjectLockEnabled": True}
 
 NONCURRENT_VERSION_DAYS = 30
 ABORT_MULTIPART_DAYS = 7
@@ -40,6 +51,23 @@ ABORT_MULTIPART_DAYS = 7
 # log bucket uses AES256 (checkov does not flag that) and skips the access-logging check.
 LOG_BUCKET_SKIPS = [
     {"id": "CKV_AWS_18", "comment": "Access-log target: logging itself would loop"},
+]
+# The same facts fail three Control Tower controls on the log bucket, and one more: the S3 user
+# guide (troubleshooting-server-access-logging, object-lock-configure) says Object Lock on the
+# target blocks server access log delivery.
+LOG_BUCKET_CONTROL_SKIPS = [
+    {
+        "id": "CT.S3.PR.2",
+        "comment": "Access-log target: logging to itself would loop (S3 user guide)",
+    },
+    {
+        "id": "CT.S3.PR.9",
+        "comment": "Access-log target: S3 Object Lock blocks server access log delivery",
+    },
+    {
+        "id": "CT.S3.PR.10",
+        "comment": "Access-log target: log delivery supports SSE-S3 only, not SSE-KMS",
+    },
 ]
 
 
@@ -66,9 +94,16 @@ def _lifecycle(*, expire_current_days: int | None = None) -> LifecycleConfigurat
 
 
 def _bucket(
-    ctx: Context, logical_id: str, part: str, encryption: ServerSideEncryptionRule, **props: Any
+    ctx: Context, logical_id: str, encryption: ServerSideEncryptionRule, **props: Any
 ) -> Bucket:
     policy = ctx.profile.storage_policy
+    part = BUCKET_PARTS[logical_id]
+    # Every bucket emits its object events to EventBridge (free on the default bus): the
+    # pipeline starts from the source bucket's "Object Created", and the events of the other
+    # two are there for rules to audit (CT.S3.PR.4).
+    notifications = NotificationConfiguration(
+        EventBridgeConfiguration=EventBridgeConfiguration(EventBridgeEnabled=True)
+    )
     return ctx.add(
         Bucket(
             logical_id,
@@ -88,6 +123,7 @@ def _bucket(
             OwnershipControls=OwnershipControls(
                 Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
             ),
+            NotificationConfiguration=notifications,
             Tags=ctx.tags(part),
             **props,
         )
@@ -113,22 +149,18 @@ def add_buckets(ctx: Context, key: handles.Key) -> handles.Buckets:
     source = _bucket(
         ctx,
         SOURCE_BUCKET,
-        "source",
         kms,
         LoggingConfiguration=_access_logs(logs_bucket, "source/"),
-        # The pipeline starts from the "Object Created" event, not from polling.
-        NotificationConfiguration=NotificationConfiguration(
-            EventBridgeConfiguration=EventBridgeConfiguration(EventBridgeEnabled=True)
-        ),
         LifecycleConfiguration=_lifecycle(),
+        **OBJECT_LOCK,
     )
     artifacts = _bucket(
         ctx,
         ARTIFACTS_BUCKET,
-        "artifacts",
         kms,
         LoggingConfiguration=_access_logs(logs_bucket, "artifacts/"),
         LifecycleConfiguration=_lifecycle(),
+        **OBJECT_LOCK,
     )
     buckets = handles.Buckets(
         source=_handle(source), artifacts=_handle(artifacts), logs=_handle(logs_bucket)
@@ -144,12 +176,14 @@ def _logs_bucket(ctx: Context) -> Bucket:
     return _bucket(
         ctx,
         LOGS_BUCKET,
-        "logs",
         ServerSideEncryptionRule(
             ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(SSEAlgorithm="AES256")
         ),
         LifecycleConfiguration=_lifecycle(expire_current_days=ctx.profile.log_retention_days),
-        Metadata={"checkov": {"skip": LOG_BUCKET_SKIPS}},
+        Metadata={
+            "checkov": {"skip": LOG_BUCKET_SKIPS},
+            "guard": {"skip": LOG_BUCKET_CONTROL_SKIPS},
+        },
     )
 
 
@@ -159,10 +193,24 @@ def _access_logs(logs_bucket: Bucket, prefix: str) -> LoggingConfiguration:
 
 def _bucket_policies(ctx: Context, buckets: handles.Buckets) -> None:
     """TLS only on every bucket; the log bucket also lets S3 deliver the other two's logs."""
-    _policy(ctx, buckets.source, policies.bucket_policy(buckets.source.arn))
-    _policy(ctx, buckets.artifacts, policies.bucket_policy(buckets.artifacts.arn))
-    _policy(
-        ctx,
-        buckets.logs,
-        policies.log_bucket_policy(buckets.logs.arn, [buckets.source.arn, buckets.artifacts.arn]),
-    )
+    for bucket in (buckets.source, buckets.artifacts):
+        _policy(ctx, bucket, _tls_deny_by_name(policies.bucket_policy(bucket.arn), bucket))
+    logs = policies.log_bucket_policy(buckets.logs.arn, [buckets.source.arn, buckets.artifacts.arn])
+    _policy(ctx, buckets.logs, _tls_deny_by_name(logs, buckets.logs))
+
+
+def _tls_deny_by_name(document: PolicyDocument, bucket: handles.Bucket) -> PolicyDocument:
+    """The document with its TLS-only Deny naming the bucket and its objects by ARNs built from
+    the bucket's fixed name rather than from `Fn::GetAtt Bucket.Arn`.
+
+    The same two resources, so nothing is widened; but CT.S3.PR.8, evaluated offline where an
+    attribute has no value yet, recognises a `Fn::Sub` only once it resolves to an ARN string (a
+    hook at deploy time sees that string either way), and cfn-lint (I1022) refuses the only
+    GetAtt form the control also reads, `Fn::Join ["", [arn, "/*"]]`.
+    """
+    name = bucket_name(BUCKET_PARTS[bucket.logical_id]).data["Fn::Sub"]
+    arn = f"arn:${{AWS::Partition}}:s3:::{name}"
+    for statement in document.properties["Statement"]:
+        if statement.properties["Effect"] == Deny:
+            statement.Resource = [Sub(arn), Sub(f"{arn}/*")]
+    return document

@@ -19,11 +19,6 @@ STILL_FAILING: dict[str, set[str]] = {
         "CT.RDS.PR.1",
         "CT.RDS.PR.14",
         "CT.RDS.PR.20",
-        "CT.S3.PR.10",
-        "CT.S3.PR.2",
-        "CT.S3.PR.4",
-        "CT.S3.PR.8",
-        "CT.S3.PR.9",
     },
     "ephemeral": {
         "CT.CLOUDWATCH.PR.2",
@@ -33,11 +28,6 @@ STILL_FAILING: dict[str, set[str]] = {
         "CT.RDS.PR.13",
         "CT.RDS.PR.14",
         "CT.RDS.PR.20",
-        "CT.S3.PR.10",
-        "CT.S3.PR.2",
-        "CT.S3.PR.4",
-        "CT.S3.PR.8",
-        "CT.S3.PR.9",
     },
 }
 # The parameters without a default, as a deploy would give them.

@@ -149,3 +149,68 @@ def test_s3_gateway_endpoint_serves_every_private_route_table(
 def test_subnet_outputs_follow_the_az_count(production: dict[str, Any]) -> None:
     value = production["Outputs"]["PrivateSubnetIds"]["Value"]
     assert "ThreeAZs" in strings(value)
+
+
+INTERFACE_ENDPOINTS = {
+    "SecretsManagerEndpoint": "secretsmanager",
+    "KmsEndpoint": "kms",
+    "LogsEndpoint": "logs",
+    "StsEndpoint": "sts",
+}
+PRIVATE_SUBNETS = [
+    {"Ref": "PrivateSubnet1"},
+    {"Ref": "PrivateSubnet2"},
+    {"Fn::If": ["ThreeAZs", {"Ref": "PrivateSubnet3"}, {"Ref": "AWS::NoValue"}]},
+]
+
+
+def test_interface_endpoints_are_exactly_the_four_services(template: dict[str, Any]) -> None:
+    interface = {
+        lid: r["Properties"]["ServiceName"]
+        for lid, r in resources(template, "AWS::EC2::VPCEndpoint").items()
+        if r["Properties"]["VpcEndpointType"] == "Interface"
+    }
+    assert interface == {
+        lid: {"Fn::Sub": f"com.amazonaws.${{AWS::Region}}.{service}"}
+        for lid, service in INTERFACE_ENDPOINTS.items()
+    }
+
+
+@pytest.mark.parametrize("logical_id", INTERFACE_ENDPOINTS)
+def test_interface_endpoint_has_private_dns_in_every_private_subnet(
+    template: dict[str, Any], logical_id: str
+) -> None:
+    endpoint = template["Resources"][logical_id]
+    assert "Condition" not in endpoint
+    props = endpoint["Properties"]
+    assert props["VpcId"] == {"Ref": "Vpc"}
+    assert props["PrivateDnsEnabled"] is True
+    assert props["SubnetIds"] == PRIVATE_SUBNETS
+    assert props["SecurityGroupIds"] == [{"Ref": "EndpointSecurityGroup"}]
+    assert "PolicyDocument" not in props
+
+
+def test_endpoint_security_group_takes_only_https_from_the_vpc_and_sends_nothing(
+    template: dict[str, Any],
+) -> None:
+    props = template["Resources"]["EndpointSecurityGroup"]["Properties"]
+    assert props["VpcId"] == {"Ref": "Vpc"}
+    assert props["SecurityGroupIngress"] == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "CidrIp": {"Fn::GetAtt": ["Vpc", "CidrBlock"]},
+            "Description": "HTTPS from the VPC",
+        }
+    ]
+    assert props["SecurityGroupEgress"] == [
+        {"IpProtocol": "-1", "CidrIp": "127.0.0.1/32", "Description": "no egress"}
+    ]
+
+
+def test_nat_mode_defaults_to_one_gateway_per_az_in_production_only(
+    production: dict[str, Any], ephemeral: dict[str, Any]
+) -> None:
+    assert production["Parameters"]["NatMode"]["Default"] == "per-az"
+    assert ephemeral["Parameters"]["NatMode"]["Default"] == "single"

@@ -1,4 +1,5 @@
-"""The CI/CD buckets: encrypted, versioned, private, TLS-only, logged, and event-emitting."""
+"""The CI/CD buckets: encrypted, versioned, private, TLS-only, logged, event-emitting, and
+Object-Locked where the access-log delivery allows it."""
 
 from __future__ import annotations
 
@@ -77,15 +78,18 @@ def test_every_bucket_disables_acls(template: dict[str, Any], bucket: str) -> No
 def test_every_bucket_policy_denies_insecure_transport(
     template: dict[str, Any], bucket: str
 ) -> None:
-    arn = {"Fn::GetAtt": [bucket, "Arn"]}
+    # The bucket and its objects by the ARN of the bucket's fixed name: CT.S3.PR.8 reads a
+    # Fn::Sub once it resolves to an ARN, never a Fn::Sub over the bucket's Arn attribute.
+    arn = "arn:${AWS::Partition}:s3:::" + _props(template, bucket)["BucketName"]["Fn::Sub"]
     deny = {
         "Effect": "Deny",
         "Principal": "*",
         "Action": ["s3:*"],
-        "Resource": [arn, {"Fn::Sub": f"${{{bucket}.Arn}}/*"}],
+        "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}/*"}],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
-    assert matches(_bucket_policy(template, bucket)["Statement"], [deny])
+    denies = [s for s in _bucket_policy(template, bucket)["Statement"] if s["Effect"] == "Deny"]
+    assert denies == [deny]
 
 
 @pytest.mark.parametrize("bucket", ALL_BUCKETS)
@@ -142,10 +146,43 @@ def test_log_bucket_retention_follows_the_profile(
     assert (expiry(production), expiry(ephemeral)) == (365, 7)
 
 
-def test_source_bucket_sends_events_to_eventbridge(template: dict[str, Any]) -> None:
-    assert _props(template, SOURCE)["NotificationConfiguration"] == {
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
+def test_every_bucket_sends_events_to_eventbridge(template: dict[str, Any], bucket: str) -> None:
+    assert _props(template, bucket)["NotificationConfiguration"] == {
         "EventBridgeConfiguration": {"EventBridgeEnabled": True}
     }
+
+
+@pytest.mark.parametrize("bucket", KMS_BUCKETS)
+def test_source_and_artifact_buckets_have_object_lock_without_default_retention(
+    template: dict[str, Any], bucket: str
+) -> None:
+    props = _props(template, bucket)
+    assert props["ObjectLockEnabled"] is True
+    # No default retention: objects stay deletable, so an ephemeral stack still empties and
+    # deletes its buckets, and uploads need no Content-MD5.
+    assert "ObjectLockConfiguration" not in props
+
+
+def test_log_bucket_has_no_object_lock_because_it_blocks_log_delivery(
+    template: dict[str, Any],
+) -> None:
+    props = _props(template, LOGS)
+    assert "ObjectLockEnabled" not in props
+    assert "ObjectLockConfiguration" not in props
+
+
+def test_log_bucket_skips_exactly_the_three_controls_log_delivery_rules_out(
+    template: dict[str, Any],
+) -> None:
+    skips = template["Resources"][LOGS]["Metadata"]["guard"]["skip"]
+    assert [s["id"] for s in skips] == ["CT.S3.PR.2", "CT.S3.PR.9", "CT.S3.PR.10"]
+    assert all(s["comment"].startswith("Access-log target: ") for s in skips)
+
+
+def test_no_other_bucket_skips_a_control(template: dict[str, Any]) -> None:
+    for bucket in KMS_BUCKETS:
+        assert "guard" not in template["Resources"][bucket].get("Metadata", {})
 
 
 @pytest.mark.parametrize("bucket", ALL_BUCKETS)
