@@ -74,8 +74,21 @@ def test_production_key_has_the_longest_pending_window(production: dict[str, Any
 def test_profiles_share_their_parameters(
     production: dict[str, Any], ephemeral: dict[str, Any]
 ) -> None:
-    # Profiles are build-time choices; what a deployer chooses stays the same set.
-    assert production["Parameters"] == ephemeral["Parameters"]
+    # Profiles are build-time choices; a deployer chooses the same things in both, except the
+    # backups production alone has, and NatMode's default (one NAT per AZ in production).
+    production_only = {
+        "BackupDailyRetentionDays",
+        "BackupMonthlyRetentionDays",
+        "BackupCopyVaultArn",
+    }
+    assert set(production["Parameters"]) - set(ephemeral["Parameters"]) == production_only
+    assert set(ephemeral["Parameters"]) <= set(production["Parameters"])
+    for name, spec in ephemeral["Parameters"].items():
+        other = dict(production["Parameters"][name])
+        if name == "NatMode":
+            assert (other.pop("Default"), spec["Default"]) == ("per-az", "single")
+            spec = {k: v for k, v in spec.items() if k != "Default"}
+        assert other == spec, name
 
 
 def test_an_unknown_profile_is_refused() -> None:
