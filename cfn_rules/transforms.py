@@ -9,7 +9,9 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 from cfn_rules import _common as c
 from cfnmodel import intrinsics
 
-SECRETS = "AWS::SecretsManager-2020-07-23"
+SECRETS = "AWS::SecretsManager-2024-09-16"
+# Every version CloudFormation accepts; the message recommends the current one.
+SECRETS_VERSIONS = (SECRETS, "AWS::SecretsManager-2020-07-23")
 LANGUAGE = "AWS::LanguageExtensions"
 SERVERLESS = "AWS::Serverless-2016-10-31"
 LANGUAGE_FUNCTIONS = ("Fn::Length", "Fn::ToJsonString")
@@ -29,8 +31,9 @@ class TransformsPresent(CloudFormationLintRule):
     """Features that only exist through a transform must declare it.
 
     - AWS::SecretsManager::RotationSchedule with HostedRotationLambda needs
-      AWS::SecretsManager-2020-07-23 (and the stack then needs CAPABILITY_AUTO_EXPAND); without it
-      AWS fails with "Transform AWS::SecretsManager-2020-07-23 is required ...".
+      AWS::SecretsManager-2024-09-16 or -2020-07-23 (and the stack then needs
+      CAPABILITY_AUTO_EXPAND); without it AWS fails with "Transform AWS::SecretsManager-... is
+      required ...".
     - Fn::Length, Fn::ToJsonString and intrinsic DeletionPolicy / UpdateReplacePolicy values need
       AWS::LanguageExtensions (cfn-lint's E1032 covers Fn::ForEach).
     - AWS::LanguageExtensions must come before AWS::Serverless-2016-10-31 when both are present.
@@ -54,7 +57,7 @@ class TransformsPresent(CloudFormationLintRule):
             if (
                 res.get("Type") == "AWS::SecretsManager::RotationSchedule"
                 and "HostedRotationLambda" in props
-                and SECRETS not in declared
+                and not set(SECRETS_VERSIONS) & set(declared)
             ):
                 matches.append(
                     RuleMatch(

@@ -336,7 +336,7 @@ def _deploy_env(
     return [
         _plain("STACK_NAME", Sub(stage.stack_name)),
         _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
-        # Ports (5432, 6379) and the DB user name are fixed by the template, so they are
+        # Ports (security.DB_PORT, 6379) and the DB user name are fixed by the template, so they are
         # documented (README) rather than passed: the TemplateBody limit is tight.
         # No GetAtt on the database or cache here: it would make the pipeline wait for both.
         # The DB host comes from the secret (SecretTargetAttachment writes it); the cache

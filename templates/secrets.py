@@ -17,7 +17,9 @@ CACHE_SECRET_ID = "CacheSecret"
 DB_USERNAME = "eduadmin"
 # RDS refuses / @ " and space in a master password; ' and \ break naive connection strings.
 DB_EXCLUDED_CHARACTERS = "/@\"' \\"
-ROTATION_TRANSFORM = "AWS::SecretsManager-2020-07-23"
+# The current transform: on each stack update it brings the hosted Lambda's runtime and
+# dependencies up to date (2020-07-23 left them as first deployed), so no Runtime is pinned.
+ROTATION_TRANSFORM = "AWS::SecretsManager-2024-09-16"
 ROTATION_DAYS = 30
 
 

@@ -194,7 +194,7 @@ def add_key(ctx: Context) -> handles.Key:
 
 # -- security groups ---------------------------------------------------------------------------
 
-DB_PORT = 5432
+DB_PORT = 5433
 CACHE_PORT = 6379
 HTTPS = 443
 ANYWHERE = "0.0.0.0/0"  # egress only: NAT-routed calls to AWS APIs over TLS

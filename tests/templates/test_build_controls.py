@@ -16,18 +16,11 @@ STILL_FAILING: dict[str, set[str]] = {
     "production": {
         "CT.ELASTICACHE.PR.8",
         "CT.KMS.PR.3",
-        "CT.RDS.PR.1",
-        "CT.RDS.PR.14",
-        "CT.RDS.PR.20",
     },
     "ephemeral": {
         "CT.CLOUDWATCH.PR.2",
         "CT.ELASTICACHE.PR.8",
         "CT.KMS.PR.3",
-        "CT.RDS.PR.1",
-        "CT.RDS.PR.13",
-        "CT.RDS.PR.14",
-        "CT.RDS.PR.20",
     },
 }
 # The parameters without a default, as a deploy would give them.

@@ -56,6 +56,29 @@ def test_parameter_group_forces_tls(production: dict[str, Any]) -> None:
     )
 
 
+def test_parameter_group_loads_pgaudit_with_the_documented_scope(
+    template: dict[str, Any],
+) -> None:
+    # Role changes and DDL for every session, writes on what rds_pgaudit is granted (the
+    # application schema), connections and disconnections, never statement parameters.
+    params = template["Resources"]["DbParameterGroup"]["Properties"]["Parameters"]
+    assert params == {
+        "rds.force_ssl": "1",
+        "shared_preload_libraries": "pg_stat_statements,pgaudit",
+        "pgaudit.log": "role,ddl",
+        "pgaudit.role": "rds_pgaudit",
+        "pgaudit.log_parameter": "0",
+        "log_connections": "1",
+        "log_disconnections": "1",
+    }
+
+
+def test_parameter_group_keeps_its_create_only_description(production: dict[str, Any]) -> None:
+    # Description and Family are create-only: a new wording would replace the group.
+    props = production["Resources"]["DbParameterGroup"]["Properties"]
+    assert (props["Description"], props["Family"]) == ("PostgreSQL: TLS required", "postgres18")
+
+
 def test_database_uses_the_tls_parameter_group(production: dict[str, Any]) -> None:
     assert _db(production)["DBParameterGroupName"] == {"Ref": "DbParameterGroup"}
 
@@ -103,24 +126,109 @@ def test_database_allows_iam_authentication(production: dict[str, Any]) -> None:
     assert _db(production)["EnableIAMDatabaseAuthentication"] is True
 
 
-def test_database_exports_postgres_logs(production: dict[str, Any]) -> None:
-    # Only the log kinds whose groups the stack creates (encrypted, deleted with ephemeral
-    # stacks): an exported kind without one gets a group RDS makes, unencrypted and kept forever.
-    assert _db(production)["EnableCloudwatchLogsExports"] == ["postgresql"]
+def test_database_exports_every_postgres_log_type(template: dict[str, Any]) -> None:
+    # Exactly CT.RDS.PR.14's list for postgres: a type outside it fails the control.
+    assert _db(template)["EnableCloudwatchLogsExports"] == ["postgresql", "upgrade"]
 
 
-def test_database_export_log_groups_are_the_stacks_own(template: dict[str, Any]) -> None:
-    groups = template["Resources"]["Database"]["DependsOn"]
-    assert groups
-    for lid in groups:
-        props = template["Resources"][lid]["Properties"]
-        assert props["LogGroupName"]["Fn::Sub"].startswith("/aws/rds/instance/edu-db-")
-        assert props["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
-    assert len(groups) == len(_db(template)["EnableCloudwatchLogsExports"])
+@pytest.mark.parametrize(
+    ("lid", "kind"), [("DbLogGroupPostgresql", "postgresql"), ("DbLogGroupUpgrade", "upgrade")]
+)
+def test_each_export_has_an_encrypted_log_group_of_the_stack(
+    template: dict[str, Any], lid: str, kind: str
+) -> None:
+    group = template["Resources"][lid]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    props = group["Properties"]
+    assert props["LogGroupName"] == {
+        "Fn::Sub": f"/aws/rds/instance/edu-db-${{EnvironmentSuffix}}/{kind}"
+    }
+    assert props["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
+    assert props["RetentionInDays"] == 365
 
 
-def test_database_is_multi_az_per_parameter(production: dict[str, Any]) -> None:
-    assert _db(production)["MultiAZ"] == {"Ref": "DbMultiAz"}
+def test_database_waits_for_its_export_log_groups(template: dict[str, Any]) -> None:
+    # RDS would otherwise create the groups itself: unencrypted and never expiring.
+    assert template["Resources"]["Database"]["DependsOn"] == [
+        "DbLogGroupPostgresql",
+        "DbLogGroupUpgrade",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("profile_name", "policy"), [("production", "Retain"), ("ephemeral", "Delete")]
+)
+def test_export_log_groups_follow_the_profile(
+    built_templates: dict[str, dict[str, Any]], profile_name: str, policy: str
+) -> None:
+    for lid in ("DbLogGroupPostgresql", "DbLogGroupUpgrade"):
+        group = built_templates[profile_name]["Resources"][lid]
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == (policy, policy)
+
+
+def test_database_is_multi_az_per_parameter_as_a_boolean(template: dict[str, Any]) -> None:
+    # Control Tower's Guard rules compare booleans: a Ref to the String parameter fails them.
+    assert _db(template)["MultiAZ"] == {"Fn::If": ["DbMultiAzOn", True, False]}
+    assert template["Conditions"]["DbMultiAzOn"] == {"Fn::Equals": [{"Ref": "DbMultiAz"}, "true"]}
+
+
+def test_database_multi_az_defaults_to_on_in_every_profile(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["DbMultiAz"]["Default"] == "true"
+
+
+def test_database_listens_on_a_port_that_is_not_the_engine_default(
+    template: dict[str, Any],
+) -> None:
+    assert _db(template)["Port"] == 5433
+
+
+def test_db_port_output_is_the_instances_endpoint_port(template: dict[str, Any]) -> None:
+    assert template["Outputs"]["DbPort"]["Value"] == {"Fn::GetAtt": ["Database", "Endpoint.Port"]}
+
+
+def test_database_storage_autoscales_up_to_the_parameter(template: dict[str, Any]) -> None:
+    db = _db(template)
+    assert db["AllocatedStorage"] == {"Ref": "DbAllocatedStorage"}
+    assert db["MaxAllocatedStorage"] == {"Ref": "DbMaxAllocatedStorage"}
+
+
+def test_storage_ceiling_parameter_is_bounded_above_the_storage(template: dict[str, Any]) -> None:
+    ceiling = template["Parameters"]["DbMaxAllocatedStorage"]
+    storage = template["Parameters"]["DbAllocatedStorage"]
+    assert ceiling["Type"] == "Number"
+    assert (ceiling["Default"], ceiling["MinValue"], ceiling["MaxValue"]) == (100, 22, 65536)
+    assert ceiling["Default"] > storage["Default"]
+    # RDS wants the ceiling at least 10% above the storage; the smallest storage is 20 GiB.
+    assert ceiling["MinValue"] >= storage["MinValue"] * 1.1
+    assert ceiling["Description"].strip()
+
+
+def test_storage_ceiling_sits_in_the_data_tier_group(template: dict[str, Any]) -> None:
+    interface = template["Metadata"]["AWS::CloudFormation::Interface"]
+    (group,) = [
+        g for g in interface["ParameterGroups"] if "DbMaxAllocatedStorage" in g["Parameters"]
+    ]
+    assert group["Label"]["default"] == "Data tier"
+    assert interface["ParameterLabels"]["DbMaxAllocatedStorage"]["default"].strip()
+
+
+def test_production_database_skips_no_control(production: dict[str, Any]) -> None:
+    assert "guard" not in production["Resources"]["Database"]["Metadata"]
+    assert _db(production)["DeletionProtection"] is True
+
+
+def test_ephemeral_database_skips_only_deletion_protection(ephemeral: dict[str, Any]) -> None:
+    skips = ephemeral["Resources"]["Database"]["Metadata"]["guard"]["skip"]
+    assert [s["id"] for s in skips] == ["CT.RDS.PR.13"]
+    assert "delete" in skips[0]["comment"]
+    assert _db(ephemeral)["DeletionProtection"] is False
+
+
+def test_database_skips_only_checkovs_multi_az_check(template: dict[str, Any]) -> None:
+    # checkov cannot read the Fn::If; the value it skips is the one CT.RDS.PR.1 passes.
+    skips = template["Resources"]["Database"]["Metadata"]["checkov"]["skip"]
+    assert [s["id"] for s in skips] == ["CKV_AWS_157"]
+    assert _db(template)["MultiAZ"]["Fn::If"][1] is True
 
 
 def test_cache_auth_token_is_a_dynamic_reference_to_the_cache_secret(

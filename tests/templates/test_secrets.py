@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from tests.support.cfn import assert_has_resource_properties, resources
+from tests.support.paths import ROOT
+
+CURRENT_TRANSFORM = "AWS::SecretsManager-2024-09-16"
 
 
 def _generate(template: dict[str, Any], lid: str) -> dict[str, Any]:
@@ -92,8 +97,43 @@ def test_rotation_waits_for_the_attachment(production: dict[str, Any]) -> None:
     assert "DbSecretAttachment" in rotation["DependsOn"]
 
 
-def test_production_declares_the_rotation_transform(production: dict[str, Any]) -> None:
-    assert production["Transform"] == "AWS::SecretsManager-2020-07-23"
+def test_production_declares_the_current_rotation_transform(production: dict[str, Any]) -> None:
+    assert production["Transform"] == CURRENT_TRANSFORM
+
+
+def test_generate_py_writes_the_current_rotation_transform() -> None:
+    # As a user generates it: the transform is a literal CloudFormation reads before anything.
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "--profile", "production"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(run.stdout)["Transform"] == CURRENT_TRANSFORM
+
+
+def test_hosted_rotation_lambda_has_exactly_what_it_needs(production: dict[str, Any]) -> None:
+    # No Runtime: the 2024-09-16 transform keeps the hosted function's runtime current on each
+    # stack update, and a pinned one would stop that. The port comes from the DB secret, which
+    # the target attachment fills in.
+    (rotation,) = resources(production, "AWS::SecretsManager::RotationSchedule").values()
+    assert rotation["Properties"]["HostedRotationLambda"] == {
+        "RotationType": "PostgreSQLSingleUser",
+        "RotationLambdaName": {"Fn::Sub": "edu-db-rotation-${EnvironmentSuffix}"},
+        "KmsKeyArn": {"Fn::GetAtt": ["Key", "Arn"]},
+        "VpcSubnetIds": {
+            "Fn::If": [
+                "ThreeAZs",
+                {"Fn::Sub": "${PrivateSubnet1},${PrivateSubnet2},${PrivateSubnet3}"},
+                {"Fn::Sub": "${PrivateSubnet1},${PrivateSubnet2}"},
+            ]
+        },
+        "VpcSecurityGroupIds": {"Ref": "RotationSecurityGroup"},
+        "ExcludeCharacters": "/@\"' \\",
+    }
+    assert rotation["Properties"]["RotationRules"] == {"AutomaticallyAfterDays": 30}
 
 
 def test_ephemeral_has_no_rotation(ephemeral: dict[str, Any]) -> None:

@@ -126,13 +126,16 @@ def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[int, str]]
     return found
 
 
-def test_database_accepts_5432_only_from_app_deploy_and_rotation(
+def test_database_accepts_its_port_only_from_app_deploy_and_rotation(
     production: dict[str, Any],
 ) -> None:
+    # The instance's own Port, not PostgreSQL's default 5432 (CT.RDS.PR.20).
+    port = production["Resources"]["Database"]["Properties"]["Port"]
+    assert port != 5432
     assert _ingress_sources(production, "DatabaseSecurityGroup") == {
-        (5432, "AppSecurityGroup"),
-        (5432, "DeploySecurityGroup"),
-        (5432, "RotationSecurityGroup"),
+        (port, "AppSecurityGroup"),
+        (port, "DeploySecurityGroup"),
+        (port, "RotationSecurityGroup"),
     }
 
 
