@@ -10,7 +10,6 @@ from troposphere import Equals, GetAtt, If, Ref, Sub, elasticache, iam, logs, rd
 from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
 from templates.parameters import GROUP_DATA
-from templates.security import DB_PORT
 
 # Neither tier refers to the other nor to a NAT gateway, so that the three slowest resources of
 # the stack are created in parallel.
@@ -214,8 +213,8 @@ def _db_instance(
             KmsKeyId=key.key_arn,
             MultiAZ=If(multi_az, True, False),
             DBName=DB_NAME,
-            # Not the engine's default (CT.RDS.PR.20); the security groups use the same constant.
-            Port=DB_PORT,
+            # Not the engine's default (CT.RDS.PR.20); the security groups use the same parameter.
+            Port=params.db_port,
             DBSubnetGroupName=Ref(subnet_group),
             DBParameterGroupName=Ref(parameter_group),
             VPCSecurityGroups=[groups.database],

@@ -17,6 +17,7 @@ class Params:
     db_instance_class: Any
     db_allocated_storage: Any
     db_multi_az: Any
+    db_port: Any
     cache_node_type: Any
     cache_node_count: Any
     alarm_email: Any

@@ -9,6 +9,7 @@ from troposphere import Equals, Not, Ref
 
 from templates import handles
 from templates.context import SUFFIX_PARAM, Context
+from templates.security import DB_PORT
 
 # Physical names are `edu-<part>-<suffix>`; buckets add `-<account>-<region>`. The tightest
 # limits decide the suffix's length (longest region names today, e.g. ap-southeast-5: 14):
@@ -120,6 +121,19 @@ PARAMETERS: tuple[_Spec, ...] = (
         {"Type": "String", "AllowedValues": ["true", "false"], "Default": "true"},
     ),
     _Spec(
+        "DbPort",
+        GROUP_DATA,
+        "Database port",
+        {
+            "Type": "Number",
+            "Description": "Not PostgreSQL's default 5432 (Control Tower CT.RDS.PR.20); a stack "
+            "created before 5433 keeps its port by deploying with DbPort=5432 (docs/template.md)",
+            "MinValue": 1150,
+            "MaxValue": 65535,
+            "Default": DB_PORT,
+        },
+    ),
+    _Spec(
         "CacheNodeType",
         GROUP_DATA,
         "Cache node type",
@@ -161,6 +175,7 @@ def add_parameters(ctx: Context) -> handles.Params:
         db_instance_class=ref["DbInstanceClass"],
         db_allocated_storage=ref["DbAllocatedStorage"],
         db_multi_az=ref["DbMultiAz"],
+        db_port=ref["DbPort"],
         cache_node_type=ref["CacheNodeType"],
         cache_node_count=ref["CacheNodeCount"],
         alarm_email=ref["AlarmEmail"],

@@ -194,6 +194,8 @@ def add_key(ctx: Context) -> handles.Key:
 
 # -- security groups ---------------------------------------------------------------------------
 
+# The database port's default (the `DbPort` parameter decides): not PostgreSQL's 5432, which
+# Control Tower's CT.RDS.PR.20 refuses.
 DB_PORT = 5433
 CACHE_PORT = 6379
 HTTPS = 443
@@ -246,12 +248,16 @@ CLIENTS = (
 )
 
 
-def add_security_groups(ctx: Context, net: handles.Network) -> handles.SecurityGroups:
+def add_security_groups(
+    ctx: Context, net: handles.Network, params: handles.Params
+) -> handles.SecurityGroups:
     # Clients may send to the data ports inside the VPC and to AWS APIs over TLS (via NAT);
     # the data tier's ingress names the client groups, so only they get an answer. Only the
     # data tier refers to the clients: no cycle, no separate rule resources.
-    clients = {c.part: _client_group(ctx, net, c) for c in CLIENTS}
-    tiers = {t.part: _data_tier_group(ctx, net, t, clients) for t in DATA_TIERS}
+    # The database listens on the DbPort parameter; DB_PORT only names that tier in CLIENTS.
+    ports = {t.part: params.db_port if t.port == DB_PORT else t.port for t in DATA_TIERS}
+    clients = {c.part: _client_group(ctx, net, c, ports) for c in CLIENTS}
+    tiers = {t.part: _data_tier_group(ctx, net, t, clients, ports[t.part]) for t in DATA_TIERS}
     ctx.output("AppSecurityGroupId", Ref(clients["app"]), "For DB and cache clients")
     return handles.SecurityGroups(
         deploy=Ref(clients["deploy"]),
@@ -275,9 +281,11 @@ def _group(
     )
 
 
-def _client_group(ctx: Context, net: handles.Network, client: _Client) -> ec2.SecurityGroup:
+def _client_group(
+    ctx: Context, net: handles.Network, client: _Client, ports: dict[str, Any]
+) -> ec2.SecurityGroup:
     egress = [_egress(HTTPS, ANYWHERE, "HTTPS via NAT")] + [
-        _egress(tier.port, net.vpc_cidr, tier.what)
+        _egress(ports[tier.part], net.vpc_cidr, tier.what)
         for tier in DATA_TIERS
         if tier.port in client.ports
     ]
@@ -291,8 +299,9 @@ def _data_tier_group(
     net: handles.Network,
     tier: _DataTier,
     clients: dict[str, ec2.SecurityGroup],
+    port: Any,
 ) -> ec2.SecurityGroup:
-    ingress = [_ingress(tier.port, clients[c.part], c.who) for c in CLIENTS if tier.port in c.ports]
+    ingress = [_ingress(port, clients[c.part], c.who) for c in CLIENTS if tier.port in c.ports]
     return _group(
         ctx,
         net,
@@ -304,13 +313,13 @@ def _data_tier_group(
     )
 
 
-def _egress(port: int, cidr: Any, what: str) -> ec2.SecurityGroupRule:
+def _egress(port: Any, cidr: Any, what: str) -> ec2.SecurityGroupRule:
     return ec2.SecurityGroupRule(
         IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr, Description=what
     )
 
 
-def _ingress(port: int, source: ec2.SecurityGroup, what: str) -> ec2.SecurityGroupRule:
+def _ingress(port: Any, source: ec2.SecurityGroup, what: str) -> ec2.SecurityGroupRule:
     return ec2.SecurityGroupRule(
         IpProtocol="tcp",
         FromPort=port,

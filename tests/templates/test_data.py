@@ -179,7 +179,9 @@ def test_database_multi_az_defaults_to_on_in_every_profile(template: dict[str, A
 def test_database_listens_on_a_port_that_is_not_the_engine_default(
     template: dict[str, Any],
 ) -> None:
-    assert _db(template)["Port"] == 5433
+    assert _db(template)["Port"] == {"Ref": "DbPort"}
+    spec = template["Parameters"]["DbPort"]
+    assert (spec["Type"], spec["Default"], spec["MinValue"]) == ("Number", 5433, 1150)
 
 
 def test_db_port_output_is_the_instances_endpoint_port(template: dict[str, Any]) -> None:

@@ -112,7 +112,7 @@ def _group(template: dict[str, Any], lid: str) -> dict[str, Any]:
     return props
 
 
-def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[int, str]]:
+def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[Any, str]]:
     rules = _group(template, lid).get("SecurityGroupIngress", [])
     extra = [
         r["Properties"]
@@ -122,16 +122,19 @@ def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[int, str]]
     found = set()
     for rule in [*rules, *extra]:
         assert rule["FromPort"] == rule["ToPort"], "data ports are single ports"
-        found.add((rule["FromPort"], rule["SourceSecurityGroupId"]["Ref"]))
+        port = rule["FromPort"]
+        # A port from a parameter is named by its parameter: (Ref, DbPort).
+        key = next(iter(port.items())) if isinstance(port, dict) else port
+        found.add((key, rule["SourceSecurityGroupId"]["Ref"]))
     return found
 
 
 def test_database_accepts_its_port_only_from_app_deploy_and_rotation(
     production: dict[str, Any],
 ) -> None:
-    # The instance's own Port, not PostgreSQL's default 5432 (CT.RDS.PR.20).
-    port = production["Resources"]["Database"]["Properties"]["Port"]
-    assert port != 5432
+    # The instance's own Port, the DbPort parameter (not PostgreSQL's 5432: CT.RDS.PR.20).
+    assert production["Resources"]["Database"]["Properties"]["Port"] == {"Ref": "DbPort"}
+    port = ("Ref", "DbPort")
     assert _ingress_sources(production, "DatabaseSecurityGroup") == {
         (port, "AppSecurityGroup"),
         (port, "DeploySecurityGroup"),
