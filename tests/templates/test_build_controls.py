@@ -14,8 +14,6 @@ from gate.controls import Evaluation, evaluate, guard_home, installed
 # fails the test, and one that is fixed must be taken off (the test says so).
 STILL_FAILING: dict[str, set[str]] = {
     "production": {
-        "CT.ELASTICACHE.PR.8",
-        "CT.KMS.PR.3",
         "CT.RDS.PR.1",
         "CT.RDS.PR.14",
         "CT.RDS.PR.20",
@@ -27,8 +25,6 @@ STILL_FAILING: dict[str, set[str]] = {
     },
     "ephemeral": {
         "CT.CLOUDWATCH.PR.2",
-        "CT.ELASTICACHE.PR.8",
-        "CT.KMS.PR.3",
         "CT.RDS.PR.1",
         "CT.RDS.PR.13",
         "CT.RDS.PR.14",
