@@ -47,6 +47,7 @@ DB_MAX_STORAGE_DEFAULT = 100
 DB_MAX_STORAGE_LIMIT = 65536
 BACKUP_RETENTION_DAYS = 7
 CACHE_ENGINE = "redis"
+# 7.0 or later: IAM authentication of RBAC users.
 CACHE_ENGINE_VERSION = "7.1"
 # checkov reads MultiAZ without evaluating Fn::If's boolean branches (it renders only string
 # ones), so it fails a value that is true unless DbMultiAz=false; Control Tower's CT.RDS.PR.1
@@ -67,6 +68,15 @@ EPHEMERAL_DB_SKIPS = [
         "every stack delete fail. Production keeps it on.",
     }
 ]
+CACHE_LOG_TYPES = ["slow-log", "engine-log"]
+CACHE_APP_USER = "cache-app"
+CACHE_DEFAULT_USER_PARAM = "CacheDefaultUserState"
+# Switched off: nobody can sign in as the user every client without a name becomes.
+CACHE_USER_OFF = "off -@all"
+# Only while clients still send the old shared token (CacheDefaultUserState=on).
+CACHE_DEFAULT_USER_ON = "on ~* +@all"
+# Every key and command class but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG ...).
+CACHE_APP_ACCESS = "on ~* +@all -@dangerous"
 
 
 def add_database(
@@ -278,8 +288,10 @@ def add_cache(
             Port=6379,
             AtRestEncryptionEnabled=True,
             KmsKeyId=key.key_arn,
+            # RBAC needs TLS; it replaces the shared AUTH token (the API refuses both at once).
             TransitEncryptionEnabled=True,
-            AuthToken=Sub(f"{{{{resolve:secretsmanager:${{{creds.cache_secret_id}}}}}}}"),
+            UserGroupIds=[Ref(_cache_user_group(ctx, creds))],
+            LogDeliveryConfigurations=_cache_log_delivery(ctx, key),
             SnapshotRetentionLimit=BACKUP_RETENTION_DAYS,
             AutoMinorVersionUpgrade=True,
             Tags=ctx.tags("cache"),
@@ -288,5 +300,99 @@ def add_cache(
         )
     )
     ctx.output("CacheEndpoint", GetAtt(group, "PrimaryEndPoint.Address"), "Redis primary")
-    # No CachePort output: the port is fixed (6379) and the outputs count against the size.
-    return handles.Cache(logical_id=CACHE_ID)
+    ctx.output("CacheAppUser", ctx.name(CACHE_APP_USER), "IAM-authenticated cache user")
+    # No CachePort output: the port is fixed (6379).
+    return handles.Cache(logical_id=CACHE_ID, node_count=params.cache_node_count)
+
+
+def _cache_default_user_parameter(ctx: Context) -> str:
+    """The one switch an existing stack needs to move from the AUTH token to RBAC without
+    breaking clients: see docs/template.md, "Cache authentication"."""
+    param = ctx.parameter(
+        CACHE_DEFAULT_USER_PARAM,
+        group=GROUP_DATA,
+        label="Cache default user (old clients)",
+        Type="String",
+        AllowedValues=["off", "on"],
+        Default="off",
+        Description="on: clients that still send the old shared token keep working "
+        "(as the default user) while they move to IAM; off once they have",
+    )
+    return ctx.condition("CacheDefaultUserOn", Equals(Ref(param), "on"))
+
+
+def _cache_user_group(ctx: Context, creds: handles.Secrets) -> elasticache.UserGroup:
+    """RBAC: a `default` user (every user group needs one) that is switched off, and the
+    application's user, authenticated by IAM (Redis OSS 7.0+ over TLS): no password exists."""
+    default_on = _cache_default_user_parameter(ctx)
+    default_user = ctx.add(
+        elasticache.User(
+            "CacheDefaultUser",
+            UserId=ctx.name("cache-default"),
+            UserName="default",
+            Engine=CACHE_ENGINE,
+            AccessString=If(default_on, CACHE_DEFAULT_USER_ON, CACHE_USER_OFF),
+            # The old AUTH token: a client's `AUTH <token>` is `AUTH default <token>`.
+            AuthenticationMode=elasticache.AuthenticationMode(
+                Type="password",
+                Passwords=[
+                    Sub(f"{{{{resolve:secretsmanager:${{{creds.cache_secret_id}}}}}}}"),
+                ],
+            ),
+            Tags=ctx.tags("cache-default"),
+        )
+    )
+    app_user = ctx.add(
+        elasticache.User(
+            "CacheAppUser",
+            # IAM authentication needs the user name and ID to be the same.
+            UserId=ctx.name(CACHE_APP_USER),
+            UserName=ctx.name(CACHE_APP_USER),
+            Engine=CACHE_ENGINE,
+            AccessString=CACHE_APP_ACCESS,
+            AuthenticationMode=elasticache.AuthenticationMode(Type="iam"),
+            Tags=ctx.tags(CACHE_APP_USER),
+        )
+    )
+    return ctx.add(
+        elasticache.UserGroup(
+            "CacheUserGroup",
+            UserGroupId=ctx.name("cache-users"),
+            Engine=CACHE_ENGINE,
+            UserIds=[Ref(default_user), Ref(app_user)],
+            Tags=ctx.tags("cache-users"),
+        )
+    )
+
+
+def _cache_log_delivery(
+    ctx: Context, key: handles.Key
+) -> list[elasticache.LogDeliveryConfigurationRequest]:
+    """Slow and engine logs into log groups the stack creates: encrypted with the key, with
+    the profile's retention, deleted with ephemeral stacks."""
+    configurations = []
+    for kind in CACHE_LOG_TYPES:
+        log_group = ctx.add(
+            logs.LogGroup(
+                f"CacheLogGroup{kind.split('-')[0].capitalize()}",
+                LogGroupName=Sub(f"/aws/elasticache/edu-cache-${{{SUFFIX_PARAM}}}/{kind}"),
+                KmsKeyId=key.key_arn,
+                RetentionInDays=ctx.profile.log_retention_days,
+                Tags=ctx.tags(f"cache-{kind}s"),
+                DeletionPolicy=ctx.profile.storage_policy,
+                UpdateReplacePolicy=ctx.profile.storage_policy,
+            )
+        )
+        configurations.append(
+            elasticache.LogDeliveryConfigurationRequest(
+                DestinationType="cloudwatch-logs",
+                DestinationDetails=elasticache.DestinationDetails(
+                    CloudWatchLogsDetails=elasticache.CloudWatchLogsDestinationDetails(
+                        LogGroup=Ref(log_group)
+                    )
+                ),
+                LogFormat="json",
+                LogType=kind,
+            )
+        )
+    return configurations

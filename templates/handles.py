@@ -81,6 +81,8 @@ class Database:
 @dataclass(frozen=True)
 class Cache:
     logical_id: str
+    # The CacheNodeCount parameter: node `<group>-00N` exists only when N <= this.
+    node_count: Any
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The KMS-encrypted alarm topic and the data tier's alarms."""
+"""The KMS-encrypted alarm topic, the data tier's alarms and the events that reach the topic."""
 
 from __future__ import annotations
 
@@ -6,46 +6,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from awacs import sns as sns_actions
-from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
-from troposphere import Ref, Sub, cloudwatch, sns
+from awacs.aws import (
+    Allow,
+    ArnEquals,
+    ArnLike,
+    Condition,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+)
+from troposphere import AWSObject, Equals, GetAtt, Not, Or, Ref, Sub, cloudwatch, events, rds, sns
 
 from templates import handles
 from templates.context import Context
+from templates.parameters import CACHE_NODE_COUNTS
 
 TOPIC_ID = "AlarmTopic"
-# Publishers that are AWS services; the pipeline's approval uses its own role's IAM policy.
-SERVICE_PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
 GIB = 1024**3
+# A replication group's member clusters are `<ReplicationGroupId>-001`, `-002` ...
+CACHE_MAX_NODES = int(CACHE_NODE_COUNTS[-1])
+# CT.RDS.PR.17 asks for failure, maintenance and configuration change.
+DB_EVENT_CATEGORIES = ["failover", "failure", "low storage", "maintenance", "configuration change"]
+# Secrets Manager reports rotation outcomes through CloudTrail.
+ROTATION_FAILED_PATTERN = {
+    "source": ["aws.secretsmanager"],
+    "detail-type": ["AWS Service Event via CloudTrail"],
+    "detail": {"eventSource": ["secretsmanager.amazonaws.com"], "eventName": ["RotationFailed"]},
+}
+ACCOUNT_ID = Ref("AWS::AccountId")
 
 
 def add_topic(ctx: Context, params: handles.Params, key: handles.Key) -> handles.Topic:
+    # The topic policy is added with the alarms: it names the rule and the subscription that
+    # publish here.
     topic = ctx.add(
         sns.Topic(
             TOPIC_ID,
             TopicName=ctx.name("alarms"),
             KmsMasterKeyId=key.key_arn,
             Tags=ctx.tags("alarms"),
-        )
-    )
-    ctx.add(
-        sns.TopicPolicy(
-            "AlarmTopicPolicy",
-            Topics=[Ref(topic)],
-            PolicyDocument=PolicyDocument(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(
-                        Sid="AccountServicesPublish",
-                        Effect=Allow,
-                        Principal=Principal("Service", SERVICE_PUBLISHERS),
-                        Action=[sns_actions.Publish],
-                        Resource=[Ref(topic)],
-                        Condition=Condition(
-                            StringEquals("aws:SourceAccount", Ref("AWS::AccountId"))
-                        ),
-                    )
-                ],
-            ),
         )
     )
     ctx.add(
@@ -70,6 +70,7 @@ class _Alarm:
     metric: str
     operator: str
     threshold: float
+    statistic: str = "Average"
 
 
 DB_ALARMS = [
@@ -80,11 +81,18 @@ DB_ALARMS = [
     _Alarm("DbConnectionsAlarm", "db-connections", "DB connections > 200", "AWS/RDS",
            "DatabaseConnections", "GreaterThanThreshold", 200),
 ]  # fmt: skip
+# On every node: a replica can become the primary and back, so each node gets each alarm.
 CACHE_ALARMS = [
     _Alarm("CacheCpuAlarm", "cache-cpu", "Cache engine CPU > 80%", "AWS/ElastiCache",
            "EngineCPUUtilization", "GreaterThanThreshold", 80),
     _Alarm("CacheMemoryAlarm", "cache-memory", "Cache memory > 80%", "AWS/ElastiCache",
            "DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 80),
+    # Keys evicted in each of three 5-minute periods: memory is short, not a one-off burst.
+    _Alarm("CacheEvictionsAlarm", "cache-evictions", "Cache evicting keys", "AWS/ElastiCache",
+           "Evictions", "GreaterThanThreshold", 0, "Sum"),
+    # Only replicas publish ReplicationLag; on the primary the alarm sees no data.
+    _Alarm("CacheReplicationLagAlarm", "cache-replication-lag", "Cache replica lag > 30 s",
+           "AWS/ElastiCache", "ReplicationLag", "GreaterThanThreshold", 30, "Maximum"),
 ]  # fmt: skip
 
 
@@ -94,31 +102,148 @@ def add_alarms(
     cache: handles.Cache,
     topic: handles.Topic,
 ) -> None:
-    # ElastiCache publishes per node; node 001 is the primary the group was created with.
-    primary_node = Sub(f"${{{cache.logical_id}}}-001")
-    targets: list[tuple[list[_Alarm], str, Any]] = [
-        (DB_ALARMS, "DBInstanceIdentifier", database.instance_id),
-        (CACHE_ALARMS, "CacheClusterId", primary_node),
-    ]
-    for alarms, dimension, value in targets:
-        for alarm in alarms:
-            ctx.add(
-                cloudwatch.Alarm(
-                    alarm.title,
-                    AlarmDescription=alarm.description,
-                    Namespace=alarm.namespace,
-                    MetricName=alarm.metric,
-                    Dimensions=[cloudwatch.MetricDimension(Name=dimension, Value=value)],
-                    Statistic="Average",
-                    Period=300,
-                    EvaluationPeriods=3,
-                    ComparisonOperator=alarm.operator,
-                    Threshold=alarm.threshold,
-                    # No data means the stack is being created or the metric is delayed; an
-                    # outage shows in the other alarms and in RDS/ElastiCache events.
-                    TreatMissingData="notBreaching",
-                    AlarmActions=[topic.arn],
-                    OKActions=[topic.arn],
-                    Tags=ctx.tags(alarm.part),
-                )
-            )
+    for alarm in DB_ALARMS:
+        _alarm(ctx, alarm, topic, "DBInstanceIdentifier", database.instance_id)
+    for node in range(1, CACHE_MAX_NODES + 1):
+        condition = _cache_node_condition(ctx, cache, node)
+        member = Sub(f"${{{cache.logical_id}}}-{node:03d}")
+        for alarm in CACHE_ALARMS:
+            _alarm(ctx, _on_node(alarm, node), topic, "CacheClusterId", member, condition)
+    subscription = _db_event_subscription(ctx, database, topic)
+    rule = _rotation_failed_rule(ctx, topic)
+    _topic_policy(ctx, topic, database, subscription, rule)
+
+
+def _on_node(alarm: _Alarm, node: int) -> _Alarm:
+    """Node 001 keeps the shipped logical IDs; the others get the node number."""
+    suffix = "" if node == 1 else f"{node:03d}"
+    return _Alarm(
+        f"{alarm.title}{suffix}",
+        f"{alarm.part}-{node:03d}" if suffix else alarm.part,
+        f"{alarm.description} on node {node:03d}",
+        alarm.namespace,
+        alarm.metric,
+        alarm.operator,
+        alarm.threshold,
+        alarm.statistic,
+    )
+
+
+def _cache_node_condition(ctx: Context, cache: handles.Cache, node: int) -> str | None:
+    """Node N exists only when CacheNodeCount >= N (the parameter allows 1..6 only)."""
+    if node == 1:
+        return None
+    fewer = [Equals(cache.node_count, str(n)) for n in range(1, node)]
+    return ctx.condition(f"CacheNode{node}", Not(fewer[0] if len(fewer) == 1 else Or(*fewer)))
+
+
+def _alarm(
+    ctx: Context,
+    alarm: _Alarm,
+    topic: handles.Topic,
+    dimension: str,
+    value: Any,
+    condition: str | None = None,
+) -> None:
+    extra: dict[str, Any] = {"Condition": condition} if condition else {}
+    ctx.add(
+        cloudwatch.Alarm(
+            alarm.title,
+            AlarmDescription=alarm.description,
+            Namespace=alarm.namespace,
+            MetricName=alarm.metric,
+            Dimensions=[cloudwatch.MetricDimension(Name=dimension, Value=value)],
+            Statistic=alarm.statistic,
+            Period=300,
+            EvaluationPeriods=3,
+            ComparisonOperator=alarm.operator,
+            Threshold=alarm.threshold,
+            # No data means the stack is being created, the metric is delayed or (replication
+            # lag) the node is the primary; an outage shows in the other alarms and in events.
+            TreatMissingData="notBreaching",
+            AlarmActions=[topic.arn],
+            OKActions=[topic.arn],
+            Tags=ctx.tags(alarm.part),
+            **extra,
+        )
+    )
+
+
+def _db_event_subscription(
+    ctx: Context, database: handles.Database, topic: handles.Topic
+) -> rds.EventSubscription:
+    return ctx.add(
+        rds.EventSubscription(
+            "DbEventSubscription",
+            # Named: the topic policy scopes RDS to this subscription's ARN.
+            SubscriptionName=ctx.name("db-events"),
+            SnsTopicArn=topic.arn,
+            SourceType="db-instance",
+            SourceIds=[database.instance_id],
+            EventCategories=DB_EVENT_CATEGORIES,
+            Enabled=True,
+            Tags=ctx.tags("db-events"),
+        )
+    )
+
+
+def _rotation_failed_rule(ctx: Context, topic: handles.Topic) -> events.Rule:
+    return ctx.add(
+        events.Rule(
+            "SecretRotationFailedRule",
+            Description="A Secrets Manager rotation failed",
+            EventPattern=ROTATION_FAILED_PATTERN,
+            State="ENABLED",
+            Targets=[events.Target(Id="AlarmTopic", Arn=topic.arn)],
+            Tags=ctx.tags("rotation-failed"),
+        )
+    )
+
+
+def _topic_policy(
+    ctx: Context,
+    topic: handles.Topic,
+    database: handles.Database,
+    subscription: AWSObject,
+    rule: AWSObject,
+) -> None:
+    """Exactly the three publishers, each from this account and from named sources."""
+    rds_sources = [
+        Sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${Db}",
+            Db=database.instance_id),
+        Sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:es:${Es}",
+            Es=Ref(subscription)),
+    ]  # fmt: skip
+    alarms = Sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*")
+    ctx.add(
+        sns.TopicPolicy(
+            "AlarmTopicPolicy",
+            Topics=[topic.arn],
+            PolicyDocument=PolicyDocument(
+                Version="2012-10-17",
+                Statement=[
+                    _publish("AlarmsPublish", "cloudwatch.amazonaws.com", ArnLike, alarms),
+                    _publish(
+                        "RotationRulePublishes",
+                        "events.amazonaws.com",
+                        ArnEquals,
+                        GetAtt(rule, "Arn"),
+                    ),
+                    _publish("RdsEventsPublish", "events.rds.amazonaws.com", ArnLike, rds_sources),
+                ],
+            ),
+        )
+    )
+
+
+def _publish(sid: str, service: str, arn_test: Any, source: Any) -> Statement:
+    return Statement(
+        Sid=sid,
+        Effect=Allow,
+        Principal=Principal("Service", service),
+        Action=[sns_actions.Publish],
+        Resource=[Ref(TOPIC_ID)],
+        Condition=Condition(
+            [StringEquals("aws:SourceAccount", ACCOUNT_ID), arn_test("aws:SourceArn", source)]
+        ),
+    )

@@ -9,7 +9,10 @@ from awacs import kms as kms_actions
 from awacs.aws import (
     Allow,
     ArnLike,
+    Bool,
+    BoolIfExists,
     Condition,
+    Deny,
     PolicyDocument,
     Principal,
     Statement,
@@ -82,9 +85,12 @@ def _key_policy() -> PolicyDocument:
         Statement=[
             _account_administers(),
             _account_uses_through_stack_services(),
+            _account_grants_for_aws_resources(),
+            _no_grants_but_for_aws_resources(),
             _logs_encrypt_log_groups(),
             _alarms_publish_to_topic(),
             _events_publish_to_topic(),
+            _rds_events_publish_to_topic(),
         ],
     )
 
@@ -99,21 +105,52 @@ def _account_administers() -> Statement:
     )
 
 
-def _account_uses_through_stack_services() -> Statement:
-    # One Sub split into the list: eight Subs cost ~100 bytes more of the 51,200-byte
-    # TemplateBody budget.
+def _via_stack_services() -> StringEquals:
+    # One Sub split into the list rather than one Sub per service.
     via_services = Split(
         ",", Sub(",".join(f"{s}.${{AWS::Region}}.amazonaws.com" for s in VIA_SERVICES))
     )
+    return StringEquals({"kms:CallerAccount": ACCOUNT_ID, "kms:ViaService": via_services})
+
+
+def _account_uses_through_stack_services() -> Statement:
     return Statement(
         Sid="AccountUsesKeyThroughStackServices",
         Effect=Allow,
         Principal=Principal("AWS", ACCOUNT_ROOT),
-        # CreateGrant: RDS, ElastiCache and Lambda hold grants for their lifetime.
-        Action=[*USE_ACTIONS, kms_actions.CreateGrant],
+        Action=USE_ACTIONS,
+        Resource=["*"],
+        Condition=Condition(_via_stack_services()),
+    )
+
+
+def _account_grants_for_aws_resources() -> Statement:
+    # The services of VIA_SERVICES (RDS, ElastiCache, Secrets Manager, Lambda ...) hold grants
+    # for the resources they manage; a grant for anything else has no use here.
+    return Statement(
+        Sid="AccountGrantsThroughStackServicesForAwsResources",
+        Effect=Allow,
+        Principal=Principal("AWS", ACCOUNT_ROOT),
+        Action=[kms_actions.CreateGrant],
+        Resource=["*"],
+        Condition=Condition([_via_stack_services(), Bool("kms:GrantIsForAWSResource", "true")]),
+    )
+
+
+def _no_grants_but_for_aws_resources() -> Statement:
+    """CT.KMS.PR.3: nobody, the account root included, creates a grant unless an AWS service
+    creates it for an AWS resource or is itself the caller. Every service above passes:
+    its CreateGrant carries kms:GrantIsForAWSResource=true."""
+    return Statement(
+        Sid="DenyGrantsNotForAwsResources",
+        Effect=Deny,
+        Principal=Principal("AWS", "*"),
+        Action=[kms_actions.CreateGrant],
         Resource=["*"],
         Condition=Condition(
-            StringEquals({"kms:CallerAccount": ACCOUNT_ID, "kms:ViaService": via_services})
+            BoolIfExists(
+                {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+            )
         ),
     )
 
@@ -156,14 +193,36 @@ def _alarms_publish_to_topic() -> Statement:
 
 
 def _events_publish_to_topic() -> Statement:
-    # EventBridge's KMS requests carry no aws:SourceAccount/SourceArn: a condition here would
-    # silently drop every event. The topic policy scopes EventBridge instead.
+    # EventBridge's KMS requests carry no aws:SourceAccount/SourceArn (the SNS guide: not
+    # supported for EventBridge-to-encrypted topics): a condition here would silently drop
+    # every event. The topic policy scopes EventBridge to the stack's rule instead.
     return Statement(
         Sid="EventsPublishToEncryptedTopic",
         Effect=Allow,
         Principal=Principal("Service", "events.amazonaws.com"),
         Action=TOPIC_PUBLISH_ACTIONS,
         Resource=["*"],
+    )
+
+
+def _rds_events_publish_to_topic() -> Statement:
+    # RDS event subscriptions publish as events.rds.amazonaws.com, on behalf of this account's
+    # RDS resources.
+    return Statement(
+        Sid="RdsEventsPublishToEncryptedTopic",
+        Effect=Allow,
+        Principal=Principal("Service", "events.rds.amazonaws.com"),
+        Action=TOPIC_PUBLISH_ACTIONS,
+        Resource=["*"],
+        Condition=Condition(
+            [
+                StringEquals("aws:SourceAccount", ACCOUNT_ID),
+                ArnLike(
+                    "aws:SourceArn",
+                    Sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*"),
+                ),
+            ]
+        ),
     )
 
 

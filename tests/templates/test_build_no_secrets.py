@@ -10,7 +10,7 @@ from tests.support.cfn import resources, strings
 from tests.templates.helpers import RESOLVE
 
 SECRET_WORDS = re.compile(r"pass(word)?|secret|token|auth|credential", re.IGNORECASE)
-SECRET_PROPERTIES = re.compile(r"^(\w*Password|AuthToken|SecretString)$")
+SECRET_PROPERTIES = re.compile(r"^(\w*Password|Passwords|AuthToken|SecretString)$")
 
 
 def test_no_parameter_is_named_like_a_secret(template: dict[str, Any]) -> None:
@@ -26,14 +26,21 @@ def _secret_properties(template: dict[str, Any]) -> list[tuple[str, tuple[Any, .
     found = []
     for lid, res in resources(template).items():
         for path, value in walk(res.get("Properties", {})):
-            if path and isinstance(path[-1], str) and SECRET_PROPERTIES.search(path[-1]):
+            # A list of passwords (an ElastiCache user's) is checked item by item.
+            if not path or isinstance(value, list):
+                continue
+            name = path[-2] if len(path) > 1 and isinstance(path[-1], int) else path[-1]
+            if isinstance(name, str) and SECRET_PROPERTIES.search(name):
                 found.append((lid, path, value))
     return found
 
 
 def test_template_has_secret_properties_to_check(template: dict[str, Any]) -> None:
-    names = {path[-1] for _, path, _ in _secret_properties(template)}
-    assert {"MasterUserPassword", "AuthToken"} <= names
+    names = {(lid, path) for lid, path, _ in _secret_properties(template)}
+    assert names == {
+        ("Database", ("MasterUserPassword",)),
+        ("CacheDefaultUser", ("AuthenticationMode", "Passwords", 0)),
+    }
 
 
 def test_every_secret_property_resolves_a_secret_made_in_this_stack(

@@ -233,14 +233,6 @@ def test_database_skips_only_checkovs_multi_az_check(template: dict[str, Any]) -
     assert _db(template)["MultiAZ"]["Fn::If"][1] is True
 
 
-def test_cache_auth_token_is_a_dynamic_reference_to_the_cache_secret(
-    template: dict[str, Any],
-) -> None:
-    match = RESOLVE.match(_cache(template)["AuthToken"]["Fn::Sub"])
-    assert match
-    assert match["secret"] == "CacheSecret"
-
-
 @pytest.mark.parametrize("prop", ["AutomaticFailoverEnabled", "MultiAZEnabled"])
 def test_cache_fails_over_only_with_two_or_more_nodes(
     production: dict[str, Any], prop: str

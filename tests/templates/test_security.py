@@ -81,6 +81,7 @@ def test_logs_use_the_key_only_for_this_accounts_log_groups(production: dict[str
     [
         ("AlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com"),
         ("EventsPublishToEncryptedTopic", "events.amazonaws.com"),
+        ("RdsEventsPublishToEncryptedTopic", "events.rds.amazonaws.com"),
     ],
 )
 def test_topic_publishers_get_only_decrypt_and_data_keys(
@@ -96,12 +97,92 @@ def test_alarm_publisher_is_scoped_to_this_account(production: dict[str, Any]) -
     assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
-def test_no_key_statement_trusts_everyone(production: dict[str, Any]) -> None:
-    statements = _statements(production)
+def test_no_key_statement_allows_everyone(template: dict[str, Any]) -> None:
+    statements = _statements(template)
     assert statements
     for statement in statements.values():
-        assert statement["Principal"] != "*"
-        assert statement["Principal"].get("AWS") != "*"
+        if statement["Effect"] == "Allow":
+            assert statement["Principal"] != "*"
+            assert statement["Principal"].get("AWS") != "*"
+
+
+def test_nobody_creates_a_grant_unless_for_an_aws_resource(template: dict[str, Any]) -> None:
+    # CT.KMS.PR.3, in the exact shape the control accepts: the condition values are strings.
+    assert _statements(template)["DenyGrantsNotForAwsResources"] == {
+        "Sid": "DenyGrantsNotForAwsResources",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["kms:CreateGrant"],
+        "Resource": ["*"],
+        "Condition": {
+            "BoolIfExists": {
+                "kms:GrantIsForAWSResource": "false",
+                "aws:PrincipalIsAWSService": "false",
+            }
+        },
+    }
+
+
+def test_account_grants_only_through_stack_services_for_aws_resources(
+    template: dict[str, Any],
+) -> None:
+    statements = _statements(template)
+    grant = statements["AccountGrantsThroughStackServicesForAwsResources"]
+    use = statements["AccountUsesKeyThroughStackServices"]
+    assert grant["Effect"] == "Allow"
+    assert grant["Principal"] == {"AWS": {"Ref": "AWS::AccountId"}}
+    assert _actions(grant) == {"kms:CreateGrant"}
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    # The same services and account as for using the key.
+    assert grant["Condition"]["StringEquals"] == use["Condition"]["StringEquals"]
+    assert "kms:CreateGrant" not in _actions(use)
+
+
+def test_only_the_deny_and_the_scoped_grant_mention_create_grant(
+    template: dict[str, Any],
+) -> None:
+    mentioning = {
+        sid for sid, s in _statements(template).items() if "kms:CreateGrant" in _actions(s)
+    }
+    assert mentioning == {
+        "DenyGrantsNotForAwsResources",
+        "AccountGrantsThroughStackServicesForAwsResources",
+    }
+
+
+def test_rds_events_publish_to_the_topic_only_for_this_accounts_rds(
+    template: dict[str, Any],
+) -> None:
+    statement = _statements(template)["RdsEventsPublishToEncryptedTopic"]
+    assert statement["Principal"] == {"Service": "events.rds.amazonaws.com"}
+    assert _actions(statement) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {
+            "aws:SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*"
+            }
+        },
+    }
+
+
+def test_eventbridge_key_statement_has_no_source_condition(template: dict[str, Any]) -> None:
+    # KMS requests from EventBridge to an encrypted topic carry neither aws:SourceAccount nor
+    # aws:SourceArn: a condition would drop every event. The topic policy scopes it.
+    assert "Condition" not in _statements(template)["EventsPublishToEncryptedTopic"]
+
+
+def test_key_statements_are_exactly_these(template: dict[str, Any]) -> None:
+    assert set(_statements(template)) == {
+        "AccountAdministersKey",
+        "AccountUsesKeyThroughStackServices",
+        "AccountGrantsThroughStackServicesForAwsResources",
+        "DenyGrantsNotForAwsResources",
+        "LogsEncryptThisAccountsLogGroups",
+        "AlarmsPublishToEncryptedTopic",
+        "EventsPublishToEncryptedTopic",
+        "RdsEventsPublishToEncryptedTopic",
+    }
 
 
 # -- security groups ------------------------------------------------------------------------------
