@@ -26,7 +26,6 @@ STILL_FAILING: dict[str, set[str]] = {
         "CT.S3.PR.9",
     },
     "ephemeral": {
-        "CT.CLOUDWATCH.PR.2",
         "CT.ELASTICACHE.PR.8",
         "CT.KMS.PR.3",
         "CT.RDS.PR.1",

@@ -331,12 +331,17 @@ def test_project_log_groups_are_encrypted_with_the_key(
     assert _props(template, log_group)["KmsKeyId"] == _key_arn(template)
 
 
-def test_project_log_retention_follows_the_profile(
-    production: dict[str, Any], ephemeral: dict[str, Any]
+@pytest.mark.parametrize("log_group", sorted(LOG_GROUPS.values()))
+def test_project_logs_are_kept_a_year_on_every_profile(
+    template: dict[str, Any], log_group: str
 ) -> None:
+    # CT.CLOUDWATCH.PR.2; ephemeral groups still go with the stack (DeletionPolicy Delete).
+    assert _props(template, log_group)["RetentionInDays"] == 365
+
+
+def test_ephemeral_project_logs_go_with_the_stack(ephemeral: dict[str, Any]) -> None:
     for log_group in LOG_GROUPS.values():
-        assert _props(production, log_group)["RetentionInDays"] == 365
-        assert _props(ephemeral, log_group)["RetentionInDays"] == 7
+        assert ephemeral["Resources"][log_group]["DeletionPolicy"] == "Delete"
 
 
 @pytest.mark.parametrize("project", DEPLOY_PROJECTS)
