@@ -51,7 +51,9 @@ PROFILES: dict[str, Profile] = {
         kms_pending_window_days=7,
         secret_rotation=False,
         storage_policy="Delete",
-        log_retention_days=7,
+        # A year, as production: Control Tower's CT.CLOUDWATCH.PR.2 asks every log group to
+        # keep a year. It costs nothing here, since ephemeral log groups go with the stack.
+        log_retention_days=365,
     ),
 }
 

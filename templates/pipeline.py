@@ -1,11 +1,12 @@
-"""CI/CD: CodeBuild projects, the V2 CodePipeline, its EventBridge trigger and failure alert."""
+"""CI/CD: CodeBuild projects, the V2 CodePipeline, its source (an S3 bundle or a CodeConnections
+repository), the bundle's EventBridge trigger and the failure alert."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from troposphere import GetAtt, Join, Ref, Sub
+from troposphere import Equals, GetAtt, If, Join, Not, NoValue, Ref, Sub
 from troposphere.codebuild import (
     Artifacts,
     CloudWatchLogs,
@@ -32,11 +33,13 @@ from troposphere.logs import LogGroup
 
 from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
+from templates.parameters import GROUP_OPS
 
-# Source -> Build -> DeployStaging -> Approval -> DeployProduction. The pipeline starts when a
-# bundle lands in the source bucket (an S3 "Object Created" event through EventBridge, never
-# polling). A repository host's CI uploads that bundle; the template carries no CodeConnections
-# source, which kept it under the 51,200-byte TemplateBody limit.
+# Source -> Build -> DeployStaging -> Approval -> DeployProduction. The source is chosen at
+# deploy time: with SourceConnectionArn empty (the default), a bundle uploaded to the source
+# bucket, whose S3 "Object Created" event starts the pipeline through EventBridge (never
+# polling); with a CodeConnections connection, a push to the branch of the connected
+# repository starts it instead, and the bundle's trigger is not created.
 # Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
 
 # The object key whose "Object Created" event starts the pipeline.
@@ -47,10 +50,20 @@ BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 # (template-core's secrets.py).
 DB_SECRET_KEY = "password"
 
-# Buildspecs are files of the source bundle (this repository), paths relative to its root:
-# inline they would cost the template ~0.7 KB of its 51,200-byte TemplateBody budget.
+# Buildspecs are files of the source (this repository), paths relative to its root: they are
+# reviewed and versioned with the code they build, and both sources carry them.
 BUILD_SPEC = "buildspecs/build.yml"
 DEPLOY_SPEC = "buildspecs/deploy.yml"
+
+# SourceConnectionArn: empty, or a connection ARN under either service prefix (connections made
+# before the CodeStar Connections rename keep the codestar-connections ARN).
+CONNECTION_ARN_PATTERN = (
+    r"^$|^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}"
+    r":connection/[0-9a-f-]+$"
+)
+# owner/name; GitLab's group paths nest (group/subgroup/name).
+REPOSITORY_PATTERN = r"^$|^[\w.-]+(/[\w.-]+)+$"
+BRANCH_PATTERN = r"^[\w./-]+$"
 
 
 @dataclass(frozen=True)
@@ -129,9 +142,9 @@ def _project(
     return ctx.add(
         Project(
             logical_id,
-            # Unnamed (CloudFormation names it after the logical ID, e.g. BuildProject-a1B2c3):
-            # the Name tag still says edu-<part>-<suffix>, and the name's ~60 bytes a project
-            # count against the 51,200-byte TemplateBody limit.
+            # Unnamed (CloudFormation names it after the logical ID, e.g. BuildProject-a1B2c3),
+            # as it shipped: naming it now would replace the project. The Name tag still says
+            # edu-<part>-<suffix>.
             ServiceRole=GetAtt(role, "Arn"),
             EncryptionKey=key.key_arn,
             Artifacts=Artifacts(Type="CODEPIPELINE"),
@@ -152,7 +165,7 @@ def _project(
 
 
 def _plain(name: str, value: Any) -> EnvironmentVariable:
-    # Type defaults to PLAINTEXT; left out because the template must stay under 51,200 bytes.
+    # Type defaults to PLAINTEXT.
     return EnvironmentVariable(Name=name, Value=value)
 
 
@@ -191,9 +204,85 @@ def _action(
     )
 
 
-def _source_action(buckets: handles.Buckets) -> Actions:
-    """The pipeline's one source: a bundle uploaded to the source bucket."""
-    return _action(
+@dataclass(frozen=True)
+class _Source:
+    """The deploy-time choice of source: the connection's parameters and both conditions."""
+
+    connection_arn: Ref
+    repository: Ref
+    branch: Ref
+    # Condition names: exactly one of them holds.
+    use_connection: str
+    use_bucket: str
+
+
+def _source_parameters(ctx: Context) -> _Source:
+    connection = ctx.parameter(
+        "SourceConnectionArn",
+        group=GROUP_OPS,
+        label="CodeConnections ARN (empty: S3 bundle)",
+        Type="String",
+        Default="",
+        Description="A connection in AVAILABLE state; empty keeps the S3 bundle source",
+        AllowedPattern=CONNECTION_ARN_PATTERN,
+        ConstraintDescription="empty, or a codeconnections / codestar-connections ARN",
+    )
+    repository = ctx.parameter(
+        "SourceRepository",
+        group=GROUP_OPS,
+        label="Repository (with a connection)",
+        Type="String",
+        Default="",
+        Description="Full repository ID on the connection's host, e.g. edu-org/platform",
+        AllowedPattern=REPOSITORY_PATTERN,
+        ConstraintDescription="empty, or owner/name (a GitLab group path may nest)",
+    )
+    branch = ctx.parameter(
+        "SourceBranch",
+        group=GROUP_OPS,
+        label="Branch (with a connection)",
+        Type="String",
+        Default="main",
+        Description="A push to this branch starts the pipeline",
+        AllowedPattern=BRANCH_PATTERN,
+        ConstraintDescription="letters, digits, _ . / -",
+    )
+    ctx.template.add_rule(
+        "ConnectionNeedsRepository",
+        {
+            "RuleCondition": Not(Equals(Ref(connection), "")),
+            "Assertions": [
+                {
+                    "Assert": Not(Equals(Ref(repository), "")),
+                    "AssertDescription": "A CodeConnections source needs SourceRepository.",
+                }
+            ],
+        },
+    )
+    return _Source(
+        connection_arn=Ref(connection),
+        repository=Ref(repository),
+        branch=Ref(branch),
+        use_connection=ctx.condition("UseCodeConnections", Not(Equals(Ref(connection), ""))),
+        use_bucket=ctx.condition("UseS3Source", Equals(Ref(connection), "")),
+    )
+
+
+def _source_action(source: _Source, buckets: handles.Buckets) -> If:
+    """The one Source action: the connected repository's branch, or the uploaded bundle. Both
+    are named Source and write the Source artifact, so the stages after them do not change."""
+    connection = _action(
+        "Source",
+        "Source",
+        "CodeStarSourceConnection",
+        {
+            "ConnectionArn": source.connection_arn,
+            "FullRepositoryId": source.repository,
+            "BranchName": source.branch,
+        },
+        outputs=("Source",),
+    )
+    bundle = _action(
         "Source",
         "Source",
         "S3",
@@ -205,6 +294,7 @@ def _source_action(buckets: handles.Buckets) -> Actions:
         },
         outputs=("Source",),
     )
+    return If(source.use_connection, connection, bundle)
 
 
 @dataclass(frozen=True)
@@ -224,6 +314,7 @@ def add_pipeline(
     buckets: handles.Buckets,
     topic: handles.Topic,
 ) -> None:
+    source = _source_parameters(ctx)
     shared = _shared_policies(ctx, net, key, creds, buckets)
     build = _build_project(ctx, key, shared)
     vpc = VpcConfig(VpcId=net.vpc_id, Subnets=net.private.id_list, SecurityGroupIds=[groups.deploy])
@@ -231,14 +322,13 @@ def add_pipeline(
         _deploy_project(ctx, stage, key, creds, buckets, shared, vpc)
         for stage in (STAGING, PRODUCTION)
     )
-    role = _pipeline_role(ctx, buckets, topic, shared, [build, staging, production])
-    pipeline = _pipeline(
-        ctx, role, key, buckets, _stage_actions(buckets, topic, build, staging, production)
-    )
+    role = _pipeline_role(ctx, source, buckets, topic, shared, [build, staging, production])
+    actions = _stage_actions(_source_action(source, buckets), topic, build, staging, production)
+    pipeline = _pipeline(ctx, role, key, buckets, actions)
     pipeline_arn = Sub(
         "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"
     )
-    _source_upload_trigger(ctx, buckets, pipeline_arn)
+    _source_upload_trigger(ctx, source, buckets, pipeline_arn)
     _failure_alert(ctx, topic, pipeline)
     ctx.output("PipelineName", Ref(pipeline))
 
@@ -336,8 +426,8 @@ def _deploy_env(
     return [
         _plain("STACK_NAME", Sub(stage.stack_name)),
         _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
-        # Ports (security.DB_PORT, 6379) and the DB user name are fixed by the template, so they are
-        # documented (README) rather than passed: the TemplateBody limit is tight.
+        # The DB port is the secret's `port` key; Redis's 6379 and the DB user name are fixed by
+        # the template, so they are documented (docs/pipeline.md) rather than passed.
         # No GetAtt on the database or cache here: it would make the pipeline wait for both.
         # The DB host comes from the secret (SecretTargetAttachment writes it); the cache
         # endpoint is the stack's CacheEndpoint export.
@@ -349,6 +439,7 @@ def _deploy_env(
 
 def _pipeline_role(
     ctx: Context,
+    source: _Source,
     buckets: handles.Buckets,
     topic: handles.Topic,
     shared: _SharedPolicies,
@@ -369,6 +460,15 @@ def _pipeline_role(
                     topic_arn=topic.arn,
                 ),
             ),
+            # Only with a connection, and only on that one connection.
+            If(
+                source.use_connection,
+                Policy(
+                    PolicyName="connection",
+                    PolicyDocument=policies.connection_use(source.connection_arn),
+                ),
+                NoValue,
+            ),
         ],
     )
 
@@ -387,12 +487,12 @@ def _codebuild_action(
 
 
 def _stage_actions(
-    buckets: handles.Buckets,
+    source: Actions | If,
     topic: handles.Topic,
     build: Project,
     staging: Project,
     production: Project,
-) -> dict[str, Actions]:
+) -> dict[str, Actions | If]:
     """Stage name -> its one action, in the order of STAGE_NAMES."""
     approval = _action(
         "Approval",
@@ -401,7 +501,7 @@ def _stage_actions(
         {"NotificationArn": topic.arn, "CustomData": "Approve to deploy production."},
     )
     return {
-        "Source": _source_action(buckets),
+        "Source": source,
         "Build": _codebuild_action("Build", build, "Source", ("Build",)),
         "DeployStaging": _codebuild_action("DeployStaging", staging, "Build"),
         "Approval": approval,
@@ -414,7 +514,7 @@ def _pipeline(
     role: Role,
     key: handles.Key,
     buckets: handles.Buckets,
-    stage_actions: dict[str, Actions],
+    stage_actions: dict[str, Actions | If],
 ) -> Pipeline:
     return ctx.add(
         Pipeline(
@@ -435,11 +535,15 @@ def _pipeline(
     )
 
 
-def _source_upload_trigger(ctx: Context, buckets: handles.Buckets, pipeline_arn: Sub) -> None:
-    """The bundle's "Object Created" event starts the pipeline."""
+def _source_upload_trigger(
+    ctx: Context, source: _Source, buckets: handles.Buckets, pipeline_arn: Sub
+) -> None:
+    """The bundle's "Object Created" event starts the pipeline; with a connection the bundle is
+    not the source, so neither the rule nor its role exists."""
     start_role = ctx.add(
         Role(
             "PipelineStartRole",
+            Condition=source.use_bucket,
             AssumeRolePolicyDocument=policies.trust("events.amazonaws.com"),
             Policies=[
                 Policy(
@@ -453,6 +557,7 @@ def _source_upload_trigger(ctx: Context, buckets: handles.Buckets, pipeline_arn:
     ctx.add(
         Rule(
             "SourceUploadRule",
+            Condition=source.use_bucket,
             EventPattern={
                 "source": ["aws.s3"],
                 "detail-type": ["Object Created"],

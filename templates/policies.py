@@ -8,7 +8,9 @@ from typing import Any
 from awacs import (
     cloudformation,
     codebuild,
+    codeconnections,
     codepipeline,
+    codestar_connections,
     ec2,
     kms,
     logs,
@@ -48,8 +50,8 @@ KEY_USE = [kms.Decrypt, kms.Encrypt, kms.GenerateDataKey, kms.DescribeKey]
 def sub_expr(value: Any) -> str | None:
     """`value` as a `${...}` Sub expression when it is a plain Ref or GetAtt, else None.
 
-    `Sub("${Bucket.Arn}/*")` is about 40 bytes shorter than `Sub("${B}/*", B=GetAtt(...))`,
-    and the template must stay under the 51,200-byte TemplateBody limit.
+    `Sub("${Bucket.Arn}/*")` is the form one writes by hand, and reads better in the template
+    and in its diffs than `Sub("${B}/*", B=GetAtt(...))`.
     """
     if isinstance(value, Ref):
         return f"${{{value.data['Ref']}}}"
@@ -70,47 +72,8 @@ def _doc(*statements: Statement) -> PolicyDocument:
 
 
 def identity_document(*statements: Statement) -> PolicyDocument:
-    """An identity policy whose plain Allow statements of different services are written as one.
-
-    Safe because a request's action and resource come from one service: in the union,
-    s3:GetObject can only match the s3 ARNs, kms:Decrypt only the key, and a pairing of an action
-    with another service's ARN matches no request. Two statements of the same service are never
-    merged: s3:GetObject on one bucket and s3:PutObject on another would become PutObject on
-    both. Statements with a Condition, a Principal or `Resource: "*"` stay separate. Written so
-    because the template must stay under the 51,200-byte TemplateBody limit; the builders below
-    still read one statement per purpose.
-    """
-    merged: list[Statement] = []
-    seen: set[str] = set()
-    for statement in statements:
-        services = _services(statement)
-        if _is_plain_allow(statement) and not services & seen:
-            merged.append(statement)
-            seen |= services
-    if len(merged) < 2:
-        return _doc(*statements)
-    union = Statement(
-        Effect=Allow,
-        Action=[a for s in merged for a in s.properties["Action"]],
-        Resource=[r for s in merged for r in s.properties["Resource"]],
-    )
-    first = next(i for i, s in enumerate(statements) if s is merged[0])
-    rest = [s for s in statements if not any(s is m for m in merged)]
-    return _doc(*rest[:first], union, *rest[first:])
-
-
-def _services(statement: Statement) -> set[str]:
-    """The service prefixes of a statement's actions ("s3", "kms" ...)."""
-    return {str(a.JSONrepr()).split(":", 1)[0] for a in statement.properties["Action"]}
-
-
-def _is_plain_allow(statement: Statement) -> bool:
-    props = statement.properties
-    return (
-        set(props) == {"Effect", "Action", "Resource"}
-        and props["Effect"] == Allow
-        and not any(isinstance(r, str) and r == "*" for r in props["Resource"])
-    )
+    """An identity policy: one statement per purpose, as the builders below write them."""
+    return _doc(*statements)
 
 
 # -- resource policies ----------------------------------------------------------------------
@@ -169,8 +132,8 @@ def trust(service: str, condition: Condition | None = None) -> PolicyDocument:
 
 # -- identity policies ----------------------------------------------------------------------
 #
-# Grants shared by several roles live in managed policies (one copy in the template, which must
-# stay under 51,200 bytes); what is particular to one role stays inline in that role.
+# Grants shared by several roles live in managed policies: one copy to review, and one
+# attachment per role against IAM's quotas; what is particular to one role stays inline in it.
 
 
 def artifact_store(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument:
@@ -213,6 +176,19 @@ def pipeline_role(
             Resource=list(project_arns),
         ),
         Statement(Effect=Allow, Action=[sns.Publish], Resource=[topic_arn]),
+    )
+
+
+def connection_use(connection_arn: Any) -> PolicyDocument:
+    """CodePipeline's use of the CodeConnections source, on that one connection. Both service
+    prefixes: a connection made before the CodeStar Connections rename carries the
+    codestar-connections ARN, one made after it the codeconnections ARN."""
+    return identity_document(
+        Statement(
+            Effect=Allow,
+            Action=[codestar_connections.UseConnection, codeconnections.UseConnection],
+            Resource=[connection_arn],
+        )
     )
 
 
@@ -327,7 +303,7 @@ def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
         # Change sets on the caller's own stage only: each deploy role carries a `Stage` tag
         # (staging or production) and the ARN takes it from the calling principal, so the
         # staging role cannot touch the production stack. One statement for both roles instead
-        # of one per role: the template must stay under the 51,200-byte TemplateBody limit. A
+        # of one per role: one grant to review, in the one managed policy both roles attach. A
         # principal without the tag matches nothing; the roles cannot retag themselves.
         Statement(
             Effect=Allow,

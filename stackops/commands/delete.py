@@ -1,13 +1,16 @@
-"""delete: confirm, let a running operation settle, empty the stack's buckets, delete, wait."""
+"""delete: confirm, let a running operation settle, stop access logging into the stack's own
+buckets, empty them, delete, wait; empty again and retry when a bucket refilled meanwhile."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from clikit import exitcodes
 
 from .. import rootcause
 from ..aws import buckets, stacks
+from ..aws.errors import degraded_reason
 from ..aws.events import EventCursor
 from ..datasafety.termination import refuse_protected_delete
 from ..errors import BadInput, Interrupted
@@ -18,6 +21,10 @@ from ..session import Session
 
 # A resource with one of these keeps its data when the stack goes.
 KEEPING_POLICIES = ("Retain", "Snapshot", "RetainExceptOnCreate")
+# S3 delivers server access-log records best effort, up to hours after the request, so a bucket
+# emptied before DeleteStack can hold objects again when CloudFormation deletes it. After a
+# DELETE_FAILED on such a bucket the delete empties it again and retries, at most this often.
+NOT_EMPTY_RETRIES = 2
 
 
 def run(session: Session, name: str, yes: bool) -> Result:
@@ -40,15 +47,19 @@ def run(session: Session, name: str, yes: bool) -> Result:
             return _result(session, name, settled.status, started, exitcodes.OK,
                            f"Stack {name}: DELETE_COMPLETE")  # fmt: skip
     kept = _kept(session, stack_id)
-    _empty_buckets(session, stack_id, kept)
+    own = buckets.stack_buckets(session.cfn, stack_id)
+    # Logical ID -> name of the buckets this delete empties; a kept bucket keeps its data.
+    emptied = {lid: bucket for lid, bucket in own if lid not in kept}
+    _stop_access_logging(session, [bucket for _, bucket in own], set(emptied.values()))
+    _empty_buckets(session, emptied.values())
     try:
-        done = delete_and_watch(session, stack_id)
+        done, events = _delete(session, name, stack_id, emptied)
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted; CloudFormation goes on deleting {name}: follow it with "
             f"`python deploy.py status --stack-name {name}`"
         ) from None
-    return _outcome(session, name, stack_id, done, kept, started)
+    return _outcome(session, name, stack_id, done, kept, events, started)
 
 
 def _result(
@@ -85,12 +96,70 @@ def _kept(session: Session, stack_id: str) -> dict[str, str]:
     }
 
 
-def _empty_buckets(session: Session, stack_id: str, kept: dict[str, str]) -> None:
-    for logical_id, bucket in buckets.stack_buckets(session.cfn, stack_id):
-        if logical_id in kept:
-            continue  # its DeletionPolicy keeps the bucket, so its data stays too
+def _stop_access_logging(session: Session, own: list[str], emptied: set[str]) -> None:
+    """Switch off server access logging of the stack's buckets into a bucket this delete
+    empties, so that no record of the emptying (or of later traffic) lands after it.
+
+    Best effort: a refused call is a warning, and the retry after DELETE_FAILED still stands.
+    """
+    for bucket in own:
+        try:
+            target = buckets.logging_target(session.clients.s3, bucket)
+            if target is None or target not in emptied:
+                continue
+            buckets.stop_logging(session.clients.s3, bucket)
+        except Exception as exc:
+            reason = degraded_reason(exc)
+            if reason is None:
+                raise
+            session.warn(f"could not stop access logging of bucket {bucket}: {reason}")
+            continue
+        session.console.info(
+            f"Stopped access logging of bucket {bucket} into {target}: "
+            "no new log record lands in a bucket about to be emptied"
+        )
+
+
+def _empty_buckets(session: Session, names: Iterable[str]) -> None:
+    for bucket in names:
         n = buckets.empty(session.clients.s3, bucket)
         session.console.info(f"Emptied bucket {bucket}: {n} object version(s) and delete marker(s)")
+
+
+def _delete(
+    session: Session, name: str, stack_id: str, emptied: dict[str, str]
+) -> tuple[Followed, list[dict[str, Any]]]:
+    """DeleteStack and follow it; after a DELETE_FAILED on buckets that objects reached after
+    the emptying, empty them again and retry (NOT_EMPTY_RETRIES times at most). Returns the
+    last attempt and the events of all of them."""
+    done = delete_and_watch(session, stack_id)
+    events = list(done.events)
+    for attempt in range(1, NOT_EMPTY_RETRIES + 1):
+        failed = done.status == "DELETE_FAILED" and emptied
+        refilled = _refilled(session, stack_id, emptied) if failed else []
+        if not refilled:
+            break
+        session.console.info(
+            f"Stack {name}: DELETE_FAILED on non-empty bucket(s) {', '.join(refilled)} (objects "
+            "arrived after the emptying, such as late access-log records): emptying again and "
+            f"retrying the delete ({attempt} of {NOT_EMPTY_RETRIES})"
+        )
+        _empty_buckets(session, refilled)
+        done = delete_and_watch(session, stack_id)
+        events += done.events
+    return done, events
+
+
+def _refilled(session: Session, stack_id: str, emptied: dict[str, str]) -> list[str]:
+    """Names of the buckets this delete empties whose delete failed for holding objects; never
+    a kept bucket, never one that is not this stack's own."""
+    return [
+        emptied[lid]
+        for r in stacks.resources(session.cfn, stack_id)
+        if buckets.not_empty(r)
+        and (lid := str(r.get("LogicalResourceId") or "")) in emptied
+        and str(r.get("PhysicalResourceId") or "") == emptied[lid]
+    ]
 
 
 def _outcome(
@@ -99,10 +168,11 @@ def _outcome(
     stack_id: str,
     done: Followed,
     kept: dict[str, str],
+    events: list[dict[str, Any]],
     started: float,
 ) -> Result:
     elapsed = session.since(started)
-    details = _kept_lines(kept, done)
+    details = _kept_lines(kept, events)
     if done.status == "DELETE_COMPLETE":
         return Result(
             stack=name,
@@ -128,13 +198,14 @@ def _outcome(
     )
 
 
-def _kept_lines(kept: dict[str, str], done: Followed) -> list[str]:
-    """Retained and snapshotted resources, by policy, then those CloudFormation skipped."""
-    skipped = [
+def _kept_lines(kept: dict[str, str], events: list[dict[str, Any]]) -> list[str]:
+    """Retained and snapshotted resources, by policy, then those CloudFormation skipped (in any
+    attempt)."""
+    skipped = dict.fromkeys(
         str(e.get("LogicalResourceId"))
-        for e in done.events
+        for e in events
         if e.get("ResourceStatus") == "DELETE_SKIPPED"
-    ]
+    )
     lines = [
         f"retained: {lid} (DeletionPolicy {policy})"
         for lid, policy in sorted(kept.items())

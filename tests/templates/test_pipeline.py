@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 import yaml
 
 from cfnmodel.intrinsics import walk
+from cfnmodel.resolve import resolved
 from tests.support.cfn import matches, resources
 from tests.support.paths import ROOT
 from tests.templates.helpers import references, tag_map
 
+GROUP = "Operations and delivery"
 STAGES = ["Source", "Build", "DeployStaging", "Approval", "DeployProduction"]
 PROJECTS = ("BuildProject", "DeployStagingProject", "DeployProductionProject")
 DEPLOY_PROJECTS = ("DeployStagingProject", "DeployProductionProject")
@@ -49,11 +52,31 @@ def _topic_arn(template: dict[str, Any]) -> dict[str, Any]:
     return {"Ref": topic_id}
 
 
-def _source_action(template: dict[str, Any]) -> dict[str, Any]:
-    """The one Source action."""
+CONNECTION = (
+    "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+)
+REPOSITORY = "edu-org/platform"
+# The deploy-time values of each source, and the parameters a deploy must always give.
+REQUIRED = {"EnvironmentSuffix": "test"}
+WITH_CONNECTION = {**REQUIRED, "SourceConnectionArn": CONNECTION, "SourceRepository": REPOSITORY}
+
+
+def _source_action(template: dict[str, Any], given: dict[str, str] | None = None) -> dict[str, Any]:
+    """The one Source action as CloudFormation deploys it with these parameter values."""
     action: dict[str, Any]
-    (action,) = _stage(template, "Source")
+    (action,) = _stage(resolved(template, given or REQUIRED), "Source")
     return action
+
+
+def _source_choice(template: dict[str, Any]) -> list[Any]:
+    """[condition, action with a connection, action without] of the Source stage, as written."""
+    (action,) = _stage(template, "Source")
+    choice: list[Any] = action["Fn::If"]
+    return choice
+
+
+def _policy_names(template: dict[str, Any], role: str) -> list[str]:
+    return [p["PolicyName"] for p in _props(template, role)["Policies"]]
 
 
 def _env(template: dict[str, Any], project: str) -> list[dict[str, Any]]:
@@ -102,7 +125,21 @@ def test_production_deploy_comes_only_after_approval(template: dict[str, Any]) -
     assert names.index("Approval") == names.index("DeployProduction") - 1
 
 
-def test_the_one_source_action_is_the_s3_bundle(template: dict[str, Any]) -> None:
+def test_the_source_is_chosen_by_the_connection_parameter(template: dict[str, Any]) -> None:
+    condition, connection, bundle = _source_choice(template)
+    assert condition == "UseCodeConnections"
+    assert template["Conditions"]["UseCodeConnections"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SourceConnectionArn"}, ""]}]
+    }
+    assert template["Conditions"]["UseS3Source"] == {
+        "Fn::Equals": [{"Ref": "SourceConnectionArn"}, ""]
+    }
+    # Both write the one artifact every later stage reads, under the one name.
+    assert connection["Name"] == bundle["Name"] == "Source"
+    assert connection["OutputArtifacts"] == bundle["OutputArtifacts"] == [{"Name": "Source"}]
+
+
+def test_without_a_connection_the_source_is_the_s3_bundle(template: dict[str, Any]) -> None:
     action = _source_action(template)
     assert action["ActionTypeId"] == {
         "Category": "Source",
@@ -115,17 +152,89 @@ def test_the_one_source_action_is_the_s3_bundle(template: dict[str, Any]) -> Non
 
 def test_s3_source_reads_the_source_bucket_without_polling(template: dict[str, Any]) -> None:
     bucket = _source_action(template)
-    assert matches(
-        bucket["Configuration"],
-        {"S3Bucket": {"Ref": "SourceBucket"}, "PollForSourceChanges": False},
-    )
-    assert bucket["Configuration"]["S3ObjectKey"]
+    assert bucket["Configuration"] == {
+        "S3Bucket": {"Ref": "SourceBucket"},
+        "S3ObjectKey": "bundle.zip",
+        "PollForSourceChanges": False,
+    }
+
+
+def test_with_a_connection_the_source_is_the_connected_branch(template: dict[str, Any]) -> None:
+    action = _source_action(template, WITH_CONNECTION)
+    assert action["ActionTypeId"] == {
+        "Category": "Source",
+        "Owner": "AWS",
+        "Provider": "CodeStarSourceConnection",
+        "Version": "1",
+    }
+    assert action["Configuration"] == {
+        "ConnectionArn": CONNECTION,
+        "FullRepositoryId": REPOSITORY,
+        "BranchName": "main",
+    }
+    assert action["OutputArtifacts"] == [{"Name": "Source"}]
+
+
+def test_connection_source_takes_each_setting_from_its_parameter(template: dict[str, Any]) -> None:
+    _, connection, _ = _source_choice(template)
+    assert connection["Configuration"] == {
+        "ConnectionArn": {"Ref": "SourceConnectionArn"},
+        "FullRepositoryId": {"Ref": "SourceRepository"},
+        "BranchName": {"Ref": "SourceBranch"},
+    }
+
+
+def test_source_parameters_sit_in_the_operations_group_with_labels(
+    template: dict[str, Any],
+) -> None:
+    interface = template["Metadata"]["AWS::CloudFormation::Interface"]
+    (ops,) = [g for g in interface["ParameterGroups"] if g["Label"]["default"] == GROUP]
+    names = ["SourceConnectionArn", "SourceRepository", "SourceBranch"]
+    assert ops["Parameters"][-3:] == names
+    for name in names:
+        assert interface["ParameterLabels"][name]["default"]
+        assert template["Parameters"][name]["Description"]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("", True),
+        (CONNECTION, True),
+        ("arn:aws:codestar-connections:us-east-1:123456789012:connection/0a1b-2c3d", True),
+        ("arn:aws-us-gov:codeconnections:us-gov-west-1:123456789012:connection/ab12", True),
+        ("arn:aws:codeconnections:eu-west-1:123456789012:host/0a1b", False),
+        ("arn:aws:codecommit:eu-west-1:123456789012:connection/0a1b", False),
+        ("connection/0a1b", False),
+    ],
+)
+def test_connection_arn_pattern(template: dict[str, Any], value: str, ok: bool) -> None:
+    pattern = template["Parameters"]["SourceConnectionArn"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, value) is not None) is ok
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("", True), ("edu-org/platform", True), ("group/sub/app.v2", True), ("platform", False),
+     ("edu org/platform", False), ("edu-org/", False)],
+)  # fmt: skip
+def test_repository_pattern(template: dict[str, Any], value: str, ok: bool) -> None:
+    pattern = template["Parameters"]["SourceRepository"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, value) is not None) is ok
+
+
+def test_a_connection_without_a_repository_is_rejected_by_a_rule(template: dict[str, Any]) -> None:
+    rule = template["Rules"]["ConnectionNeedsRepository"]
+    assert rule["RuleCondition"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SourceConnectionArn"}, ""]}]
+    }
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "SourceRepository"}, ""]}]}
 
 
 def test_upload_rule_starts_the_pipeline_on_object_created(template: dict[str, Any]) -> None:
     rule = template["Resources"]["SourceUploadRule"]
-    bucket = _source_action(template)
-    key = bucket["Configuration"]["S3ObjectKey"]
+    key = _source_action(template)["Configuration"]["S3ObjectKey"]
     assert rule["Properties"]["EventPattern"] == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
@@ -136,10 +245,39 @@ def test_upload_rule_starts_the_pipeline_on_object_created(template: dict[str, A
     assert target["RoleArn"] == {"Fn::GetAtt": ["PipelineStartRole", "Arn"]}
 
 
-def test_upload_trigger_always_exists(template: dict[str, Any]) -> None:
-    # The S3 bundle is the only source, so nothing may switch its trigger off.
+def test_upload_trigger_exists_only_with_the_s3_source(template: dict[str, Any]) -> None:
     for lid in ("SourceUploadRule", "PipelineStartRole"):
-        assert "Condition" not in template["Resources"][lid]
+        assert template["Resources"][lid]["Condition"] == "UseS3Source"
+        assert lid in resolved(template, REQUIRED)["Resources"]
+        assert lid not in resolved(template, WITH_CONNECTION)["Resources"]
+
+
+def test_pipeline_role_may_use_the_connection_only_when_there_is_one(
+    template: dict[str, Any],
+) -> None:
+    assert "connection" not in _policy_names(resolved(template, REQUIRED), "PipelineRole")
+    policies = _props(resolved(template, WITH_CONNECTION), "PipelineRole")["Policies"]
+    (connection,) = [p for p in policies if p["PolicyName"] == "connection"]
+    assert connection["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+            "Resource": [CONNECTION],
+        }
+    ]
+
+
+def test_no_other_role_may_use_a_connection(template: dict[str, Any]) -> None:
+    given = resolved(template, WITH_CONNECTION)
+    holders = {
+        lid
+        for lid, r in resources(given).items()
+        if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")
+        and any(
+            isinstance(v, str) and v.endswith(":UseConnection") for _, v in walk(r["Properties"])
+        )
+    }
+    assert holders == {"PipelineRole"}
 
 
 def test_start_role_may_only_start_this_pipeline(template: dict[str, Any]) -> None:
@@ -193,12 +331,17 @@ def test_project_log_groups_are_encrypted_with_the_key(
     assert _props(template, log_group)["KmsKeyId"] == _key_arn(template)
 
 
-def test_project_log_retention_follows_the_profile(
-    production: dict[str, Any], ephemeral: dict[str, Any]
+@pytest.mark.parametrize("log_group", sorted(LOG_GROUPS.values()))
+def test_project_logs_are_kept_a_year_on_every_profile(
+    template: dict[str, Any], log_group: str
 ) -> None:
+    # CT.CLOUDWATCH.PR.2; ephemeral groups still go with the stack (DeletionPolicy Delete).
+    assert _props(template, log_group)["RetentionInDays"] == 365
+
+
+def test_ephemeral_project_logs_go_with_the_stack(ephemeral: dict[str, Any]) -> None:
     for log_group in LOG_GROUPS.values():
-        assert _props(production, log_group)["RetentionInDays"] == 365
-        assert _props(ephemeral, log_group)["RetentionInDays"] == 7
+        assert ephemeral["Resources"][log_group]["DeletionPolicy"] == "Delete"
 
 
 @pytest.mark.parametrize("project", DEPLOY_PROJECTS)

@@ -1,4 +1,4 @@
-"""The pure awacs builders of templates.policies: the statement merge never widens a grant."""
+"""The pure awacs builders of templates.policies: one statement per purpose, each scoped."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from awacs import kms, s3
-from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
-from troposphere import GetAtt, Ref, Sub
+from awacs.aws import Allow, PolicyDocument, Statement
+from troposphere import GetAtt, Ref, Sub, encode_to_dict
 
-from templates.policies import identity_document, objects, sub_expr
+from templates.policies import artifact_store, connection_use, identity_document, objects, sub_expr
 
 OBJECTS_A = "arn:aws:s3:::a/*"
 KEY = "arn:aws:kms:eu-west-1:1:key/k"
@@ -20,52 +20,46 @@ def _statements(document: PolicyDocument) -> list[dict[str, Any]]:
     return statements
 
 
-def test_statements_of_different_services_are_merged() -> None:
-    merged = _statements(
-        identity_document(
-            Statement(Effect=Allow, Action=[s3.GetObject], Resource=[OBJECTS_A]),
-            Statement(Effect=Allow, Action=[kms.Decrypt], Resource=[KEY]),
-        )
-    )
-    assert len(merged) == 1
-    assert set(merged[0]["Action"]) == {"s3:GetObject", "kms:Decrypt"}
+def test_statements_stay_one_per_purpose() -> None:
+    # No merging: a union of two statements would pair each action with the other's resources.
+    written = [
+        Statement(Effect=Allow, Action=[s3.GetObject], Resource=["arn:aws:s3:::source/*"]),
+        Statement(Effect=Allow, Action=[s3.PutObject], Resource=["arn:aws:s3:::artifacts/*"]),
+        Statement(Effect=Allow, Action=[kms.Decrypt], Resource=[KEY]),
+    ]
+    statements = _statements(identity_document(*written))
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        (["s3:GetObject"], ["arn:aws:s3:::source/*"]),
+        (["s3:PutObject"], ["arn:aws:s3:::artifacts/*"]),
+        (["kms:Decrypt"], [KEY]),
+    ]
 
 
-def test_statements_of_one_service_stay_apart() -> None:
-    statements = _statements(
-        identity_document(
-            Statement(Effect=Allow, Action=[s3.GetObject], Resource=["arn:aws:s3:::source/*"]),
-            Statement(Effect=Allow, Action=[s3.PutObject], Resource=["arn:aws:s3:::artifacts/*"]),
-        )
-    )
-    # Merged, PutObject would also reach the source bucket.
-    (put,) = [s for s in statements if "s3:PutObject" in s["Action"]]
-    assert put["Resource"] == ["arn:aws:s3:::artifacts/*"]
+def test_artifact_store_grants_each_resource_only_its_own_actions() -> None:
+    document = artifact_store(artifacts_bucket_arn=GetAtt("Artifacts", "Arn"), key_arn=KEY)
+    statements = encode_to_dict(document)["Statement"]
+    assert [(s["Resource"], s["Action"]) for s in statements] == [
+        (
+            [{"Fn::Sub": "${Artifacts.Arn}/*"}],
+            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+        ),
+        (
+            [{"Fn::GetAtt": ["Artifacts", "Arn"]}],
+            ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
+        ),
+        ([KEY], ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]),
+    ]
 
 
-def test_a_statement_with_a_condition_stays_apart() -> None:
-    conditioned = Statement(
-        Effect=Allow,
-        Action=[kms.Decrypt],
-        Resource=[KEY],
-        Condition=Condition(StringEquals("kms:ViaService", "s3.eu-west-1.amazonaws.com")),
-    )
-    statements = _statements(
-        identity_document(
-            Statement(Effect=Allow, Action=[s3.GetObject], Resource=[OBJECTS_A]), conditioned
-        )
-    )
-    assert len(statements) == 2
-
-
-def test_a_resource_star_statement_stays_apart() -> None:
-    statements = _statements(
-        identity_document(
-            Statement(Effect=Allow, Action=[s3.GetObject], Resource=[OBJECTS_A]),
-            Statement(Effect=Allow, Action=[kms.Decrypt], Resource=["*"]),
-        )
-    )
-    assert [s["Resource"] for s in statements] == [[OBJECTS_A], ["*"]]
+def test_connection_use_is_both_prefixes_on_the_one_connection() -> None:
+    arn = "arn:aws:codestar-connections:eu-west-1:123456789012:connection/ab12"
+    assert _statements(connection_use(arn)) == [
+        {
+            "Effect": "Allow",
+            "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+            "Resource": [arn],
+        }
+    ]
 
 
 def test_sub_expr_writes_a_ref_as_a_variable() -> None:

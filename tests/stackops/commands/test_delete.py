@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
+import pytest
 from botocore.stub import ANY, Stubber
 
 from stackops.commands import delete
@@ -75,3 +77,230 @@ def test_delete_reports_failed_retained_and_snapshotted_resources(cfn: Any) -> N
     assert "could not delete: Logs (AWS::Logs::LogGroup) DELETE_FAILED" in text
     assert "retained: Keys (DeletionPolicy Retain)" in text
     assert "snapshotted: Db" in text
+
+
+# -- access logging and the retry after a bucket refilled (botocore's Stubber) --------------
+# moto's DeleteStack never fails on a non-empty bucket (it reports DELETE_COMPLETE and leaves
+# the bucket), and its ListStackResources always says CREATE_COMPLETE, so the DELETE_FAILED
+# path can only be driven here; tests/e2e/test_cli_delete.py covers the rest on moto's server.
+
+SOURCE, LOGS = "edu-source", "edu-logs"
+NOT_EMPTY = (
+    'Resource handler returned message: "The bucket you tried to delete is not empty '
+    '(Service: S3, Status Code: 409)" (HandlerErrorCode: GeneralServiceException)'
+)
+
+
+@pytest.fixture
+def s3() -> Any:
+    return boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+
+def bucket_row(lid: str, name: str, status: str = "CREATE_COMPLETE", reason: str = "") -> Any:
+    row = {
+        "LogicalResourceId": lid,
+        "PhysicalResourceId": name,
+        "ResourceType": "AWS::S3::Bucket",
+        "LastUpdatedTimestamp": T0,
+        "ResourceStatus": status,
+    }
+    if reason:
+        row["ResourceStatusReason"] = reason
+    return row
+
+
+def rows(*summaries: dict[str, Any]) -> dict[str, Any]:
+    return {"StackResourceSummaries": list(summaries)}
+
+
+def start(stub: Stubber, template: dict[str, Any], listing: dict[str, Any]) -> None:
+    """describe, the deployed template (what is kept), the stack's buckets."""
+    stub.add_response("describe_stacks", stack_desc("CREATE_COMPLETE"), {"StackName": STACK})
+    stub.add_response(
+        "get_template",
+        {"TemplateBody": json.dumps(template)},
+        {"StackName": STACK_ID, "TemplateStage": "Original"},
+    )
+    stub.add_response("list_stack_resources", listing, {"StackName": STACK_ID})
+
+
+def attempt(stub: Stubber, n: int, status: str, failed: str | None = None) -> None:
+    """One DeleteStack followed to `status` (events numbered from `n`)."""
+    before = newest_first(stack_event(n, "CREATE_COMPLETE"))
+    events = [stack_event(n + 1, "DELETE_IN_PROGRESS", "User Initiated")]
+    if failed:
+        events.append(event(n + 2, failed, "DELETE_FAILED", NOT_EMPTY, rtype="AWS::S3::Bucket"))
+    events.append(stack_event(n + 3, status))
+    stub.add_response("describe_stack_events", before, {"StackName": STACK_ID})
+    stub.add_response("delete_stack", {}, {"StackName": STACK_ID, "ClientRequestToken": ANY})
+    stub.add_response("describe_stack_events", newest_first(*events), {"StackName": STACK_ID})
+    stub.add_response("describe_stacks", stack_desc(status), {"StackName": STACK_ID})
+    stub.add_response("describe_stack_events", newest_first(*events), {"StackName": STACK_ID})
+
+
+def emptying(stub: Stubber, bucket: str, *keys: str) -> None:
+    versions = [{"Key": k, "VersionId": f"v-{k}"} for k in keys]
+    stub.add_response("list_object_versions", {"Versions": versions}, {"Bucket": bucket})
+    if versions:
+        stub.add_response(
+            "delete_objects",
+            {},
+            {"Bucket": bucket, "Delete": {"Objects": versions, "Quiet": True}},
+        )
+
+
+def logging_of(stub: Stubber, bucket: str, target: str | None) -> None:
+    answer = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": ""}} if target else {}
+    stub.add_response("get_bucket_logging", answer, {"Bucket": bucket})
+
+
+TWO_BUCKETS = {
+    "Resources": {
+        "SourceBucket": {"Type": "AWS::S3::Bucket"},
+        "LogsBucket": {"Type": "AWS::S3::Bucket"},
+    }
+}
+LISTING = rows(bucket_row("SourceBucket", SOURCE), bucket_row("LogsBucket", LOGS))
+
+
+def test_logging_into_an_emptied_bucket_stops_before_any_emptying(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, TWO_BUCKETS, LISTING)
+        logging_of(s3_stub, SOURCE, LOGS)
+        s3_stub.add_response(
+            "put_bucket_logging", {}, {"Bucket": SOURCE, "BucketLoggingStatus": {}}
+        )
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE, "bundle.zip")
+        emptying(s3_stub, LOGS, "log-1", "log-2")
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        s3_stub.assert_no_pending_responses()
+    assert (result.exit_code, result.status) == (0, "DELETE_COMPLETE")
+    assert f"Stopped access logging of bucket {SOURCE} into {LOGS}" in err.getvalue()
+
+
+def test_logging_into_a_kept_bucket_is_left_on(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    template = json.loads(json.dumps(TWO_BUCKETS))
+    template["Resources"]["LogsBucket"]["DeletionPolicy"] = "Retain"
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, template, LISTING)
+        logging_of(s3_stub, SOURCE, LOGS)  # no put_bucket_logging: the stub would refuse it
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE)
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        s3_stub.assert_no_pending_responses()
+    assert result.exit_code == 0
+    assert "Stopped access logging" not in err.getvalue()
+    assert "retained: LogsBucket (DeletionPolicy Retain)" in result.details
+
+
+def test_a_refused_logging_call_is_a_warning_and_the_delete_goes_on(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, TWO_BUCKETS, LISTING)
+        s3_stub.add_client_error("get_bucket_logging", "AccessDenied", "no s3:GetBucketLogging")
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE)
+        emptying(s3_stub, LOGS)
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+    assert result.exit_code == 0
+    assert f"warning: could not stop access logging of bucket {SOURCE}: AccessDenied" in (
+        err.getvalue()
+    )
+
+
+def test_a_bucket_refilled_after_emptying_is_emptied_again_and_the_delete_retried(
+    cfn: Any, s3: Any
+) -> None:
+    session, err = session_for(cfn, s3)
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, TWO_BUCKETS, LISTING)
+        logging_of(s3_stub, SOURCE, None)
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE)
+        emptying(s3_stub, LOGS, "log-1")
+        attempt(stub, 1, "DELETE_FAILED", failed="LogsBucket")
+        failed = rows(bucket_row("LogsBucket", LOGS, "DELETE_FAILED", NOT_EMPTY))
+        stub.add_response("list_stack_resources", failed, {"StackName": STACK_ID})
+        emptying(s3_stub, LOGS, "late-log-record")
+        attempt(stub, 10, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+        s3_stub.assert_no_pending_responses()
+    assert (result.exit_code, result.status) == (0, "DELETE_COMPLETE")
+    text = err.getvalue()
+    assert f"DELETE_FAILED on non-empty bucket(s) {LOGS}" in text
+    assert "emptying again and retrying the delete (1 of 2)" in text
+    assert f"Emptied bucket {LOGS}: 1 object version(s)" in text
+
+
+def test_the_retry_is_bounded(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    failed = rows(bucket_row("LogsBucket", LOGS, "DELETE_FAILED", NOT_EMPTY))
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, TWO_BUCKETS, LISTING)
+        logging_of(s3_stub, SOURCE, None)
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE)
+        emptying(s3_stub, LOGS)
+        for n in range(delete.NOT_EMPTY_RETRIES + 1):
+            attempt(stub, 10 * n + 1, "DELETE_FAILED", failed="LogsBucket")
+            if n < delete.NOT_EMPTY_RETRIES:
+                stub.add_response("list_stack_resources", failed, {"StackName": STACK_ID})
+                emptying(s3_stub, LOGS, f"late-{n}")
+        # The outcome: the stack is still there, and names what could not go.
+        stub.add_response("describe_stacks", stack_desc("DELETE_FAILED"), {"StackName": STACK_ID})
+        stub.add_response("list_stack_resources", failed, {"StackName": STACK_ID})
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+    assert (result.exit_code, result.status) == (1, "DELETE_FAILED")
+    assert err.getvalue().count("emptying again and retrying the delete") == 2
+    assert any(line.startswith("could not delete: LogsBucket") for line in result.details)
+    assert [c.logical_id for c in result.root_cause or []] == ["LogsBucket"]
+
+
+def test_a_kept_bucket_that_failed_not_empty_is_never_emptied(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    template = json.loads(json.dumps(TWO_BUCKETS))
+    template["Resources"]["LogsBucket"]["DeletionPolicy"] = "Retain"
+    failed = rows(bucket_row("LogsBucket", LOGS, "DELETE_FAILED", NOT_EMPTY))
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, template, LISTING)
+        logging_of(s3_stub, SOURCE, None)
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE)  # the only emptying: the stub refuses any call on LOGS
+        attempt(stub, 1, "DELETE_FAILED", failed="LogsBucket")
+        stub.add_response("list_stack_resources", failed, {"StackName": STACK_ID})
+        stub.add_response("describe_stacks", stack_desc("DELETE_FAILED"), {"StackName": STACK_ID})
+        stub.add_response("list_stack_resources", failed, {"StackName": STACK_ID})
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+        s3_stub.assert_no_pending_responses()
+    assert result.exit_code == 1
+    assert "retrying" not in err.getvalue() and f"Emptied bucket {LOGS}" not in err.getvalue()
+
+
+def test_another_failure_is_not_retried(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    denied = rows(bucket_row("LogsBucket", LOGS, "DELETE_FAILED", "Access Denied"))
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, TWO_BUCKETS, LISTING)
+        logging_of(s3_stub, SOURCE, None)
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE)
+        emptying(s3_stub, LOGS)
+        attempt(stub, 1, "DELETE_FAILED", failed="LogsBucket")
+        stub.add_response("list_stack_resources", denied, {"StackName": STACK_ID})
+        stub.add_response("describe_stacks", stack_desc("DELETE_FAILED"), {"StackName": STACK_ID})
+        stub.add_response("list_stack_resources", denied, {"StackName": STACK_ID})
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+    assert result.exit_code == 1
+    assert "retrying" not in err.getvalue()
