@@ -69,8 +69,9 @@ def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path
 
     stack, template, suffix = live_stack
     common = ["--stack-name", stack, "--template", str(template), "--yes", "--output", "json"]
+    # The profile's defaults otherwise (Multi-AZ included), so the stack is the one the Control
+    # Tower controls were checked on, and an account that enforces them as hooks accepts it.
     params = ["--parameter", f"EnvironmentSuffix={suffix}", "--parameter", "CacheNodeCount=1"]
-    params += ["--parameter", "DbMultiAz=false"]
 
     created = _run("deploy.py", "deploy", *common, *params)
     assert created.returncode == 0, created.stderr
@@ -78,6 +79,8 @@ def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path
     assert body["status"] == "CREATE_COMPLETE"
     assert body["outputs"]["DbEndpoint"] and body["outputs"]["CacheEndpoint"]
     assert all("password" not in v.lower() for v in body["outputs"].values())
+
+    _assert_audit_trail_and_private_paths(suffix)
 
     again = _run("deploy.py", "deploy", *common, *params)
     assert again.returncode == 0, again.stderr
@@ -89,3 +92,42 @@ def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path
     s3 = boto3.client("s3")
     left = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"] in buckets]
     assert left == [], f"buckets left behind: {left}"
+    groups = boto3.client("logs").describe_log_groups(logGroupNamePrefix="/aws/")["logGroups"]
+    stale = [g["logGroupName"] for g in groups if f"-{suffix}/" in g["logGroupName"]]
+    assert stale == [], f"log groups left behind: {stale}"
+
+
+def _assert_audit_trail_and_private_paths(suffix: str) -> None:
+    """What moto cannot show: the audit trail, RBAC, and the interface endpoints, as deployed."""
+    import boto3
+
+    rds = boto3.client("rds")
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier=f"edu-db-{suffix}")["DBInstances"]
+    assert sorted(db["EnabledCloudwatchLogsExports"]) == ["postgresql", "upgrade"]
+    assert db["DeletionProtection"] is True and db["MultiAZ"] is True
+    assert db["Endpoint"]["Port"] == 5433
+    group = db["DBParameterGroups"][0]["DBParameterGroupName"]
+    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group)
+    values = {
+        p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]
+    }
+    assert "pgaudit" in (values["shared_preload_libraries"] or "")
+    assert (values["pgaudit.log"], values["log_connections"]) == ("role,ddl", "1")
+
+    cache = boto3.client("elasticache").describe_replication_groups(
+        ReplicationGroupId=f"edu-cache-{suffix}"
+    )["ReplicationGroups"][0]
+    assert cache["UserGroupIds"] == [f"edu-cache-users-{suffix}"]
+    assert cache["AuthTokenEnabled"] is False
+    kinds = {c["LogType"] for c in cache["LogDeliveryConfigurations"]}
+    assert kinds == {"slow-log", "engine-log"}
+
+    ec2 = boto3.client("ec2")
+    vpc_id = db["DBSubnetGroup"]["VpcId"]
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    interface = {
+        e["ServiceName"].rsplit(".", 1)[-1]
+        for e in endpoints["VpcEndpoints"]
+        if e["VpcEndpointType"] == "Interface" and e["PrivateDnsEnabled"]
+    }
+    assert interface == {"secretsmanager", "kms", "logs", "sts"}
