@@ -23,7 +23,8 @@ class Profile:
     data_policy: str
     # DeletionPolicy / UpdateReplacePolicy of the KMS key (snapshots need it after a delete).
     key_policy: str
-    rds_deletion_protection: bool
+    # Automated RDS backups outlive a stack delete (DeleteAutomatedBackups: false).
+    rds_keep_backups: bool
     kms_pending_window_days: int
     secret_rotation: bool
     # Buckets and log groups hold no student data of their own, but a production delete must
@@ -37,7 +38,7 @@ PROFILES: dict[str, Profile] = {
         name="production",
         data_policy="Snapshot",
         key_policy="Retain",
-        rds_deletion_protection=True,
+        rds_keep_backups=True,
         kms_pending_window_days=30,
         secret_rotation=True,
         storage_policy="Retain",
@@ -47,7 +48,7 @@ PROFILES: dict[str, Profile] = {
         name="ephemeral",
         data_policy="Delete",
         key_policy="Delete",
-        rds_deletion_protection=False,
+        rds_keep_backups=False,
         kms_pending_window_days=7,
         secret_rotation=False,
         storage_policy="Delete",

@@ -59,15 +59,6 @@ DB_CHECKOV_SKIPS = [
         "does not evaluate boolean Fn::If branches, CT.RDS.PR.1 checks it resolved",
     }
 ]
-# Deletion protection would make the ephemeral stack's delete fail: the one control that
-# contradicts what the profile is for.
-EPHEMERAL_DB_SKIPS = [
-    {
-        "id": "CT.RDS.PR.13",
-        "comment": "ephemeral stacks exist to be deleted by CI; deletion protection would make "
-        "every stack delete fail. Production keeps it on.",
-    }
-]
 CACHE_LOG_TYPES = ["slow-log", "engine-log"]
 CACHE_APP_USER = "cache-app"
 CACHE_DEFAULT_USER_PARAM = "CacheDefaultUserState"
@@ -204,12 +195,8 @@ def _db_instance(
     log_groups: list[logs.LogGroup],
 ) -> rds.DBInstance:
     policy = ctx.profile.data_policy
-    production = ctx.profile.rds_deletion_protection
     # The controls compare booleans: a Ref to the "true"/"false" parameter is a string.
     multi_az = ctx.condition(DB_MULTI_AZ, Equals(params.db_multi_az, "true"))
-    metadata: dict[str, Any] = {"checkov": {"skip": DB_CHECKOV_SKIPS}}
-    if not production:
-        metadata["guard"] = {"skip": EPHEMERAL_DB_SKIPS}
     return ctx.add(
         rds.DBInstance(
             DB_ID,
@@ -235,7 +222,7 @@ def _db_instance(
             ),
             BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
             # Production keeps automated backups after a delete; ephemeral leaves nothing.
-            DeleteAutomatedBackups=not production,
+            DeleteAutomatedBackups=not ctx.profile.rds_keep_backups,
             MonitoringInterval=60,
             MonitoringRoleArn=GetAtt(monitoring_role, "Arn"),
             EnablePerformanceInsights=True,
@@ -244,11 +231,13 @@ def _db_instance(
             EnableCloudwatchLogsExports=DB_LOG_EXPORTS,
             CopyTagsToSnapshot=True,
             AutoMinorVersionUpgrade=True,
-            DeletionProtection=production,
+            # On both profiles (CT.RDS.PR.13): `deploy.py delete` switches it off on a database
+            # the stack does not keep, just before DeleteStack (docs/deploy.md, "delete").
+            DeletionProtection=True,
             Tags=ctx.tags("db"),
             DeletionPolicy=policy,
             UpdateReplacePolicy=policy,
-            Metadata=metadata,
+            Metadata={"checkov": {"skip": DB_CHECKOV_SKIPS}},
         )
     )
 

@@ -7,39 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import OperationFailed
-from . import stacks
-from .errors import error_code, stack_missing
+from .errors import error_code
 
-MAX_NESTED_DEPTH = 5
 BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 # How a bucket that was not empty shows in a DELETE_FAILED reason: the S3 error code, or the
 # message CloudFormation's handler passes on ("The bucket you tried to delete is not empty").
 NOT_EMPTY_MARKS = ("bucketnotempty", "bucket you tried to delete is not empty")
-
-
-def stack_buckets(cfn: Any, stack_id: str, depth: int = 0) -> list[tuple[str, str]]:
-    """(logical ID, name) of this stack's own buckets, nested stacks included; never
-    another stack's, since they come from this stack's resource list."""
-    found: list[tuple[str, str]] = []
-    for r in stacks.resources(cfn, stack_id):
-        physical = str(r.get("PhysicalResourceId") or "")
-        lid = str(r.get("LogicalResourceId") or "")
-        if not physical:
-            continue
-        if r.get("ResourceType") == "AWS::S3::Bucket":
-            found.append((lid, physical))
-        elif r.get("ResourceType") == "AWS::CloudFormation::Stack" and depth < MAX_NESTED_DEPTH:
-            found += [(f"{lid}/{i}", b) for i, b in _nested(cfn, physical, depth + 1)]
-    return found
-
-
-def _nested(cfn: Any, stack_id: str, depth: int) -> list[tuple[str, str]]:
-    try:
-        return stack_buckets(cfn, stack_id, depth)
-    except Exception as exc:
-        if not stack_missing(exc):
-            raise
-        return []
 
 
 def empty(s3: Any, bucket: str) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 # Bounded so that an endpoint that never answers fails in under 30 s: botocore makes at most
 # MAX_ATTEMPTS attempts of CONNECT_TIMEOUT (or READ_TIMEOUT once connected) each, with backoff
-# of at most 1 + 2 + 4 s between them (23 s worst case). CloudFormation and S3 calls answer in
+# of at most 1 + 2 + 4 s between them (23 s worst case). CloudFormation, S3 and RDS calls answer in
 # about a second; the read timeout bounds the wait between bytes, not a whole upload.
 CONNECT_TIMEOUT = 4
 READ_TIMEOUT = 4
@@ -19,6 +19,7 @@ MAX_ATTEMPTS = 4
 class Clients:
     cfn: Any
     s3: Any
+    rds: Any
     sts: Any
     region: str
 
@@ -45,6 +46,7 @@ def make_clients(region: str | None, endpoint_url: str | None) -> Clients:
     return Clients(
         cfn=session.client("cloudformation", **kwargs),
         s3=session.client("s3", **kwargs),
+        rds=session.client("rds", **kwargs),
         sts=session.client("sts", **kwargs),
         region=resolved,
     )

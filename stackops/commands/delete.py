@@ -1,5 +1,7 @@
 """delete: confirm, let a running operation settle, stop access logging into the stack's own
-buckets, empty them, delete, wait; empty again and retry when a bucket refilled meanwhile."""
+buckets, empty them, switch off the deletion protection of its databases, delete, wait; empty
+again and retry when a bucket refilled meanwhile. Whatever the stack keeps (its DeletionPolicy,
+or that of a nested stack it sits in) is never emptied or unprotected."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from clikit import exitcodes
 
 from .. import rootcause
-from ..aws import buckets, stacks
+from ..aws import buckets, databases, owned, stacks
 from ..aws.errors import degraded_reason
 from ..aws.events import EventCursor
 from ..datasafety.termination import refuse_protected_delete
@@ -21,6 +23,7 @@ from ..session import Session
 
 # A resource with one of these keeps its data when the stack goes.
 KEEPING_POLICIES = ("Retain", "Snapshot", "RetainExceptOnCreate")
+BUCKET = "AWS::S3::Bucket"
 # S3 delivers server access-log records best effort, up to hours after the request, so a bucket
 # emptied before DeleteStack can hold objects again when CloudFormation deletes it. After a
 # DELETE_FAILED on such a bucket the delete empties it again and retries, at most this often.
@@ -46,12 +49,7 @@ def run(session: Session, name: str, yes: bool) -> Result:
         if settled.status == "DELETE_COMPLETE":
             return _result(session, name, settled.status, started, exitcodes.OK,
                            f"Stack {name}: DELETE_COMPLETE")  # fmt: skip
-    kept = _kept(session, stack_id)
-    own = buckets.stack_buckets(session.cfn, stack_id)
-    # Logical ID -> name of the buckets this delete empties; a kept bucket keeps its data.
-    emptied = {lid: bucket for lid, bucket in own if lid not in kept}
-    _stop_access_logging(session, [bucket for _, bucket in own], set(emptied.values()))
-    _empty_buckets(session, emptied.values())
+    kept, emptied = _prepare(session, stack_id)
     try:
         done, events = _delete(session, name, stack_id, emptied)
     except KeyboardInterrupt:
@@ -83,17 +81,74 @@ def _confirmed(session: Session, name: str, yes: bool) -> bool:
             f"refusing to delete stack {name} without confirmation: no terminal to ask on; "
             "pass --yes"
         )
-    return session.console.confirm(f"Delete stack {name} and empty its buckets?")
+    return session.console.confirm(
+        f"Delete stack {name}, empty its buckets and switch off its databases' deletion protection?"
+    )
 
 
-def _kept(session: Session, stack_id: str) -> dict[str, str]:
-    """Logical ID -> DeletionPolicy of the resources whose data outlives the stack."""
-    template: dict[str, Any] = stacks.deployed_template(session.cfn, stack_id) or {}
+def _prepare(session: Session, stack_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """What CloudFormation cannot delete by itself, made deletable: the buckets emptied (after
+    their logging into them stopped), then the databases unprotected, last, so that a failed
+    emptying leaves them protected. Returns what is kept and the buckets emptied."""
+    found = owned.inventory(session.cfn, stack_id)
+    kept = _kept(found.policies)
+    own = [(r.path, r.physical) for r in found.of_type(BUCKET)]
+    # Path -> name of the buckets this delete empties; a kept bucket keeps its data.
+    emptied = {lid: bucket for lid, bucket in own if not _within_kept(lid, kept)}
+    _stop_access_logging(session, [bucket for _, bucket in own], set(emptied.values()))
+    _empty_buckets(session, emptied.values())
+    _unprotect_databases(
+        session, [r for r in found.of_type(*databases.TYPES) if not _within_kept(r.path, kept)]
+    )
+    return kept, emptied
+
+
+def _kept(policies: dict[str, Any]) -> dict[str, str]:
+    """Path -> DeletionPolicy of the resources whose data outlives the stack, nested stacks'
+    included. A policy written as an intrinsic function (AWS::LanguageExtensions) may resolve
+    to Retain: it counts as keeping, shown by the function's name."""
     return {
-        lid: str(res.get("DeletionPolicy"))
-        for lid, res in (template.get("Resources") or {}).items()
-        if isinstance(res, dict) and res.get("DeletionPolicy") in KEEPING_POLICIES
+        path: policy if isinstance(policy, str) else _function_name(policy)
+        for path, policy in policies.items()
+        if policy in KEEPING_POLICIES or not isinstance(policy, str)
     }
+
+
+def _function_name(policy: Any) -> str:
+    return next(iter(policy), "unresolved") if isinstance(policy, dict) else "unresolved"
+
+
+def _within_kept(path: str, kept: dict[str, str]) -> bool:
+    """A resource is kept when it is, or when a nested stack it sits in is: a retained nested
+    stack keeps everything in it."""
+    parts = path.split("/")
+    return any("/".join(parts[:n]) in kept for n in range(1, len(parts) + 1))
+
+
+def _unprotect_databases(session: Session, found: list[owned.Owned]) -> None:
+    """Switch deletion protection off on the databases this delete removes (the caller leaves
+    out every kept one), so that DeleteStack can delete them.
+
+    A refused call is a warning and the delete goes on: CloudFormation then fails on that
+    database, and the root cause names it.
+    """
+    for db in found:
+        try:
+            switched = databases.unprotect(session.clients.rds, db.type, db.physical)
+        except Exception as exc:
+            reason = degraded_reason(exc)
+            if reason is None:
+                raise
+            session.warn(
+                f"could not switch off deletion protection of database {db.physical} "
+                f"({db.path}): {reason}"
+            )
+            continue
+        if switched:
+            session.console.info(
+                f"Switched off deletion protection of database {db.physical} ({db.path}): "
+                "the stack deletes it"
+            )
 
 
 def _stop_access_logging(session: Session, own: list[str], emptied: set[str]) -> None:

@@ -73,10 +73,10 @@ def newest_first(*events: dict[str, Any]) -> dict[str, Any]:
     return {"StackEvents": sorted(events, key=lambda e: e["Timestamp"], reverse=True)}
 
 
-def session_for(cfn: Any, s3: Any = None) -> tuple[Session, io.StringIO]:
+def session_for(cfn: Any, s3: Any = None, rds: Any = None) -> tuple[Session, io.StringIO]:
     """A session on stubbed clients that never really sleeps; its console writes to the buffer."""
     err = io.StringIO()
-    clients = Clients(cfn=cfn, s3=s3, sts=None, region="us-east-1")
+    clients = Clients(cfn=cfn, s3=s3, rds=rds, sts=None, region="us-east-1")
     return Session(clients, Console(err, None), FAST, sleep=lambda s: None), err
 
 

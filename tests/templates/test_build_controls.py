@@ -24,7 +24,6 @@ SKIPS: dict[str, set[tuple[str, str]]] = {
         ("CT.S3.PR.2", "LogsBucket"),
         ("CT.S3.PR.9", "LogsBucket"),
         ("CT.S3.PR.10", "LogsBucket"),
-        ("CT.RDS.PR.13", "Database"),
     },
 }
 

@@ -55,8 +55,9 @@ def test_ephemeral_says_delete_explicitly_on_rds(ephemeral: dict[str, Any]) -> N
     assert (db["DeletionPolicy"], db["UpdateReplacePolicy"]) == ("Delete", "Delete")
 
 
-def test_ephemeral_database_has_no_deletion_protection(ephemeral: dict[str, Any]) -> None:
-    assert ephemeral["Resources"]["Database"]["Properties"]["DeletionProtection"] is False
+def test_ephemeral_database_has_deletion_protection(ephemeral: dict[str, Any]) -> None:
+    # deploy.py delete switches it off on a database the stack does not keep.
+    assert ephemeral["Resources"]["Database"]["Properties"]["DeletionProtection"] is True
 
 
 def test_ephemeral_database_drops_its_automated_backups(ephemeral: dict[str, Any]) -> None:

@@ -214,16 +214,17 @@ def test_storage_ceiling_sits_in_the_data_tier_group(template: dict[str, Any]) -
     assert interface["ParameterLabels"]["DbMaxAllocatedStorage"]["default"].strip()
 
 
-def test_production_database_skips_no_control(production: dict[str, Any]) -> None:
-    assert "guard" not in production["Resources"]["Database"]["Metadata"]
+def test_the_database_skips_no_control(template: dict[str, Any]) -> None:
+    assert "guard" not in template["Resources"]["Database"]["Metadata"]
+
+
+def test_production_database_has_deletion_protection(production: dict[str, Any]) -> None:
     assert _db(production)["DeletionProtection"] is True
 
 
-def test_ephemeral_database_skips_only_deletion_protection(ephemeral: dict[str, Any]) -> None:
-    skips = ephemeral["Resources"]["Database"]["Metadata"]["guard"]["skip"]
-    assert [s["id"] for s in skips] == ["CT.RDS.PR.13"]
-    assert "delete" in skips[0]["comment"]
-    assert _db(ephemeral)["DeletionProtection"] is False
+def test_ephemeral_database_has_deletion_protection_too(ephemeral: dict[str, Any]) -> None:
+    # CT.RDS.PR.13 without a skip: `deploy.py delete` switches it off before DeleteStack.
+    assert _db(ephemeral)["DeletionProtection"] is True
 
 
 def test_database_skips_only_checkovs_multi_az_check(template: dict[str, Any]) -> None:

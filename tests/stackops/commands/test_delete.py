@@ -1,4 +1,11 @@
-"""stackops.commands.delete: what a delete reports."""
+"""stackops.commands.delete: what a delete reports, and what it does before DeleteStack.
+
+botocore's Stubber throughout: it fails on any call not expected, in the order expected, so a
+test shows both that a step happens before DeleteStack and that a kept bucket or database gets
+no call at all. moto cannot show the failure paths (its DeleteStack never fails on a non-empty
+bucket, and a protected database makes its DeleteStack answer with an error instead of
+DELETE_FAILED); tests/e2e/test_cli_delete.py covers the rest on moto's server.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from botocore.stub import ANY, Stubber
 
 from stackops.commands import delete
 from tests.support.stubbed import (
+    NESTED_ID,
     STACK,
     STACK_ID,
     T0,
@@ -304,3 +312,197 @@ def test_another_failure_is_not_retried(cfn: Any, s3: Any) -> None:
         stub.assert_no_pending_responses()
     assert result.exit_code == 1
     assert "retrying" not in err.getvalue()
+
+
+# -- databases: deletion protection off before DeleteStack, never on a kept one ---------------
+
+
+@pytest.fixture
+def rds() -> Any:
+    return boto3.client(
+        "rds", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+
+def db_row(lid: str, name: str, rtype: str = "AWS::RDS::DBInstance") -> dict[str, Any]:
+    return {
+        "LogicalResourceId": lid,
+        "PhysicalResourceId": name,
+        "ResourceType": rtype,
+        "LastUpdatedTimestamp": T0,
+        "ResourceStatus": "CREATE_COMPLETE",
+    }
+
+
+def unprotecting(stub: Stubber, name: str, operation: str = "modify_db_instance") -> None:
+    key = "DBClusterIdentifier" if operation == "modify_db_cluster" else "DBInstanceIdentifier"
+    expected = {key: name, "DeletionProtection": False, "ApplyImmediately": True}
+    stub.add_response(operation, {}, expected)
+
+
+def calls_of(*clients: Any) -> list[str]:
+    """The operation names the clients are asked for, in the order asked, across clients;
+    recorded on the first event of a call, before the Stubber can refuse it."""
+    asked: list[str] = []
+
+    def record(model: Any, **kwargs: Any) -> None:
+        asked.append(model.name)
+
+    for client in clients:
+        client.meta.events.register("provide-client-params", record)
+    return asked
+
+
+def with_policy(policy: str | None, rtype: str = "AWS::RDS::DBInstance") -> dict[str, Any]:
+    resource: dict[str, Any] = {"Type": rtype}
+    if policy:
+        resource["DeletionPolicy"] = policy
+    return {"Resources": {"Db": resource}}
+
+
+def test_protection_is_switched_off_before_delete_stack(cfn: Any, rds: Any) -> None:
+    session, err = session_for(cfn, rds=rds)
+    asked = calls_of(cfn, rds)
+    with Stubber(cfn) as stub, Stubber(rds) as rds_stub:
+        start(stub, with_policy("Delete"), rows(db_row("Db", "edu-db-ci")))
+        unprotecting(rds_stub, "edu-db-ci")
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        rds_stub.assert_no_pending_responses()
+    assert (result.exit_code, result.status) == (0, "DELETE_COMPLETE")
+    assert asked.index("ModifyDBInstance") < asked.index("DeleteStack")
+    lines = [line for line in err.getvalue().splitlines() if "deletion protection" in line]
+    assert lines == [
+        "Switched off deletion protection of database edu-db-ci (Db): the stack deletes it"
+    ]
+
+
+def test_a_cluster_is_switched_off_through_the_cluster_call(cfn: Any, rds: Any) -> None:
+    session, err = session_for(cfn, rds=rds)
+    with Stubber(cfn) as stub, Stubber(rds) as rds_stub:
+        start(stub, with_policy(None, "AWS::RDS::DBCluster"),
+              rows(db_row("Db", "edu-cluster-ci", "AWS::RDS::DBCluster")))  # fmt: skip
+        unprotecting(rds_stub, "edu-cluster-ci", "modify_db_cluster")
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        rds_stub.assert_no_pending_responses()
+    assert result.exit_code == 0
+    assert "Switched off deletion protection of database edu-cluster-ci" in err.getvalue()
+
+
+@pytest.mark.parametrize("policy", delete.KEEPING_POLICIES)
+def test_a_kept_database_is_never_touched(cfn: Any, rds: Any, policy: str) -> None:
+    session, err = session_for(cfn, rds=rds)
+    asked = calls_of(rds)
+    with Stubber(cfn) as stub, Stubber(rds):  # no rds response: any rds call would raise
+        start(stub, with_policy(policy), rows(db_row("Db", "edu-db")))
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+    assert result.exit_code == 0
+    assert asked == []
+    assert "deletion protection" not in err.getvalue()
+
+
+def test_a_database_inside_a_retained_nested_stack_is_never_touched(cfn: Any, rds: Any) -> None:
+    session, err = session_for(cfn, rds=rds)
+    asked = calls_of(rds)
+    outer = {
+        "Resources": {"Data": {"Type": "AWS::CloudFormation::Stack", "DeletionPolicy": "Retain"}}
+    }
+    with Stubber(cfn) as stub, Stubber(rds):
+        start(stub, outer, rows(db_row("Data", NESTED_ID, "AWS::CloudFormation::Stack")))
+        stub.add_response("get_template", {"TemplateBody": json.dumps(with_policy("Delete"))},
+                          {"StackName": NESTED_ID, "TemplateStage": "Original"})  # fmt: skip
+        stub.add_response("list_stack_resources", rows(db_row("Db", "edu-db")),
+                          {"StackName": NESTED_ID})  # fmt: skip
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+    assert result.exit_code == 0 and asked == []
+    assert "deletion protection" not in err.getvalue()
+
+
+def test_a_policy_written_as_a_function_counts_as_keeping(cfn: Any, rds: Any) -> None:
+    session, _ = session_for(cfn, rds=rds)
+    template = with_policy(None)
+    template["Resources"]["Db"]["DeletionPolicy"] = {"Fn::If": ["Prod", "Retain", "Delete"]}
+    with Stubber(cfn) as stub, Stubber(rds):
+        start(stub, template, rows(db_row("Db", "edu-db")))
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+    assert "retained: Db (DeletionPolicy Fn::If)" in result.details
+
+
+def test_a_refused_switch_off_is_a_warning_and_the_delete_goes_on(cfn: Any, rds: Any) -> None:
+    session, err = session_for(cfn, rds=rds)
+    asked = calls_of(cfn)
+    with Stubber(cfn) as stub, Stubber(rds) as rds_stub:
+        start(stub, with_policy("Delete"), rows(db_row("Db", "edu-db-ci")))
+        rds_stub.add_client_error(
+            "modify_db_instance", "AccessDenied", "no rds:ModifyDBInstance", 403
+        )
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+    assert "DeleteStack" in asked and result.exit_code == 0
+    warnings = [line for line in err.getvalue().splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: could not switch off deletion protection of database edu-db-ci (Db): "
+        "AccessDenied: no rds:ModifyDBInstance"
+    ]
+
+
+def test_a_database_gone_already_is_not_reported(cfn: Any, rds: Any) -> None:
+    session, err = session_for(cfn, rds=rds)
+    with Stubber(cfn) as stub, Stubber(rds) as rds_stub:
+        start(stub, with_policy("Delete"), rows(db_row("Db", "edu-db-ci")))
+        rds_stub.add_client_error("modify_db_instance", "DBInstanceNotFound", "gone", 404)
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+    assert result.exit_code == 0
+    assert "deletion protection" not in err.getvalue()
+
+
+# -- a retained bucket inside a nested stack ------------------------------------------------
+
+
+def test_a_retained_bucket_of_a_nested_stack_is_never_emptied(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    outer = {"Resources": {"Data": {"Type": "AWS::CloudFormation::Stack"}}}
+    inner = json.loads(json.dumps(TWO_BUCKETS))
+    inner["Resources"]["LogsBucket"]["DeletionPolicy"] = "Retain"
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, outer, rows(db_row("Data", NESTED_ID, "AWS::CloudFormation::Stack")))
+        stub.add_response("get_template", {"TemplateBody": json.dumps(inner)},
+                          {"StackName": NESTED_ID, "TemplateStage": "Original"})  # fmt: skip
+        stub.add_response("list_stack_resources", LISTING, {"StackName": NESTED_ID})
+        logging_of(s3_stub, SOURCE, None)
+        logging_of(s3_stub, LOGS, None)
+        emptying(s3_stub, SOURCE, "bundle.zip")  # the only emptying: LOGS would get no answer
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        stub.assert_no_pending_responses()
+        s3_stub.assert_no_pending_responses()
+    assert result.exit_code == 0
+    assert f"Emptied bucket {SOURCE}" in err.getvalue()
+    assert f"Emptied bucket {LOGS}" not in err.getvalue()
+    assert "retained: Data/LogsBucket (DeletionPolicy Retain)" in result.details
+
+
+def test_every_bucket_of_a_retained_nested_stack_is_kept(cfn: Any, s3: Any) -> None:
+    session, err = session_for(cfn, s3)
+    outer = {
+        "Resources": {"Data": {"Type": "AWS::CloudFormation::Stack", "DeletionPolicy": "Retain"}}
+    }
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub:
+        start(stub, outer, rows(db_row("Data", NESTED_ID, "AWS::CloudFormation::Stack")))
+        stub.add_response("get_template", {"TemplateBody": json.dumps(TWO_BUCKETS)},
+                          {"StackName": NESTED_ID, "TemplateStage": "Original"})  # fmt: skip
+        stub.add_response("list_stack_resources", LISTING, {"StackName": NESTED_ID})
+        logging_of(s3_stub, SOURCE, None)
+        logging_of(s3_stub, LOGS, None)
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+        s3_stub.assert_no_pending_responses()
+    assert result.exit_code == 0 and "Emptied bucket" not in err.getvalue()

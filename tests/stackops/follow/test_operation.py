@@ -345,7 +345,7 @@ class Steps:
 
 def session(cfn: Any, clock: Steps, slept: list[float]) -> tuple[Session, io.StringIO]:
     err = io.StringIO()
-    clients = Clients(cfn=cfn, s3=None, sts=None, region="us-east-1")
+    clients = Clients(cfn=cfn, s3=None, rds=None, sts=None, region="us-east-1")
     return Session(clients, Console(err, None), FAST, clock=clock, sleep=slept.append), err
 
 
