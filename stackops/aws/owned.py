@@ -15,6 +15,9 @@ from .errors import stack_missing
 
 MAX_NESTED_DEPTH = 5
 NESTED_STACK = "AWS::CloudFormation::Stack"
+# The policy of every resource of a stack whose deployed template cannot be read: not a string,
+# so the delete counts it as keeping. Not knowing whether data may go means it stays.
+UNREADABLE = {"UnreadableTemplate": "the deployed template could not be read"}
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ def inventory(cfn: Any, stack_id: str) -> Inventory:
 
 
 def _walk(cfn: Any, stack_id: str, prefix: str, depth: int, found: Inventory) -> None:
-    template: dict[str, Any] = stacks.deployed_template(cfn, stack_id) or {}
-    for lid, res in (template.get("Resources") or {}).items():
+    template = stacks.deployed_template(cfn, stack_id)
+    for lid, res in ((template or {}).get("Resources") or {}).items():
         if isinstance(res, dict) and "DeletionPolicy" in res:
             found.policies[f"{prefix}{lid}"] = res["DeletionPolicy"]
     for r in stacks.resources(cfn, stack_id):
@@ -59,6 +62,8 @@ def _walk(cfn: Any, stack_id: str, prefix: str, depth: int, found: Inventory) ->
         path = f"{prefix}{r.get('LogicalResourceId') or ''}"
         rtype = str(r.get("ResourceType") or "")
         found.resources.append(Owned(path, rtype, physical))
+        if template is None:
+            found.policies[path] = UNREADABLE
         if rtype == NESTED_STACK and depth < MAX_NESTED_DEPTH:
             _nested(cfn, physical, f"{path}/", depth + 1, found)
 

@@ -100,3 +100,21 @@ def test_nesting_stops_at_the_depth_limit(cfn: Any) -> None:
     assert found.resources[-1].path == deepest
     # Every stack walked had its template read: each listed resource has its policy.
     assert set(found.policies) == {r.path for r in found.resources}
+
+
+def test_a_stack_whose_template_cannot_be_read_keeps_every_resource(cfn: Any) -> None:
+    # Not knowing a bucket's DeletionPolicy must never let the delete empty it.
+    with Stubber(cfn) as stub:
+        stub.add_response(
+            "get_template",
+            {"TemplateBody": "{not json"},
+            {"StackName": STACK_ID, "TemplateStage": "Original"},
+        )
+        stub.add_response(
+            "list_stack_resources",
+            {"StackResourceSummaries": [row("Files", "edu-files", "AWS::S3::Bucket")]},
+            {"StackName": STACK_ID},
+        )
+        found = owned.inventory(cfn, STACK_ID)
+    assert found.policies == {"Files": owned.UNREADABLE}
+    assert not isinstance(found.policies["Files"], str)
