@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from gate.controls import Evaluation, Skip, evaluate, guard_home, installed
+from tests.support.paths import ROOT
 
 # The parameters without a default, as a deploy would give them.
 REQUIRED = {"EnvironmentSuffix": "test"}
@@ -60,3 +61,14 @@ def test_every_skip_is_justified_and_still_needed(template: dict[str, Any], prof
     assert result.stale == []
     short: list[Skip] = [skip for skip in result.skipped if len(skip.comment) < 40]
     assert short == []
+
+
+def test_every_skip_is_listed_in_the_docs(template: dict[str, Any], profile: str) -> None:
+    docs = (ROOT / "docs" / "template.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip() + " " + line.split("|")[2].strip()
+        for line in docs.splitlines()
+        if line.startswith("| CT.")
+    }
+    listed = {f"{control} `{resource}`" for control, resource in SKIPS[profile]}
+    assert listed <= rows
