@@ -140,11 +140,10 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
                 "arn:${AWS::Partition}:iam::${AWS::AccountId}:root the key "
                 "administration actions."
             )
-        seen = set()
+        # Each (service, what) comes once: one entry per resource, and per publisher of a topic.
         for service, actions, what in needs:
-            if (service, what) in seen or grants_service(policy, service, actions):
+            if grants_service(policy, service, actions):
                 continue
-            seen.add((service, what))
             problems.append(
                 f"Key '{key}' is used by {what} but its policy does not allow "
                 f"{service}.amazonaws.com {', '.join(actions)}. Fix: add a statement "

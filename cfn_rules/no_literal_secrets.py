@@ -29,13 +29,22 @@ def is_dynamic_reference(value: Any) -> bool:
     if call is None:
         return False
     fn, arg = call
-    branches = intrinsics.if_parts(arg) if fn == "Fn::If" else None
-    if branches is not None:
-        return is_dynamic_reference(branches[1]) and is_dynamic_reference(branches[2])
+    if fn == "Fn::If":
+        branches = intrinsics.if_parts(arg)
+        return (
+            branches is not None
+            and is_dynamic_reference(branches[1])
+            and is_dynamic_reference(branches[2])
+        )
     if fn in ("Fn::Sub", "Fn::Join"):
-        text = intrinsics.render(value) or ""
-        return any(d in text for d in DYNAMIC)
+        return _holds_reference(value)
     return fn in ("Fn::GetAtt", "Fn::ImportValue")  # not a value the template holds
+
+
+def _holds_reference(value: Any) -> bool:
+    """Whether the rendered text of `value` contains a secure dynamic reference."""
+    text = str(intrinsics.render(value))  # "None" when it cannot be rendered: no reference
+    return any(d in text for d in DYNAMIC)
 
 
 class NoLiteralSecrets(CloudFormationLintRule):
@@ -135,8 +144,7 @@ class NoLiteralSecrets(CloudFormationLintRule):
         matches = []
         for name, output in (template.get("Outputs") or {}).items():
             value = output.get("Value") if isinstance(output, dict) else None
-            text = intrinsics.render(value) or ""
-            if any(d in text for d in DYNAMIC) or intrinsics.references(value) & no_echo:
+            if _holds_reference(value) or intrinsics.references(value) & no_echo:
                 matches.append(
                     RuleMatch(
                         ["Outputs", name, "Value"],

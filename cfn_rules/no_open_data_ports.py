@@ -28,7 +28,8 @@ OPEN = ("0.0.0.0/0", "::/0")
 
 def exposed_ports(rule: dict[str, Any]) -> list[int] | None:
     """Data ports an ingress rule opens; None when the ports are not literal (unknown)."""
-    protocol = str(rule.get("IpProtocol", "")).lower()
+    # A missing protocol reads as "none", which opens nothing, like any unknown protocol.
+    protocol = str(rule.get("IpProtocol")).lower()
     if protocol in ("-1", "all"):
         return sorted(DATA_PORTS)
     if protocol not in ("tcp", "6", "udp", "17"):

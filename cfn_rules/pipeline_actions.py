@@ -8,97 +8,86 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _common as c
 
-# (Category, Owner, Provider) -> (required configuration keys, every known key or None = open).
-# From "Valid action types and providers in CodePipeline" and the per-provider action
-# references of the CodePipeline User Guide. Every AWS-owned action type is version "1".
-ACTION_TYPES: dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str] | None]] = {}
-
-
-def _add(category: str, owner: str, provider: str, required: str, optional: str | None) -> None:
-    req = frozenset(required.split())
-    known = None if optional is None else req | frozenset(optional.split())
-    ACTION_TYPES[(category, owner, provider)] = (req, known)
-
-
-_add(
-    "Source",
-    "AWS",
-    "S3",
-    "S3Bucket S3ObjectKey",
-    "PollForSourceChanges AllowOverrideForS3ObjectKey",
-)
-_add(
-    "Source",
-    "AWS",
-    "CodeCommit",
-    "RepositoryName BranchName",
-    "PollForSourceChanges OutputArtifactFormat",
-)
-_add("Source", "AWS", "ECR", "RepositoryName", "ImageTag")
-_add(
-    "Source",
-    "AWS",
-    "CodeStarSourceConnection",
-    "ConnectionArn FullRepositoryId BranchName",
-    "OutputArtifactFormat DetectChanges",
-)
-_add("Source", "ThirdParty", "GitHub", "Owner Repo Branch OAuthToken", "PollForSourceChanges")
-for _category in ("Build", "Test"):
-    _add(
-        _category,
-        "AWS",
-        "CodeBuild",
+# (Category, Owner, Provider) -> (required configuration keys, the other known keys or None =
+# open), each a space-separated list. From "Valid action types and providers in CodePipeline" and
+# the per-provider action references of the CodePipeline User Guide. Every AWS-owned action type
+# is version "1".
+ACTION_TYPES: dict[tuple[str, str, str], tuple[str, str | None]] = {
+    ("Source", "AWS", "S3"): (
+        "S3Bucket S3ObjectKey",
+        "PollForSourceChanges AllowOverrideForS3ObjectKey",
+    ),
+    ("Source", "AWS", "CodeCommit"): (
+        "RepositoryName BranchName",
+        "PollForSourceChanges OutputArtifactFormat",
+    ),
+    ("Source", "AWS", "ECR"): ("RepositoryName", "ImageTag"),
+    ("Source", "AWS", "CodeStarSourceConnection"): (
+        "ConnectionArn FullRepositoryId BranchName",
+        "OutputArtifactFormat DetectChanges",
+    ),
+    ("Source", "ThirdParty", "GitHub"): ("Owner Repo Branch OAuthToken", "PollForSourceChanges"),
+    ("Build", "AWS", "CodeBuild"): (
         "ProjectName",
         "PrimarySource BatchEnabled CombineArtifacts EnvironmentVariables",
-    )
-_add("Build", "AWS", "ECRBuildAndPublish", "ECRRepositoryName", None)
-_add("Test", "AWS", "DeviceFarm", "ProjectId DevicePoolArn AppType TestType", None)
-_add("Approval", "AWS", "Manual", "", "NotificationArn CustomData ExternalEntityLink")
-_add(
-    "Deploy",
-    "AWS",
-    "S3",
-    "BucketName Extract",
-    "ObjectKey KMSEncryptionKeyARN CannedACL CacheControl",
-)
-_add(
-    "Deploy",
-    "AWS",
-    "CloudFormation",
-    "ActionMode StackName",
-    "Capabilities ChangeSetName OutputFileName ParameterOverrides RoleArn TemplatePath "
-    "TemplateConfiguration",
-)
-_add("Deploy", "AWS", "CloudFormationStackSet", "StackSetName TemplatePath DeploymentTargets", None)
-_add(
-    "Deploy", "AWS", "CloudFormationStackInstances", "StackSetName DeploymentTargets Regions", None
-)
-_add("Deploy", "AWS", "CodeDeploy", "ApplicationName DeploymentGroupName", "")
-_add(
-    "Deploy",
-    "AWS",
-    "CodeDeployToECS",
-    "ApplicationName DeploymentGroupName TaskDefinitionTemplateArtifact AppSpecTemplateArtifact",
-    None,
-)
-_add("Deploy", "AWS", "ECS", "ClusterName ServiceName", "FileName DeploymentTimeout")
-_add("Deploy", "AWS", "ElasticBeanstalk", "ApplicationName EnvironmentName", "")
-_add(
-    "Deploy",
-    "AWS",
-    "AppConfig",
-    "Application Environment ConfigurationProfile DeploymentStrategy "
-    "InputArtifactConfigurationPath",
-    None,
-)
-_add("Deploy", "AWS", "ServiceCatalog", "", None)
-_add("Deploy", "AWS", "AlexaSkillsKit", "ClientId ClientSecret RefreshToken SkillId", None)
-_add("Deploy", "AWS", "EKS", "ClusterName", None)
-_add("Deploy", "AWS", "EC2", "", None)
-_add("Invoke", "AWS", "Lambda", "FunctionName", "UserParameters")
-_add("Invoke", "AWS", "StepFunctions", "StateMachineArn", "ExecutionNamePrefix Input InputType")
-_add("Invoke", "AWS", "InspectorScan", "", None)
-_add("Compute", "AWS", "Commands", "", None)
+    ),
+    ("Test", "AWS", "CodeBuild"): (
+        "ProjectName",
+        "PrimarySource BatchEnabled CombineArtifacts EnvironmentVariables",
+    ),
+    ("Build", "AWS", "ECRBuildAndPublish"): ("ECRRepositoryName", None),
+    ("Test", "AWS", "DeviceFarm"): ("ProjectId DevicePoolArn AppType TestType", None),
+    ("Approval", "AWS", "Manual"): ("", "NotificationArn CustomData ExternalEntityLink"),
+    ("Deploy", "AWS", "S3"): (
+        "BucketName Extract",
+        "ObjectKey KMSEncryptionKeyARN CannedACL CacheControl",
+    ),
+    ("Deploy", "AWS", "CloudFormation"): (
+        "ActionMode StackName",
+        "Capabilities ChangeSetName OutputFileName ParameterOverrides RoleArn TemplatePath "
+        "TemplateConfiguration",
+    ),
+    ("Deploy", "AWS", "CloudFormationStackSet"): (
+        "StackSetName TemplatePath DeploymentTargets",
+        None,
+    ),
+    ("Deploy", "AWS", "CloudFormationStackInstances"): (
+        "StackSetName DeploymentTargets Regions",
+        None,
+    ),
+    ("Deploy", "AWS", "CodeDeploy"): ("ApplicationName DeploymentGroupName", ""),
+    ("Deploy", "AWS", "CodeDeployToECS"): (
+        "ApplicationName DeploymentGroupName TaskDefinitionTemplateArtifact "
+        "AppSpecTemplateArtifact",
+        None,
+    ),
+    ("Deploy", "AWS", "ECS"): ("ClusterName ServiceName", "FileName DeploymentTimeout"),
+    ("Deploy", "AWS", "ElasticBeanstalk"): ("ApplicationName EnvironmentName", ""),
+    ("Deploy", "AWS", "AppConfig"): (
+        "Application Environment ConfigurationProfile DeploymentStrategy "
+        "InputArtifactConfigurationPath",
+        None,
+    ),
+    ("Deploy", "AWS", "ServiceCatalog"): ("", None),
+    ("Deploy", "AWS", "AlexaSkillsKit"): ("ClientId ClientSecret RefreshToken SkillId", None),
+    ("Deploy", "AWS", "EKS"): ("ClusterName", None),
+    ("Deploy", "AWS", "EC2"): ("", None),
+    ("Invoke", "AWS", "Lambda"): ("FunctionName", "UserParameters"),
+    ("Invoke", "AWS", "StepFunctions"): ("StateMachineArn", "ExecutionNamePrefix Input InputType"),
+    ("Invoke", "AWS", "InspectorScan"): ("", None),
+    ("Compute", "AWS", "Commands"): ("", None),
+}
+
+
+def spec_of(type_id: tuple[str, str, str]) -> tuple[frozenset[str], frozenset[str] | None] | None:
+    """(required configuration keys, every known key or None = open) of an action type, or None
+    when the type does not exist."""
+    entry = ACTION_TYPES.get(type_id)
+    if entry is None:
+        return None
+    required, optional = entry
+    req = frozenset(required.split())
+    return req, None if optional is None else req | frozenset(optional.split())
 
 
 def actions_of(stage: dict[str, Any]) -> list[tuple[list[Any], dict[str, Any]]]:
@@ -110,7 +99,8 @@ def actions_of(stage: dict[str, Any]) -> list[tuple[list[Any], dict[str, Any]]]:
             if not (isinstance(branches, list) and len(branches) == 3):
                 continue
             for j in (1, 2):
-                if isinstance(branches[j], dict) and "ActionTypeId" in branches[j]:
+                # A branch without an ActionTypeId (AWS::NoValue) is skipped by _check.
+                if isinstance(branches[j], dict):
                     found.append((["Actions", i, "Fn::If", j], branches[j]))
         elif isinstance(action, dict):
             found.append((["Actions", i], action))
@@ -201,7 +191,7 @@ class PipelineActionTypesValid(CloudFormationLintRule):
         name = action.get("Name", "?")
         if owner == "Custom":
             return []
-        spec = ACTION_TYPES.get((category, owner, provider))
+        spec = spec_of((category, owner, provider))
         type_path = [*path, "ActionTypeId"]
         if spec is None:
             valid = sorted(p for (cat, own, p) in ACTION_TYPES if cat == category and own == owner)
@@ -241,7 +231,7 @@ class PipelineActionTypesValid(CloudFormationLintRule):
                     (
                         [*path, "Configuration", key],
                         f"Action '{name}' ({provider}) has unknown configuration '{key}'. "
-                        f"Fix: use only {', '.join(sorted(known)) or 'no keys'}.",
+                        f"Fix: use only {', '.join(sorted(known))}.",
                     )
                 )
         return problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
@@ -157,15 +158,17 @@ def _wrong_target_type(props: dict[str, Any], _: Any, types: dict[str, str]) -> 
     ]
 
 
-def _needs_enabled(prop: str, switch: str) -> Check:
-    """A check that `prop` is only set where the boolean `switch` can be true."""
+def _needs_enabled(
+    prop: str, switch: str, props: dict[str, Any], template: dict[str, Any], _: Any
+) -> list[Problem]:
+    """`prop` is only set where the boolean `switch` can be true.
 
-    def check(props: dict[str, Any], template: dict[str, Any], _: Any) -> list[Problem]:
-        if not _present(props, prop) or not _false_or_absent(props, switch, template):
-            return []
-        return [(prop, f"{prop} needs {switch}: true. Fix: set {switch}: true.")]
-
-    return check
+    CHECKS binds `prop` and `switch` with functools.partial rather than a closure made at import,
+    so this body runs at each call, where mutation testing can reach it.
+    """
+    if not _present(props, prop) or not _false_or_absent(props, switch, template):
+        return []
+    return [(prop, f"{prop} needs {switch}: true. Fix: set {switch}: true.")]
 
 
 def _failover_with_one_node(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
@@ -228,8 +231,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "AWS::SecretsManager::RotationSchedule": (_two_rotation_lambdas,),
     "AWS::SecretsManager::SecretTargetAttachment": (_wrong_target_type,),
     "AWS::ElastiCache::ReplicationGroup": (
-        _needs_enabled("AuthToken", "TransitEncryptionEnabled"),
-        _needs_enabled("KmsKeyId", "AtRestEncryptionEnabled"),
+        partial(_needs_enabled, "AuthToken", "TransitEncryptionEnabled"),
+        partial(_needs_enabled, "KmsKeyId", "AtRestEncryptionEnabled"),
         _failover_with_one_node,
         _multi_az_without_failover,
     ),

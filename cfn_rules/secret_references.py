@@ -25,7 +25,8 @@ def external_parameters(template: dict[str, Any]) -> set[str]:
     found = {
         name
         for name, p in params.items()
-        if isinstance(p, dict) and EXTERNAL_MARK in str(p.get("Description", "")).lower()
+        # A missing Description reads as "none", which holds no mark.
+        if isinstance(p, dict) and EXTERNAL_MARK in str(p.get("Description")).lower()
     }
     meta = c.mapping(c.mapping(template.get("Metadata")).get("StackOps")).get("ExternalSecrets")
     found.update(n for n in c.as_list(meta) if isinstance(n, str) and n in params)
@@ -35,7 +36,8 @@ def external_parameters(template: dict[str, Any]) -> set[str]:
 def secret_json_keys(props: dict[str, Any]) -> set[str] | None:
     """Keys a created secret's JSON holds, or None when unknown (SecretString not JSON)."""
     gen = props.get("GenerateSecretString")
-    if isinstance(gen, dict) and not intrinsics.is_intrinsic(gen):
+    # An intrinsic (Fn::If) holds neither key below, so its keys come out unknown (None).
+    if isinstance(gen, dict):
         keys: set[str] = set()
         template = intrinsics.render(gen.get("SecretStringTemplate"))
         if template is None and "SecretStringTemplate" in gen:
@@ -86,7 +88,7 @@ def known_keys(
     """Keys the secret holds once the stack is up, or None when unknown."""
     if not target:
         return None
-    keys = secret_json_keys(secrets.get(target, {}))
+    keys = secret_json_keys(secrets[target])  # _resolve names only secrets of the template
     return None if keys is None else keys | attached.get(target, set())
 
 
@@ -204,7 +206,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
         types: dict[str, str],
     ) -> tuple[str | None, str | None]:
         """(problem or None, logical ID of the created secret or None)."""
-        tokens = [t.split(".", 1)[0] for t in intrinsics.sub_variables(secret_id)]
+        tokens = [t.split(".")[0] for t in intrinsics.sub_variables(secret_id)]
         if secret_id.startswith("${") and secret_id.endswith("}") and len(tokens) == 1:
             target = tokens[0]
             if types.get(target) in SECRET_REF_TYPES:

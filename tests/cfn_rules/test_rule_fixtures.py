@@ -10,9 +10,10 @@ elsewhere.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from cfnlint.rules import Rules
+from cfnlint.rules import CloudFormationLintRule, Rules
 
 from tests.support.paths import ROOT
 from tests.support.paths import RULE_FIXTURES as FIXTURES
@@ -74,3 +75,20 @@ def test_custom_rules_do_not_crash_on_odd_templates(path: Path) -> None:
         if found == "E0002" and ("rule E9" in message or "rule W9" in message)
     ]
     assert crashes == []
+
+
+class Raises(CloudFormationLintRule):  # type: ignore[misc]  # cfn-lint is untyped
+    id = "E9999"
+    shortdesc = "Raises"
+    description = "A rule that always raises"
+
+    def match(self, cfn: Any) -> list[Any]:
+        raise RuntimeError("boom")
+
+
+def test_a_rule_that_raises_is_reported_not_silently_passed() -> None:
+    rules = load("no_public_database")
+    rules.register(Raises())
+    assert run(rules, decode("Resources: {}\n")) == [
+        ("E0002", 1, "Unknown exception while processing rule E9999: 'boom'")
+    ]

@@ -12,6 +12,7 @@ from typing import Any
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode.decode import decode_str
 from cfnlint.rules import Rules
+from cfnlint.rules.errors import RuleError
 from cfnlint.runner import run_template_by_data
 
 from tests.support.paths import ROOT
@@ -24,8 +25,13 @@ RULE_MODULES = tuple(
 
 
 def load(*modules: str) -> Rules:
-    """The rules of `cfn_rules.<module>` for each module named, or of every rule module."""
+    """The rules of `cfn_rules.<module>` for each module named, or of every rule module.
+
+    cfn-lint's E0002 (a rule raised) is registered too: cfn-lint keeps only the findings of the
+    rules it was given, so without it a rule that crashes would report nothing, as if it passed.
+    """
     rules = Rules()
+    rules.register(RuleError())
     for module in modules or RULE_MODULES:
         rules.update(Rules.create_from_module(f"cfn_rules.{module}"))
     return rules
@@ -33,7 +39,12 @@ def load(*modules: str) -> Rules:
 
 def module_of_rule() -> dict[str, str]:
     """Rule ID -> the rule module that defines it."""
-    return {rule.id: module for module in RULE_MODULES for rule in load(module).values()}
+    return {
+        rule.id: module
+        for module in RULE_MODULES
+        for rule in load(module).values()
+        if not isinstance(rule, RuleError)
+    }
 
 
 def run(rules: Rules, template: dict[str, Any]) -> list[tuple[str, int, str]]:
