@@ -101,7 +101,10 @@ class NoLiteralSecrets(CloudFormationLintRule):
                 continue
             if c.truthy(value) is not None or not SECRET_PROPERTY.match(path[-1]):
                 continue  # booleans such as ManageMasterUserPassword
-            if is_dynamic_reference(value):
+            # A list of passwords (an ElastiCache user's) holds secrets item by item.
+            if all(
+                is_dynamic_reference(v) for v in (value if isinstance(value, list) else [value])
+            ):
                 continue
             if rtype == "AWS::SecretsManager::Secret" and path == ("SecretString",):
                 what = "SecretString holds the secret in the template"

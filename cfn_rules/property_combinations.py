@@ -232,6 +232,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "AWS::SecretsManager::SecretTargetAttachment": (_wrong_target_type,),
     "AWS::ElastiCache::ReplicationGroup": (
         partial(_needs_enabled, "AuthToken", "TransitEncryptionEnabled"),
+        partial(_needs_enabled, "UserGroupIds", "TransitEncryptionEnabled"),
         partial(_needs_enabled, "KmsKeyId", "AtRestEncryptionEnabled"),
         _failover_with_one_node,
         _multi_az_without_failover,
@@ -255,7 +256,8 @@ class PropertyCombinations(CloudFormationLintRule):
     - RotationSchedule: HostedRotationLambda with RotationLambdaARN.
     - SecretTargetAttachment: TargetType must be the type of the resource TargetId refers to.
     - ElastiCache ReplicationGroup: AuthToken needs TransitEncryptionEnabled true ("AuthToken
-      can be specified only on replication groups where TransitEncryptionEnabled is true");
+      can be specified only on replication groups where TransitEncryptionEnabled is true"), and so
+      do UserGroupIds (RBAC needs encryption in transit);
       KmsKeyId needs AtRestEncryptionEnabled; AutomaticFailoverEnabled needs 2+ nodes;
       MultiAZEnabled needs AutomaticFailoverEnabled.
     - S3 Bucket: KMSMasterKeyID only with SSEAlgorithm aws:kms or aws:kms:dsse.

@@ -187,3 +187,14 @@ def test_an_output_holding_a_dynamic_reference_is_flagged() -> None:
 
 def test_an_output_that_cannot_be_rendered_passes() -> None:
     assert w9201(outputs("!Select [0, [a, b]]")) == []
+
+
+def test_a_list_of_passwords_passes_only_when_every_item_is_a_reference() -> None:
+    # An ElastiCache user's passwords are a list (AuthenticationMode.Passwords).
+    user = "AWS::ElastiCache::User"
+    refs = custom(f"AuthenticationMode: {{Type: password, Passwords: [{REF}]}}", rtype=user)
+    assert w9201(refs) == []
+    mixed = custom(f"AuthenticationMode: {{Type: password, Passwords: [{REF}, plain]}}", rtype=user)
+    assert w9201(mixed) == [not_a_reference("Passwords")]
+    literal = custom("Passwords: [hunter2hunter2hunter2]", rtype=user)
+    assert w9201(literal) == [not_a_reference("Passwords")]

@@ -154,3 +154,15 @@ def test_every_encryption_rule_of_a_bucket_is_checked() -> None:
             "SSEAlgorithm: aws:kms.",
         )
     ]
+
+
+def test_a_user_group_needs_transit_encryption_as_an_auth_token_does() -> None:
+    # ElastiCache RBAC works only over TLS: a user group on a plain-text group is refused.
+    assert e9107(CACHE, "UserGroupIds: [users]") == [
+        (
+            FIRST,
+            "UserGroupIds needs TransitEncryptionEnabled: true. Fix: set "
+            "TransitEncryptionEnabled: true.",
+        )
+    ]
+    assert e9107(CACHE, "TransitEncryptionEnabled: true", "UserGroupIds: [users]") == []

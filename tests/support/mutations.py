@@ -310,20 +310,20 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "cache-token-punctuation",
-        "CacheSecret may generate any punctuation",
-        "Invalid AuthToken provided. (only !&#$^<>- punctuation is allowed)",
+        "CacheSecret (the cache's default-user password) may generate any punctuation",
+        'CreateUser: InvalidParameterValue: a password may not contain , " / or @',
         _cache_token_punctuation,
     ),
     Mutation(
         "cache-token-short",
-        "CacheSecret generates 12 characters",
-        "Invalid AuthToken provided: it must be 16 to 128 characters",
+        "CacheSecret (the cache's default-user password) generates 12 characters",
+        "CreateUser: InvalidParameterValue: passwords must be 16 to 128 characters",
         _cache_token_short,
     ),
     Mutation(
         "cache-auth-without-transit",
-        "TransitEncryptionEnabled false while AuthToken is set",
-        "The AUTH token is only supported when encryption in-transit is enabled",
+        "TransitEncryptionEnabled false while UserGroupIds is set",
+        "User groups (RBAC) are only supported when encryption in-transit is enabled",
         _transit_off,
     ),
     Mutation(
