@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,16 +75,8 @@ class _PropVerdict:
 
 
 class _Absent:
-    """A property that is not set (missing, or Ref AWS::NoValue)."""
-
-    def __repr__(self) -> str:
-        return "<absent>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Absent)
-
-    def __hash__(self) -> int:
-        return 0
+    """A property that is not set (missing, or Ref AWS::NoValue); ``ABSENT`` is the one instance,
+    so identity is its equality."""
 
 
 ABSENT = _Absent()
@@ -113,10 +104,6 @@ def _normalize(value: Any) -> Any:
 def _properties(resource: Mapping[str, Any] | None) -> dict[str, Any]:
     props = (resource or {}).get("Properties") or {}
     return _normalize(props) if isinstance(props, Mapping) else {}
-
-
-def _text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True)
@@ -174,14 +161,11 @@ def _schema_pointers(resource_type: str) -> tuple[list[tuple[str, ...]], list[tu
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
     except ResourceNotFoundError:
         return [], []
+    below = "/properties/"
 
     def paths(key: str) -> list[tuple[str, ...]]:
-        out = []
-        for pointer in schema.get(key) or []:
-            parts = tuple(pointer.strip("/").split("/"))
-            if len(parts) >= 2 and parts[0] == "properties":
-                out.append(parts[1:])
-        return out
+        pointers = schema.get(key) or []
+        return [tuple(p.removeprefix(below).split("/")) for p in pointers if p.startswith(below)]
 
     return paths("createOnlyProperties"), paths("conditionalCreateOnlyProperties")
 
@@ -190,17 +174,17 @@ def _schema_pointers(resource_type: str) -> tuple[list[tuple[str, ...]], list[tu
 class _Opaque:
     """A value hidden behind an intrinsic function above the path we want to read."""
 
-    text: str
+    value: Any
 
 
 def _extract(value: Any, path: tuple[str, ...]) -> Any:
     """The value at a schema path (``*`` = every list item), or ABSENT / _Opaque."""
     if not path:
-        return _text(value) if intrinsics.is_intrinsic(value) else value
+        return value
     if value is ABSENT:
         return ABSENT
     if intrinsics.is_intrinsic(value):
-        return _Opaque(_text(value))
+        return _Opaque(value)
     head, rest = path[0], path[1:]
     if head == "*":
         if not isinstance(value, list):
@@ -227,10 +211,11 @@ def _pointer_verdict(
     if before == after:
         return None
     if _has_opaque(before) or _has_opaque(after):
-        # An intrinsic function above the sub-key hides whether the sub-key itself changes.
+        # An intrinsic function above the sub-key hides whether the sub-key itself changes: a
+        # "maybe" at most, whether the schema lists the sub-key as create-only or conditional.
         return _PropVerdict(
             top,
-            "Conditional" if level == "True" else level,
+            "Conditional",
             f"{top} is built by an intrinsic function, so whether {shown} ({kind}) changes "
             "cannot be told offline",
         )
@@ -292,28 +277,25 @@ _RESOLVERS: dict[str, _Resolver] = {
 
 @dataclass(frozen=True)
 class _Offline:
-    action: str | None
-    level: str | None
-    props: tuple[_PropVerdict, ...]
-    changed: tuple[str, ...]
+    action: str | None  # None: the template diff shows no change
+    level: str | None = None
+    props: tuple[_PropVerdict, ...] = ()  # strictest first
 
 
 def _offline(
-    logical_id: str,
-    old: Mapping[str, Any] | None,
-    new: Mapping[str, Any] | None,
-    ctx: _Context,
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, ctx: _Context
 ) -> _Offline:
-    if old is None and new is None:
-        return _Offline(None, None, (), ())
+    # Old is None for an added resource, and for any resource of the change set when the deployed
+    # template could not be read; _assess_one then takes the change set's action, and this view
+    # adds no level and no property.
     if old is None:
-        return _Offline("Add", None, (), ())
+        return _Offline("Add")
     if new is None:
-        return _Offline("Remove", None, (), ())
+        return _Offline("Remove")
     old_type, new_type = old.get("Type"), new.get("Type")
     if old_type != new_type:
         why = f"its type changes from {old_type} to {new_type}"
-        return _Offline("Modify", "True", (_PropVerdict("Type", "True", why),), ("Type",))
+        return _Offline("Modify", "True", (_PropVerdict("Type", "True", why),))
 
     old_props, new_props = _properties(old), _properties(new)
     changed = tuple(
@@ -326,13 +308,13 @@ def _offline(
     verdicts = _Strictest()
     pointers = _schema_pointers(str(new_type))
     _text_changes(verdicts, pointers, str(new_type), changed, old_props, new_props)
-    _value_changes(verdicts, pointers, changed, new_props, ctx)
+    _value_changes(verdicts, pointers, new_props, ctx)
     for name in changed:
         if name not in verdicts.found:
             verdicts.found[name] = _PropVerdict(name, "False", f"{name} changes")
     ordered = tuple(sorted(verdicts.found.values(), key=lambda v: (-_RANK[v.level], v.name)))
     level = ordered[0].level if ordered else None
-    return _Offline("Modify" if changed or ordered else None, level, ordered, changed)
+    return _Offline("Modify" if ordered else None, level, ordered)
 
 
 class _Strictest:
@@ -379,13 +361,14 @@ def _text_changes(
 def _value_changes(
     verdicts: _Strictest,
     pointers: _Pointers,
-    changed: tuple[str, ...],
     new_props: Mapping[str, Any],
     ctx: _Context,
 ) -> None:
     """Same text, different value: a create-only property fed by a resource that is replaced,
     or (when the change set says the resource changes) by a parameter. Offline, that is
     Conditional at most."""
+    # A property whose text changes is read here too unless _text_changes judged it: a nested
+    # create-only key (SamplingRule/Version) may keep its text while its parent changes.
     create_only, conditional = pointers
     for paths, kind in (
         (create_only, "createOnlyProperties"),
@@ -393,7 +376,7 @@ def _value_changes(
     ):
         for path in paths:
             top = path[0]
-            if top in changed or top in verdicts.found or top not in new_props:
+            if top in verdicts.found or top not in new_props:
                 continue
             inputs = _dynamic_inputs(new_props[top], ctx)
             if inputs:
@@ -415,33 +398,37 @@ class _FromChangeSet:
     action: str
     resource_type: str
     level: str | None
-    props: tuple[_PropVerdict, ...]
+    props: tuple[_PropVerdict, ...]  # by name
 
 
 def _from_change_set(change: Mapping[str, Any]) -> tuple[str, _FromChangeSet] | None:
+    # Change.Type has one value, "Resource"; a change of anything else would carry no
+    # ResourceChange.LogicalResourceId.
     rc = change.get("ResourceChange") or {}
     logical_id = rc.get("LogicalResourceId")
-    if change.get("Type", "Resource") != "Resource" or not logical_id:
+    if not logical_id:
         return None
-    props: dict[str, _PropVerdict] = {}
+    props = _Strictest()
     for detail in rc.get("Details") or []:
+        # Name is set for a Properties target only ("For all other attributes, the value is
+        # null"), so a Tags, Metadata or policy target names no property and is skipped.
         target = detail.get("Target") or {}
+        name = target.get("Name")
         level = _RECREATION.get(str(target.get("RequiresRecreation")))
-        name = target.get("Name") or str(target.get("Path") or "").strip("/").split("/")[-1]
-        if target.get("Attribute") not in (None, "Properties") or not name or level is None:
+        if not name or level is None:
             continue
         how = {"True": "always", "Conditional": "conditionally", "False": "never"}[level]
-        found = _PropVerdict(name, level, f"the change set says {name} {how} requires recreation")
-        if name not in props or _RANK[level] > _RANK[props[name].level]:
-            props[name] = found
-    level = rc.get("Replacement")
-    level = level if level in ("True", "False", "Conditional") else None
-    detail_level = max((p.level for p in props.values()), key=_RANK.__getitem__, default=None)
-    if _RANK[detail_level] > _RANK[level]:
-        level = detail_level
-    ordered = tuple(sorted(props.values(), key=lambda v: (-_RANK[v.level], v.name)))
+        props.keep(
+            _PropVerdict(name, level, f"the change set says {name} {how} requires recreation")
+        )
+    replacement = rc.get("Replacement")
+    stated = replacement if replacement in ("True", "False", "Conditional") else None
+    # A detail can be stricter than Replacement: "Always", evaluated dynamically, comes with
+    # Replacement "Conditional".
+    level = max([stated, *(p.level for p in props.found.values())], key=_RANK.__getitem__)
+    by_name = tuple(sorted(props.found.values(), key=lambda v: v.name))
     return logical_id, _FromChangeSet(
-        str(rc.get("Action") or "Modify"), str(rc.get("ResourceType") or ""), level, ordered
+        str(rc.get("Action") or "Modify"), str(rc.get("ResourceType") or ""), level, by_name
     )
 
 
@@ -477,10 +464,13 @@ def _assess_one(
     else:
         modified = cs is not None and cs.action in ("Modify", "Dynamic")
         ctx = _Context(ctx.resources, ctx.replaced, unknowns_matter=modified)
-    off = _offline(logical_id, old, new, ctx) if old is not None or cs is None else None
-    if off is not None and off.action is None and cs is None:
+    off = _offline(old, new, ctx)
+    if cs is not None:
+        action = cs.action
+    elif off.action is not None:
+        action = off.action
+    else:
         return None
-    action = cs.action if cs is not None else (off.action if off else None) or "Modify"
     resource_type = (
         (cs.resource_type if cs else "")
         or str((new or {}).get("Type") or "")
@@ -488,7 +478,7 @@ def _assess_one(
     )
     stateful = resource_type in STATEFUL_TYPES or str((old or {}).get("Type")) in STATEFUL_TYPES
     subject = _Subject(logical_id, resource_type, stateful)
-    if action == "Remove" or (off is not None and off.action == "Remove" and cs is None):
+    if action == "Remove":
         return _removal(subject, cs, old)
     if action in ("Add", "Import"):
         return Verdict(
@@ -535,22 +525,19 @@ def _source(cs_level: str | None, off_level: str | None) -> str:
 
 
 def _blamed(
-    level: str | None, cs: _FromChangeSet | None, off: _Offline | None
+    level: str | None, cs: _FromChangeSet | None, off: _Offline
 ) -> tuple[_PropVerdict, ...]:
-    blame = _blame(level, cs.props if cs else (), off.props if off else ())
-    if level == "True" and not blame and off is not None:
-        # The change set says "replace" without naming why: the offline view may still know.
-        blame = _blame("Conditional", off.props)
-    if not blame and off is not None:
-        blame = tuple(p for p in off.props if p.name in off.changed)
-    return blame
+    blame = _blame(level, cs.props if cs else (), off.props)
+    # The change set's level is above the offline one and it names no property at its level
+    # (Replacement without Details): the offline view's strictest properties may still say why.
+    return blame or _blame(off.level, off.props)
 
 
 def _modification(
-    subject: _Subject, action: str, cs: _FromChangeSet | None, off: _Offline | None
+    subject: _Subject, action: str, cs: _FromChangeSet | None, off: _Offline
 ) -> Verdict:
     cs_level = cs.level if cs else None
-    off_level = off.level if off else None
+    off_level = off.level
     level = max(cs_level, off_level, key=_RANK.__getitem__)
     blame = _blamed(level, cs, off)
     properties = tuple(p.name for p in blame)
@@ -613,14 +600,12 @@ def assess(
         return out
 
     # A replacement gives the resource a new physical ID, which flows into every create-only
-    # property that refers to it: repeat until no further resource joins the replaced set.
-    # Only certain replacements propagate; chaining "maybe" onto "maybe" would flag half the
-    # template on every parameter change.
+    # property that refers to it: a second pass knows which resources are replaced. Only
+    # certain replacements propagate, and what they make of a referrer is a "maybe"
+    # (Conditional), never a certain replacement; so the second pass replaces no further
+    # resource and nothing is left to repeat. Chaining "maybe" onto "maybe" would flag half
+    # the template on every parameter change.
     ctx = _Context(resources=frozenset(new_resources))
-    for _ in range(len(ids) + 1):
-        verdicts = one_pass(ctx)
-        replaced = frozenset(v.logical_id for v in verdicts if v.replacement == "True")
-        if replaced == ctx.replaced:
-            break
-        ctx = _Context(ctx.resources, replaced)
-    return verdicts
+    verdicts = one_pass(ctx)
+    replaced = frozenset(v.logical_id for v in verdicts if v.replacement == "True")
+    return one_pass(_Context(ctx.resources, replaced)) if replaced else verdicts

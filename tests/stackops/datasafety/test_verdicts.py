@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import copy
-import datetime
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from stackops.datasafety import decision
 from stackops.datasafety.verdicts import STATEFUL_TYPES, Verdict, assess
+from tests.support.changesets import resource_change, stubbed_changes
 from tests.support.resources import DB, bucket, db, template
 
 
@@ -27,44 +25,6 @@ def refusals(verdicts: list[Verdict]) -> list[Verdict]:
 
 def warnings(verdicts: list[Verdict]) -> list[Verdict]:
     return decision.warnings(decision.judge(verdicts))
-
-
-def resource_change(logical_id: str, resource_type: str, **fields: Any) -> dict[str, Any]:
-    """A Changes[] entry as the emulator returns it: no Replacement, no Details."""
-    return {
-        "Type": "Resource",
-        "ResourceChange": {
-            "Action": "Modify",
-            "LogicalResourceId": logical_id,
-            "ResourceType": resource_type,
-            **fields,
-        },
-    }
-
-
-def stubbed_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Changes[] after a round trip through a Stubber-validated describe_change_set response."""
-    client = boto3.client(
-        "cloudformation",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    response = {
-        "ChangeSetName": "deploy-1",
-        "ChangeSetId": "arn:aws:cloudformation:us-east-1:123456789012:changeSet/deploy-1/abc",
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/edu/def",
-        "StackName": "edu",
-        "CreationTime": datetime.datetime(2026, 11, 26, tzinfo=datetime.UTC),
-        "ExecutionStatus": "AVAILABLE",
-        "Status": "CREATE_COMPLETE",
-        "Changes": changes,
-    }
-    with Stubber(client) as stub:
-        stub.add_response("describe_change_set", response, {"ChangeSetName": "deploy-1"})
-        described = client.describe_change_set(ChangeSetName="deploy-1")
-        round_tripped: list[dict[str, Any]] = described["Changes"]
-        return round_tripped
 
 
 # --------------------------------------------------------------------------- stateful types
