@@ -12,6 +12,7 @@ from typing import Any
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode.decode import decode_str
 from cfnlint.rules import Rules
+from cfnlint.rules.errors.rule import RuleError
 from cfnlint.runner import run_template_by_data
 
 from tests.support.paths import ROOT
@@ -37,10 +38,19 @@ def module_of_rule() -> dict[str, str]:
 
 
 def run(rules: Rules, template: dict[str, Any]) -> list[tuple[str, int, str]]:
-    """(rule id, line, message) of every finding `rules` report on a decoded template."""
+    """(rule id, line, message) of every finding `rules` report on a decoded template.
+
+    A rule that raises is reported as cfn-lint's E0002, as by the cfn-lint command. cfn-lint
+    keeps only the findings of the rules it runs, so E0002 is added to them here: without it a
+    crash would pass as "no findings".
+    """
     config = ConfigMixIn(regions=["us-east-1"])
+    with_errors = Rules()
+    with_errors.update(rules)
+    with_errors.register(RuleError())
     return [
-        (m.rule.id, m.linenumber, m.message) for m in run_template_by_data(template, config, rules)
+        (m.rule.id, m.linenumber, m.message)
+        for m in run_template_by_data(template, config, with_errors)
     ]
 
 
