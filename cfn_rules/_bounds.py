@@ -15,6 +15,7 @@ from cfnmodel import intrinsics
 from cfnmodel.limits import PSEUDO_CHARS, PSEUDO_MAX_LENGTH
 
 PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
+WORD = set(string.ascii_letters + string.digits + "_")  # \w
 UNBOUNDED = math.inf
 
 
@@ -73,8 +74,7 @@ def _op_chars(name: str, av: Any) -> set[str] | None:
         return _chars(av[-1])
     if name == "BRANCH":
         return _union([_chars(branch) for branch in av[1]])
-    if name == "CATEGORY":
-        return set(_category(str(av)))
+    # \d, \s, \w and their negations always come inside IN, even outside brackets.
     return set()  # anchors and the like produce no character
 
 
@@ -103,15 +103,14 @@ def _union(sets: list[set[str] | None]) -> set[str] | None:
 
 
 def _category(name: str) -> set[str]:
+    """The characters of \\d, \\w or \\s (the parser's only categories); any for \\D, \\W, \\S."""
     if "NOT" in name:
         return PRINTABLE
     if "DIGIT" in name:
         return set(string.digits)
     if "WORD" in name:
-        return set(string.ascii_letters + string.digits + "_")
-    if "SPACE" in name:
-        return {" "}
-    return PRINTABLE
+        return WORD
+    return {" "}  # CATEGORY_SPACE
 
 
 def parameter_bound(name: str, param: dict[str, Any]) -> Bound:
@@ -215,15 +214,14 @@ def _widest(bounds: list[Bound]) -> Bound:
 
 
 def _name_bound(name: str, template: dict[str, Any]) -> Bound:
-    if name in ("AWS::StackName", "AWS::StackId"):
-        # Chosen at deploy time (up to 128 characters): not judged offline.
-        return Bound(None, None, [name])
+    # AWS::StackName and AWS::StackId (chosen at deploy time, up to 128 characters) are unknown,
+    # like the other pseudo parameters without a known length: not judged offline.
     if name in PSEUDO_MAX_LENGTH:
         return Bound(PSEUDO_MAX_LENGTH[name], set(PSEUDO_CHARS[name]), [name])
     param = (template.get("Parameters") or {}).get(name)
     if isinstance(param, dict):
         return parameter_bound(name, param)
-    return unknown()  # a resource's Ref
+    return unknown()  # a resource's Ref, or a Sub's ${Resource.Attribute}
 
 
 def _sub_bound(text: str, variables: dict[str, Any], template: dict[str, Any]) -> Bound:
@@ -233,8 +231,6 @@ def _sub_bound(text: str, variables: dict[str, Any], template: dict[str, Any]) -
         total = total + literal(text[pos:start])
         if var in variables:
             total = total + bound(variables[var], template)
-        elif "." in var:
-            total = total + unknown()
         else:
             total = total + _name_bound(var, template)
         pos = end

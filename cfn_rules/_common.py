@@ -47,13 +47,14 @@ def resource_types(template: dict[str, Any]) -> dict[str, str]:
 def dynamic_refs(node: Any) -> Iterator[tuple[tuple[Any, ...], str, str]]:
     """(path, secret-id, json-key) of every secretsmanager dynamic reference below `node`."""
     for path, value in intrinsics.walk(node):
-        text = None
         call = intrinsics.intrinsic(value)
         if call is not None and call[0] in ("Fn::Sub", "Fn::Join"):
             text = intrinsics.render(value)
         elif isinstance(value, str) and not _inside_sub_or_join(path):
             text = value
-        for ref in DYNREF.findall(text or ""):
+        else:
+            continue
+        for ref in DYNREF.findall(text) if text else ():
             yield path, _secret_id(ref), _json_key(ref)
 
 
@@ -90,7 +91,7 @@ def key_policy(value: Any) -> dict[str, Any] | None:
     """A policy document as a dict, whether given as a dict, a JSON string or a Sub of one."""
     if isinstance(value, dict) and "Statement" in value:
         return value
-    text = intrinsics.render(value) if not isinstance(value, str) else value
+    text = intrinsics.render(value)  # a string renders as itself
     if not text:
         return None
     try:
@@ -123,23 +124,28 @@ def could_be_true(value: Any, template: dict[str, Any]) -> bool:
     if value == intrinsics.NO_VALUE:
         return False  # the property is absent in that branch
     call = intrinsics.intrinsic(value)
-    if call is not None and call[0] == "Ref" and isinstance(call[1], str):
-        param = (template.get("Parameters") or {}).get(call[1])
+    if call is None:
+        return True  # a literal that is not a boolean: left to the schema
+    function, arg = call
+    if function == "Ref" and isinstance(arg, str):
+        param = (template.get("Parameters") or {}).get(arg)
         if isinstance(param, dict) and isinstance(param.get("AllowedValues"), list):
             return any(truthy(v) is not False for v in param["AllowedValues"])
         return True
-    parts = intrinsics.if_parts(call[1]) if call is not None and call[0] == "Fn::If" else None
-    if parts is not None:
-        return could_be_true(parts[1], template) or could_be_true(parts[2], template)
+    if function == "Fn::If":
+        parts = intrinsics.if_parts(arg)
+        if parts is not None:
+            return could_be_true(parts[1], template) or could_be_true(parts[2], template)
     return True
 
 
 def secret_target(secret_id: str, template: dict[str, Any]) -> str | None:
     """Logical ID of the AWS::SecretsManager::Secret a dynamic reference's ID names, if any."""
     types = resource_types(template)
-    toks = [t.split(".", 1)[0] for t in intrinsics.sub_variables(secret_id)]
-    if secret_id.startswith("${") and secret_id.endswith("}") and len(toks) == 1:
-        target = toks[0]
+    # The names the ID's ${...} variables read (`Name` of ${Name} and ${Name.Attr}).
+    names = [r.name for r in intrinsics.reference_list({"Fn::Sub": secret_id})]
+    if secret_id.startswith("${") and secret_id.endswith("}") and len(names) == 1:
+        target = names[0]
         if types.get(target) == "AWS::SecretsManager::Secret":
             return target
         if types.get(target) == "AWS::SecretsManager::SecretTargetAttachment":

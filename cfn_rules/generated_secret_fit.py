@@ -16,11 +16,12 @@ class Limits(NamedTuple):
     min_len: int
     max_len: int
     forbidden: frozenset[str] = frozenset()
-    allowed_punctuation: frozenset[str] | None = None  # None: any punctuation not forbidden
     needs_each_type: bool = False  # upper, lower and digit must all be present
 
 
 RDS_FORBIDDEN = frozenset("/@\"' ")
+# Space and every punctuation character but the eight an AUTH token allows: !&#$^<>-
+AUTH_TOKEN_FORBIDDEN = frozenset(" \"%'()*+,./:;=?@[\\]_`{|}~")
 # Per engine; see the class docstring for sources.
 RDS_INSTANCE_MAX = {
     "mysql": 41,
@@ -33,11 +34,11 @@ RDS_INSTANCE_MAX = {
 
 
 def rds_instance_limits(engine: str | None) -> Limits | None:
+    """The limits of one engine; None for an engine without its own (Aurora: the cluster's)."""
     if engine is None:  # a parameter without AllowedValues: only the rules every engine shares
         return Limits("RDS master password", 8, 255, RDS_FORBIDDEN)
     engine = engine.lower()
-    if engine.startswith("aurora"):
-        return None  # the cluster owns the password
+    # aurora, aurora-mysql and aurora-postgresql start with none of the prefixes.
     for prefix, max_len in RDS_INSTANCE_MAX.items():
         if engine.startswith(prefix):
             forbidden = RDS_FORBIDDEN | {"&"} if prefix == "oracle" else RDS_FORBIDDEN
@@ -76,9 +77,9 @@ def limits_for(
     if rtype == "AWS::DocDB::DBCluster" and prop == "MasterUserPassword":
         return Limits("DocumentDB master password", 8, 100, frozenset('/"@ '))
     if rtype == "AWS::Redshift::Cluster" and prop == "MasterUserPassword":
-        return Limits("Redshift master password", 8, 64, frozenset("'\"\\/@ "), None, True)
+        return Limits("Redshift master password", 8, 64, frozenset("'\"\\/@ "), True)
     if rtype == "AWS::ElastiCache::ReplicationGroup" and prop == "AuthToken":
-        return Limits("ElastiCache AUTH token", 16, 128, frozenset(" "), frozenset("!&#$^<>-"))
+        return Limits("ElastiCache AUTH token", 16, 128, AUTH_TOKEN_FORBIDDEN)
     return None
 
 
@@ -138,10 +139,12 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
         matches = []
         for lid, rtype, props in c.resources(template):
             for prop, value in props.items():
+                limits = limits_for(rtype, prop, props, template)
+                if limits is None:
+                    continue
                 for path, secret_id, key in c.dynamic_refs(value):
-                    limits = limits_for(rtype, prop, props, template)
                     target = c.secret_target(secret_id, template)
-                    if limits is None or target is None:
+                    if target is None:
                         continue
                     secret = c.mapping(template["Resources"][target].get("Properties"))
                     full = ["Resources", lid, "Properties", prop, *path]
@@ -165,18 +168,15 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
             return []
         matches = []
         for lid, rtype, props in c.resources(template):
-            hosted = c.mapping(props.get("HostedRotationLambda"))
-            if rtype != "AWS::SecretsManager::RotationSchedule" or not hosted:
-                continue
-            if target not in intrinsics.references(props.get("SecretId")):
-                continue
-            exclude = hosted.get("ExcludeCharacters")
-            if not isinstance(exclude, str):
+            exclude = c.mapping(props.get("HostedRotationLambda")).get("ExcludeCharacters")
+            if (
+                rtype != "AWS::SecretsManager::RotationSchedule"
+                or target not in intrinsics.references(props.get("SecretId"))
+                or not isinstance(exclude, str)
+            ):
                 continue
             chars = set(string.ascii_letters + string.digits + string.punctuation) - set(exclude)
             bad = chars & limits.forbidden
-            if limits.allowed_punctuation is not None:
-                bad |= (chars & set(string.punctuation)) - limits.allowed_punctuation
             if bad:
                 matches.append(
                     RuleMatch(
@@ -220,8 +220,6 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
         if chars is None:
             return problems
         bad = chars & limits.forbidden
-        if limits.allowed_punctuation is not None:
-            bad |= (chars & set(string.punctuation)) - limits.allowed_punctuation
         if bad:
             shown = "".join(sorted(bad))
             problems.append(
@@ -229,16 +227,9 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
                 f"{shown!r}. Fix: add them to GenerateSecretString.ExcludeCharacters."
             )
         if limits.needs_each_type:
-            missing = [
-                name
-                for name, group in (
-                    ("uppercase", string.ascii_uppercase),
-                    ("lowercase", string.ascii_lowercase),
-                    ("digit", string.digits),
-                )
-                if not chars & set(group)
-            ]
-            if missing or c.truthy(gen.get("RequireEachIncludedType", True)) is False:
+            groups = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
+            missing = any(not chars & set(group) for group in groups)
+            if missing or c.truthy(gen.get("RequireEachIncludedType")) is False:
                 problems.append(
                     f"{limits.what} needs an uppercase letter, a lowercase letter and a digit; "
                     f"secret '{target}' does not guarantee them. Fix: keep letters and digits "

@@ -51,14 +51,10 @@ class NamesFitTheirServices(CloudFormationLintRule):
         parts = ", ".join(sorted(set(found.why))) or "literals"
         problems = []
         if found.length == math.inf:
-            unbounded = [
-                w
-                for w in found.why
-                if b.parameter_bound(w, template.get("Parameters", {}).get(w, {})).length
-                == math.inf
-            ] or found.why
+            # The parameters that are unbounded themselves (pseudo parameters never are).
+            unbounded = {w for w in found.why if b.bound({"Ref": w}, template).length == math.inf}
             problems.append(
-                f"{prop} has no upper length bound (from {', '.join(sorted(set(unbounded)))}); "
+                f"{prop} has no upper length bound (from {', '.join(sorted(unbounded))}); "
                 f"the service allows {max_len}. Fix: give the parameter a MaxLength or a bounded "
                 "AllowedPattern so the whole name stays within the limit."
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.rules import findings
 
 
@@ -55,3 +57,46 @@ def test_databases_after_other_resources_are_still_checked() -> None:
         "Resources:\n", "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
     )
     assert [f[0] for f in findings("no_public_database", template)] == ["W9203"]
+
+
+def flagged(public: str) -> bool:
+    """Whether W9203 flags an RDS instance whose PubliclyAccessible is `public` (YAML)."""
+    template = database("AWS::RDS::DBInstance", public).replace(
+        "Resources:",
+        "  Private:\n    Type: String\n    AllowedValues: ['false', 'FALSE', false]\n"
+        "  Free:\n    Type: String\n"
+        "Conditions:\n  Prod: !Equals [!Ref 'AWS::Region', us-east-1]\n"
+        "Resources:",
+    )
+    got = findings("no_public_database", template)
+    assert [f[0] for f in got] in (["W9203"], []), got
+    return bool(got)
+
+
+@pytest.mark.parametrize("public", ["false", "'false'", "'False'", "!Ref Private"])
+def test_a_value_that_is_false_in_every_case_passes(public: str) -> None:
+    assert not flagged(public)
+
+
+# !ImportValue Private reads another stack's export, not the parameter of that name.
+@pytest.mark.parametrize(
+    "public", ["'TRUE'", "!Ref Free", "'maybe'", "!GetAtt Other.Public", "!ImportValue Private"]
+)
+def test_a_value_that_can_be_true_or_cannot_be_read_is_flagged(public: str) -> None:
+    assert flagged(public)
+
+
+@pytest.mark.parametrize(
+    ("public", "expected"),
+    [
+        ("!If [Prod, false, !Ref AWS::NoValue]", False),
+        ("!If [Prod, !Ref Private, false]", False),
+        ("!If [Prod, false, !Ref Private]", False),
+        ("!If [Prod, true, false]", True),
+        ("!If [Prod, false, !Ref Free]", True),
+        ("!If [Prod, !Ref Free, false]", True),
+        ("!If [Prod, false]", True),
+    ],
+)
+def test_a_condition_is_public_when_either_branch_can_be(public: str, expected: bool) -> None:
+    assert flagged(public) is expected

@@ -3,6 +3,8 @@ the finding points, and which statements and documents are left alone."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.rules import findings
 
 
@@ -137,3 +139,37 @@ Resources:
               - {Effect: Allow, Action: '*', Resource: '*'}
 """
     assert [f[0] for f in findings("no_wildcard_actions", template)] == ["W9205"]
+
+
+def managed_policy(document: str) -> str:
+    """A managed policy whose PolicyDocument is `document` (YAML), on line 5."""
+    return (
+        "Resources:\n  Policy:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n"
+        f"      PolicyDocument: {document}\n"
+    )
+
+
+def test_a_policy_written_as_a_json_string_is_read() -> None:
+    doc = '\'{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}\''
+    assert findings("no_wildcard_actions", managed_policy(doc)) == [
+        (
+            "W9205",
+            5,
+            "Allow of wildcard action(s) s3:*. Fix: name the actions the principal needs.",
+        )
+    ]
+
+
+def test_a_policy_written_as_a_sub_of_a_json_string_is_read() -> None:
+    doc = (
+        '!Sub \'{"Statement": [{"Effect": "Allow", "Action": "sqs:*", '
+        '"Resource": "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:q"}]}\''
+    )
+    assert [f[2] for f in findings("no_wildcard_actions", managed_policy(doc))] == [
+        "Allow of wildcard action(s) sqs:*. Fix: name the actions the principal needs."
+    ]
+
+
+@pytest.mark.parametrize("document", ["'[\"s3:*\"]'", "'not json'", "''", "!Ref AWS::NoValue"])
+def test_a_value_that_is_not_a_policy_object_is_not_a_document(document: str) -> None:
+    assert findings("no_wildcard_actions", managed_policy(document)) == []

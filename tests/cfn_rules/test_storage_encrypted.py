@@ -111,3 +111,10 @@ def test_queue_with_sqs_managed_encryption_passes() -> None:
 
 def test_queue_with_a_kms_key_passes() -> None:
     assert flagged(resource("AWS::SQS::Queue", "{KmsMasterKeyId: alias/aws/sqs}")) == []
+
+
+def test_a_resource_whose_whole_properties_are_a_condition_is_not_judged() -> None:
+    # Nothing can be said offline about Properties: !If [...]; the queue after it still is.
+    props = "!If [Prod, {StorageEncrypted: false}, {StorageEncrypted: false}]"
+    template = resource("AWS::RDS::DBInstance", props) + "  Queue:\n    Type: AWS::SQS::Queue\n"
+    assert flagged(template) == ["Queue 'Queue' is not encrypted. Fix: set KmsMasterKeyId."]

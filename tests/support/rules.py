@@ -25,13 +25,8 @@ RULE_MODULES = tuple(
 
 
 def load(*modules: str) -> Rules:
-    """The rules of `cfn_rules.<module>` for each module named, or of every rule module.
-
-    cfn-lint's E0002 (a rule raised) is registered too: cfn-lint keeps only the findings of the
-    rules it was given, so without it a rule that crashes would report nothing, as if it passed.
-    """
+    """The rules of `cfn_rules.<module>` for each module named, or of every rule module."""
     rules = Rules()
-    rules.register(RuleError())
     for module in modules or RULE_MODULES:
         rules.update(Rules.create_from_module(f"cfn_rules.{module}"))
     return rules
@@ -39,19 +34,23 @@ def load(*modules: str) -> Rules:
 
 def module_of_rule() -> dict[str, str]:
     """Rule ID -> the rule module that defines it."""
-    return {
-        rule.id: module
-        for module in RULE_MODULES
-        for rule in load(module).values()
-        if not isinstance(rule, RuleError)
-    }
+    return {rule.id: module for module in RULE_MODULES for rule in load(module).values()}
 
 
 def run(rules: Rules, template: dict[str, Any]) -> list[tuple[str, int, str]]:
-    """(rule id, line, message) of every finding `rules` report on a decoded template."""
+    """(rule id, line, message) of every finding `rules` report on a decoded template.
+
+    A rule that raises is reported as cfn-lint's E0002, as by the cfn-lint command. cfn-lint
+    keeps only the findings of the rules it runs, so E0002 is added to them here: without it a
+    crash would pass as "no findings".
+    """
     config = ConfigMixIn(regions=["us-east-1"])
+    with_errors = Rules()
+    with_errors.update(rules)
+    with_errors.register(RuleError())
     return [
-        (m.rule.id, m.linenumber, m.message) for m in run_template_by_data(template, config, rules)
+        (m.rule.id, m.linenumber, m.message)
+        for m in run_template_by_data(template, config, with_errors)
     ]
 
 
