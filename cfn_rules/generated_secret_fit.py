@@ -22,6 +22,8 @@ class Limits(NamedTuple):
 RDS_FORBIDDEN = frozenset("/@\"' ")
 # Space and every punctuation character but the eight an AUTH token allows: !&#$^<>-
 AUTH_TOKEN_FORBIDDEN = frozenset(" \"%'()*+,./:;=?@[\\]_`{|}~")
+# An RBAC user's password: printable, but not space , " / @ (ElastiCache user guide, RBAC).
+CACHE_USER_FORBIDDEN = frozenset(' ,"/@')
 # Per engine; see the class docstring for sources.
 RDS_INSTANCE_MAX = {
     "mysql": 41,
@@ -64,6 +66,9 @@ def engine_values(value: Any, template: dict[str, Any]) -> list[str]:
 def limits_for(
     rtype: str, prop: str, props: dict[str, Any], template: dict[str, Any]
 ) -> Limits | None:
+    if rtype == "AWS::ElastiCache::User" and prop in ("Passwords", "AuthenticationMode"):
+        # Passwords, or AuthenticationMode.Passwords: every reference found below either.
+        return Limits("ElastiCache user password", 16, 128, CACHE_USER_FORBIDDEN)
     if prop not in ("MasterUserPassword", "AuthToken"):
         return None
     if rtype == "AWS::RDS::DBInstance" and prop == "MasterUserPassword":
@@ -122,6 +127,8 @@ class GeneratedSecretFitsConsumer(CloudFormationLintRule):
       "'", '"', "\\", "/", "@".
     - ElastiCache CreateReplicationGroup AuthToken: 16-128 printable, the only punctuation
       allowed is "!&#$^<>-", and TransitEncryptionEnabled must be true (checked by E9107).
+    - ElastiCache CreateUser Passwords (RBAC; also AuthenticationMode.Passwords): 16-128
+      printable, not space, ",", '"', "/", "@".
     A reference to the whole JSON SecretString (no json-key) of a secret with a
     SecretStringTemplate hands the consumer '{"username": ...}', which none of these accept.
     """

@@ -533,3 +533,40 @@ def test_flags_and_lengths_written_as_strings_are_read() -> None:
 def test_odd_resources_do_not_stop_the_check() -> None:
     odd = "  Text: just a string\n  Untyped:\n    Properties: {}\n"
     assert messages(cluster_reading("prod/db", odd)) == [TOO_LONG]
+
+
+def cache_user(generate: dict[str, Any], *, nested: bool) -> str:
+    ref = '!Sub "{{resolve:secretsmanager:${Secret}}}"'
+    passwords = (
+        f"AuthenticationMode: {{Type: password, Passwords: [{ref}]}}"
+        if nested
+        else f"Passwords: [{ref}]"
+    )
+    return f"""
+Resources:
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      GenerateSecretString: {json.dumps(generate)}
+  User:
+    Type: AWS::ElastiCache::User
+    Properties:
+      Engine: redis
+      UserId: app
+      UserName: app
+      AccessString: "on ~* +@all"
+      {passwords}
+"""
+
+
+@pytest.mark.parametrize("nested", [True, False], ids=["AuthenticationMode", "Passwords"])
+def test_an_elasticache_user_password_is_16_to_128_without_space_comma_quote_slash_at(
+    nested: bool,
+) -> None:
+    what = "ElastiCache user password"
+    assert messages(cache_user({"PasswordLength": 12}, nested=nested)) == [
+        length_message(what, 16, 128, 12),
+        chars_message(what, '",/@'),  # no space: IncludeSpace is off by default
+    ]
+    fits = {"PasswordLength": 32, "ExcludeCharacters": ' ,"/@'}
+    assert messages(cache_user(fits, nested=nested)) == []
