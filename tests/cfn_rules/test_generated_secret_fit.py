@@ -570,3 +570,11 @@ def test_an_elasticache_user_password_is_16_to_128_without_space_comma_quote_sla
     ]
     fits = {"PasswordLength": 32, "ExcludeCharacters": ' ,"/@'}
     assert messages(cache_user(fits, nested=nested)) == []
+
+
+def test_passwords_of_another_resource_type_are_not_judged_as_a_cache_users() -> None:
+    # Only an ElastiCache user's Passwords have the 16-128 rule; a custom resource may differ.
+    other = cache_user({"PasswordLength": 12}, nested=False).replace(
+        "AWS::ElastiCache::User", "Custom::Directory"
+    )
+    assert messages(other) == []
