@@ -104,7 +104,7 @@ TemplateBody limit; above it the console and `deploy.py` upload it to S3 themsel
 estimated critical path with its chain of logical IDs, the slowest single resource, their ratio,
 and the goal check. The goal: the critical path may exceed the slowest resource's own chain of
 required predecessors only by the resources that must follow it (`SecretTargetAttachment`,
-`RotationSchedule`); the slack is what is left of that allowance.
+`RotationSchedule`, `RDS::EventSubscription`); the slack is what is left of that allowance.
 
 The dependency graph (`cfnmodel/graph.py`, built on the one intrinsic walker,
 `cfnmodel/intrinsics.py`) takes edges from `Ref`, `Fn::GetAtt` (list and dotted forms),

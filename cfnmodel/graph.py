@@ -177,6 +177,8 @@ MUST_FOLLOW_TYPES = frozenset(
     {
         "AWS::SecretsManager::SecretTargetAttachment",
         "AWS::SecretsManager::RotationSchedule",
+        # RDS refuses a subscription to an instance that does not exist yet (SourceNotFound).
+        "AWS::RDS::EventSubscription",
     }
 )
 

@@ -109,9 +109,9 @@ def add_alarms(
         member = Sub(f"${{{cache.logical_id}}}-{node:03d}")
         for alarm in CACHE_ALARMS:
             _alarm(ctx, _on_node(alarm, node), topic, "CacheClusterId", member, condition)
-    subscription = _db_event_subscription(ctx, database, topic)
+    _db_event_subscription(ctx, database, topic)
     rule = _rotation_failed_rule(ctx, topic)
-    _topic_policy(ctx, topic, database, subscription, rule)
+    _topic_policy(ctx, topic, rule)
 
 
 def _on_node(alarm: _Alarm, node: int) -> _Alarm:
@@ -200,19 +200,17 @@ def _rotation_failed_rule(ctx: Context, topic: handles.Topic) -> events.Rule:
     )
 
 
-def _topic_policy(
-    ctx: Context,
-    topic: handles.Topic,
-    database: handles.Database,
-    subscription: AWSObject,
-    rule: AWSObject,
-) -> None:
-    """Exactly the three publishers, each from this account and from named sources."""
+def _topic_policy(ctx: Context, topic: handles.Topic, rule: AWSObject) -> None:
+    """Exactly the three publishers, each from this account and from named sources.
+
+    The RDS sources are written from their fixed names, not with Ref: a Ref would make the
+    policy wait for the database (and the subscription), which nothing else here needs to.
+    """
     rds_sources = [
         Sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${Db}",
-            Db=database.instance_id),
+            Db=ctx.name("db")),
         Sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:es:${Es}",
-            Es=Ref(subscription)),
+            Es=ctx.name("db-events")),
     ]  # fmt: skip
     alarms = Sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*")
     ctx.add(

@@ -66,12 +66,18 @@ def test_rds_publishes_only_for_the_database_and_its_subscription(
 ) -> None:
     condition = _publishers(template)["RdsEventsPublish"]["Condition"]
     arn = "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}"
+    # The fixed names, not Refs: the policy must not wait for the database (deploy time).
+    db = {"Fn::Sub": "edu-db-${EnvironmentSuffix}"}
+    events = {"Fn::Sub": "edu-db-events-${EnvironmentSuffix}"}
     assert condition["ArnLike"] == {
         "aws:SourceArn": [
-            {"Fn::Sub": [f"{arn}:db:${{Db}}", {"Db": {"Ref": "Database"}}]},
-            {"Fn::Sub": [f"{arn}:es:${{Es}}", {"Es": {"Ref": "DbEventSubscription"}}]},
+            {"Fn::Sub": [f"{arn}:db:${{Db}}", {"Db": db}]},
+            {"Fn::Sub": [f"{arn}:es:${{Es}}", {"Es": events}]},
         ]
     }
+    names = template["Resources"]
+    assert names["Database"]["Properties"]["DBInstanceIdentifier"] == db
+    assert names["DbEventSubscription"]["Properties"]["SubscriptionName"] == events
 
 
 def test_rds_event_subscription_sends_the_databases_trouble_to_the_topic(
