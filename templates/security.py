@@ -171,24 +171,28 @@ def _logs_encrypt_log_groups() -> Statement:
     )
 
 
-def _alarms_publish_to_topic() -> Statement:
+def _service_publishes_to_topic(sid: str, service: str, source_arns: str) -> Statement:
+    """`service` may encrypt for the topic, on behalf of this account's `source_arns` only."""
     return Statement(
-        Sid="AlarmsPublishToEncryptedTopic",
+        Sid=sid,
         Effect=Allow,
-        Principal=Principal("Service", "cloudwatch.amazonaws.com"),
+        Principal=Principal("Service", service),
         Action=TOPIC_PUBLISH_ACTIONS,
         Resource=["*"],
         Condition=Condition(
             [
                 StringEquals("aws:SourceAccount", ACCOUNT_ID),
-                ArnLike(
-                    "aws:SourceArn",
-                    Sub(
-                        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
-                    ),
-                ),
+                ArnLike("aws:SourceArn", Sub(source_arns)),
             ]
         ),
+    )
+
+
+def _alarms_publish_to_topic() -> Statement:
+    return _service_publishes_to_topic(
+        "AlarmsPublishToEncryptedTopic",
+        "cloudwatch.amazonaws.com",
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*",
     )
 
 
@@ -208,21 +212,10 @@ def _events_publish_to_topic() -> Statement:
 def _rds_events_publish_to_topic() -> Statement:
     # RDS event subscriptions publish as events.rds.amazonaws.com, on behalf of this account's
     # RDS resources.
-    return Statement(
-        Sid="RdsEventsPublishToEncryptedTopic",
-        Effect=Allow,
-        Principal=Principal("Service", "events.rds.amazonaws.com"),
-        Action=TOPIC_PUBLISH_ACTIONS,
-        Resource=["*"],
-        Condition=Condition(
-            [
-                StringEquals("aws:SourceAccount", ACCOUNT_ID),
-                ArnLike(
-                    "aws:SourceArn",
-                    Sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*"),
-                ),
-            ]
-        ),
+    return _service_publishes_to_topic(
+        "RdsEventsPublishToEncryptedTopic",
+        "events.rds.amazonaws.com",
+        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*",
     )
 
 
