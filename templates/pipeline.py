@@ -33,6 +33,7 @@ from troposphere.logs import LogGroup
 
 from templates import handles, policies
 from templates.context import SUFFIX_PARAM, Context
+from templates.data import CACHE_APP_USER
 from templates.parameters import GROUP_OPS
 
 # Source -> Build -> DeployStaging -> Approval -> DeployProduction. The source is chosen at
@@ -349,7 +350,11 @@ def _shared_policies(
         ctx,
         "DeployAccessPolicy",
         policies.deploy_access(
-            vpc_id=net.vpc_id, secret_arns=[creds.db_secret, creds.cache_secret]
+            vpc_id=net.vpc_id,
+            # Not CacheSecret: it is the password of the cache's `default` user, switched off
+            # under RBAC. The jobs sign in to the cache as its IAM user instead.
+            secret_arns=[creds.db_secret],
+            cache_connect_arns=_cache_connect_arns(),
         ),
     )
     return _SharedPolicies(artifact_store=artifact_store, deploy_access=deploy_access)
@@ -420,6 +425,16 @@ def _deploy_project(
     )
 
 
+def _cache_connect_arns() -> list[Sub]:
+    """The replication group and its application user, by their fixed names: a GetAtt would
+    make the pipeline wait for the cache."""
+    arn = "arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}"
+    return [
+        Sub(f"{arn}:replicationgroup:${{Group}}", Group=Context.name("cache")),
+        Sub(f"{arn}:user:${{User}}", User=Context.name(CACHE_APP_USER)),
+    ]
+
+
 def _deploy_env(
     stage: _Stage, creds: handles.Secrets, buckets: handles.Buckets
 ) -> list[EnvironmentVariable]:
@@ -433,7 +448,8 @@ def _deploy_env(
         # endpoint is the stack's CacheEndpoint export.
         _secret("DB_HOST", creds.db_secret, "host"),
         _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
-        _secret("CACHE_AUTH_TOKEN", creds.cache_secret),
+        # The cache's IAM-authenticated user: a job signs a short-lived token with its role.
+        _plain("CACHE_USER", Context.name(CACHE_APP_USER)),
     ]
 
 

@@ -12,6 +12,7 @@ from awacs import (
     codepipeline,
     codestar_connections,
     ec2,
+    elasticache,
     kms,
     logs,
     s3,
@@ -256,11 +257,14 @@ def _vpc_arn(vpc_id: Any) -> Sub:
     return _ec2_arn(f"vpc/{expr}") if expr else _ec2_arn("vpc/${Vpc}", Vpc=vpc_id)
 
 
-def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
+def deploy_access(
+    *, vpc_id: Any, secret_arns: Sequence[Any], cache_connect_arns: Sequence[Any]
+) -> PolicyDocument:
     """Both deploy projects: run in the VPC (CodeBuild user guide, "Allow CodeBuild access to
     AWS services required to create a VPC network interface"), read the stack's secrets,
-    which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, and
-    deploy their own stage's stack."""
+    which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, sign in
+    to the cache as its IAM-authenticated application user, and deploy their own stage's
+    stack."""
     return identity_document(
         # Describe* calls have no resource-level permission in EC2: Resource must be "*".
         Statement(
@@ -299,6 +303,12 @@ def deploy_access(*, vpc_id: Any, secret_arns: Sequence[Any]) -> PolicyDocument:
             Effect=Allow,
             Action=[secretsmanager.GetSecretValue],
             Resource=list(secret_arns),
+        ),
+        # ElastiCache IAM authentication: Connect on the replication group and on the user.
+        Statement(
+            Effect=Allow,
+            Action=[elasticache.Connect],
+            Resource=list(cache_connect_arns),
         ),
         # Change sets on the caller's own stage only: each deploy role carries a `Stage` tag
         # (staging or production) and the ARN takes it from the calling principal, so the

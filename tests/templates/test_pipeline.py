@@ -363,13 +363,29 @@ def test_build_project_stays_out_of_the_vpc(template: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("project", DEPLOY_PROJECTS)
-def test_deploy_projects_take_db_and_cache_secrets_from_secrets_manager(
+def test_deploy_projects_take_the_db_secret_and_sign_in_to_the_cache_with_iam(
     template: dict[str, Any], project: str
 ) -> None:
     secrets = resources(template, "AWS::SecretsManager::Secret")
     from_manager = [v for v in _env(template, project) if v.get("Type") == "SECRETS_MANAGER"]
     referenced = set().union(*(references(v["Value"]) for v in from_manager))
-    assert referenced & set(secrets) == set(secrets)
+    # CacheSecret is the switched-off `default` user's password: never handed to a job.
+    assert referenced & set(secrets) == {"DbSecret"}
+    cache_user = [v for v in _env(template, project) if v["Name"] == "CACHE_USER"]
+    assert cache_user == [
+        {"Name": "CACHE_USER", "Value": {"Fn::Sub": "edu-cache-app-${EnvironmentSuffix}"}}
+    ]
+    statements = template["Resources"]["DeployAccessPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    (connect,) = [s for s in statements if s["Action"] == ["elasticache:Connect"]]
+    names = [r["Fn::Sub"][1] for r in connect["Resource"]]
+    assert names == [
+        {"Group": {"Fn::Sub": "edu-cache-${EnvironmentSuffix}"}},
+        {"User": {"Fn::Sub": "edu-cache-app-${EnvironmentSuffix}"}},
+    ]
+    readable = [s for s in statements if s["Action"] == ["secretsmanager:GetSecretValue"]]
+    assert [s["Resource"] for s in readable] == [[{"Ref": "DbSecret"}]]
 
 
 def test_no_plaintext_variable_carries_a_secret(template: dict[str, Any]) -> None:
