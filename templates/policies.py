@@ -266,6 +266,35 @@ def deploy_access(
     to the cache as its IAM-authenticated application user, and deploy their own stage's
     stack."""
     return identity_document(
+        *_codebuild_in_vpc(vpc_id),
+        Statement(
+            Effect=Allow,
+            Action=[secretsmanager.GetSecretValue],
+            Resource=list(secret_arns),
+        ),
+        # ElastiCache IAM authentication: Connect on the replication group and on the user.
+        Statement(
+            Effect=Allow,
+            Action=[elasticache.Connect],
+            Resource=list(cache_connect_arns),
+        ),
+        # Change sets on the caller's own stage only: each deploy role carries a `Stage` tag
+        # (staging or production) and the ARN takes it from the calling principal, so the
+        # staging role cannot touch the production stack. One statement for both roles instead
+        # of one per role: one grant to review, in the one managed policy both roles attach. A
+        # principal without the tag matches nothing; the roles cannot retag themselves.
+        Statement(
+            Effect=Allow,
+            Action=DEPLOY_STACK_ACTIONS,
+            Resource=[Sub(deploy_stack_arn(f"${{!aws:PrincipalTag/{STAGE_TAG}}}"))],
+        ),
+    )
+
+
+def _codebuild_in_vpc(vpc_id: Any) -> list[Statement]:
+    """What CodeBuild needs to place a build in the VPC (CodeBuild user guide, "Allow CodeBuild
+    access to AWS services required to create a VPC network interface")."""
+    return [
         # Describe* calls have no resource-level permission in EC2: Resource must be "*".
         Statement(
             Effect=Allow,
@@ -299,25 +328,4 @@ def deploy_access(
                 ]
             ),
         ),
-        Statement(
-            Effect=Allow,
-            Action=[secretsmanager.GetSecretValue],
-            Resource=list(secret_arns),
-        ),
-        # ElastiCache IAM authentication: Connect on the replication group and on the user.
-        Statement(
-            Effect=Allow,
-            Action=[elasticache.Connect],
-            Resource=list(cache_connect_arns),
-        ),
-        # Change sets on the caller's own stage only: each deploy role carries a `Stage` tag
-        # (staging or production) and the ARN takes it from the calling principal, so the
-        # staging role cannot touch the production stack. One statement for both roles instead
-        # of one per role: one grant to review, in the one managed policy both roles attach. A
-        # principal without the tag matches nothing; the roles cannot retag themselves.
-        Statement(
-            Effect=Allow,
-            Action=DEPLOY_STACK_ACTIONS,
-            Resource=[Sub(deploy_stack_arn(f"${{!aws:PrincipalTag/{STAGE_TAG}}}"))],
-        ),
-    )
+    ]
