@@ -9,7 +9,6 @@ from troposphere import Equals, Not, Ref
 
 from templates import handles
 from templates.context import SUFFIX_PARAM, Context
-from templates.security import DB_PORT
 
 # Physical names are `edu-<part>-<suffix>`; buckets add `-<account>-<region>`. The tightest
 # limits decide the suffix's length (longest region names today, e.g. ap-southeast-5: 14):
@@ -40,6 +39,9 @@ CACHE_NODE_TYPES = [
 ]
 # A replication group has one primary and up to five replicas.
 CACHE_NODE_COUNTS = ["1", "2", "3", "4", "5", "6"]
+
+# DbPort's default: not PostgreSQL's 5432, which Control Tower's CT.RDS.PR.20 refuses.
+DB_PORT = 5433
 
 GROUP_ENV = "Environment"
 GROUP_NET = "Network"

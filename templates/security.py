@@ -246,9 +246,6 @@ def add_key(ctx: Context) -> handles.Key:
 
 # -- security groups ---------------------------------------------------------------------------
 
-# The database port's default (the `DbPort` parameter decides): not PostgreSQL's 5432, which
-# Control Tower's CT.RDS.PR.20 refuses.
-DB_PORT = 5433
 CACHE_PORT = 6379
 HTTPS = 443
 ANYWHERE = "0.0.0.0/0"  # egress only: NAT-routed calls to AWS APIs over TLS
@@ -259,43 +256,38 @@ NO_EGRESS = ec2.SecurityGroupRule(IpProtocol="-1", CidrIp="127.0.0.1/32", Descri
 
 @dataclass(frozen=True)
 class _DataTier:
-    """A group that only answers: its port, and the word its clients' rules use for it."""
+    """A group that only answers, and the word its clients' rules use for it."""
 
     title: str
     part: str
-    port: int
     what: str
 
 
 @dataclass(frozen=True)
 class _Client:
-    """A group that calls the data tiers on `ports` and AWS APIs over TLS."""
+    """A group that calls the data tiers named in `tiers` and AWS APIs over TLS."""
 
     title: str
     part: str
     description: str
-    ports: tuple[int, ...]
+    tiers: tuple[str, ...]
     # How a data tier's ingress rule names this client.
     who: str
 
 
-# Who reaches which data port: both the clients' egress and the tiers' ingress come from here,
+# Who reaches which data tier: both the clients' egress and the tiers' ingress come from here,
 # so the two sides cannot disagree.
 DATA_TIERS = (
-    _DataTier("DatabaseSecurityGroup", "db", DB_PORT, "PostgreSQL"),
-    _DataTier("CacheSecurityGroup", "cache", CACHE_PORT, "Redis"),
+    _DataTier("DatabaseSecurityGroup", "db", "PostgreSQL"),
+    _DataTier("CacheSecurityGroup", "cache", "Redis"),
 )
 CLIENTS = (
-    _Client("AppSecurityGroup", "app", "Application tier", (DB_PORT, CACHE_PORT), "app"),
+    _Client("AppSecurityGroup", "app", "Application tier", ("db", "cache"), "app"),
     _Client(
-        "DeploySecurityGroup",
-        "deploy",
-        "CodeBuild deploy jobs",
-        (DB_PORT, CACHE_PORT),
-        "deploy jobs",
+        "DeploySecurityGroup", "deploy", "CodeBuild deploy jobs", ("db", "cache"), "deploy jobs"
     ),
     _Client(
-        "RotationSecurityGroup", "rotation", "Secret rotation Lambda", (DB_PORT,), "secret rotation"
+        "RotationSecurityGroup", "rotation", "Secret rotation Lambda", ("db",), "secret rotation"
     ),
 )
 
@@ -306,8 +298,8 @@ def add_security_groups(
     # Clients may send to the data ports inside the VPC and to AWS APIs over TLS (via NAT);
     # the data tier's ingress names the client groups, so only they get an answer. Only the
     # data tier refers to the clients: no cycle, no separate rule resources.
-    # The database listens on the DbPort parameter; DB_PORT only names that tier in CLIENTS.
-    ports = {t.part: params.db_port if t.port == DB_PORT else t.port for t in DATA_TIERS}
+    # The database listens on the DbPort parameter, the cache on Redis's fixed port.
+    ports = {"db": params.db_port, "cache": CACHE_PORT}
     clients = {c.part: _client_group(ctx, net, c, ports) for c in CLIENTS}
     tiers = {t.part: _data_tier_group(ctx, net, t, clients, ports[t.part]) for t in DATA_TIERS}
     ctx.output("AppSecurityGroupId", Ref(clients["app"]), "For DB and cache clients")
@@ -339,7 +331,7 @@ def _client_group(
     egress = [_egress(HTTPS, ANYWHERE, "HTTPS via NAT")] + [
         _egress(ports[tier.part], net.vpc_cidr, tier.what)
         for tier in DATA_TIERS
-        if tier.port in client.ports
+        if tier.part in client.tiers
     ]
     return _group(
         ctx, net, client.title, client.part, client.description, SecurityGroupEgress=egress
@@ -353,7 +345,7 @@ def _data_tier_group(
     clients: dict[str, ec2.SecurityGroup],
     port: Any,
 ) -> ec2.SecurityGroup:
-    ingress = [_ingress(port, clients[c.part], c.who) for c in CLIENTS if tier.port in c.ports]
+    ingress = [_ingress(port, clients[c.part], c.who) for c in CLIENTS if tier.part in c.tiers]
     return _group(
         ctx,
         net,
