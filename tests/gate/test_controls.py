@@ -14,18 +14,15 @@ from gate.controls import (
     Skip,
     binary_path,
     evaluate,
-    guard_home,
-    installed,
     rules_path,
 )
+from tests.support.guard import installed_home
 
 
 @pytest.fixture(scope="module")
 def rds_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real binary with the RDS rules only, so each evaluation takes a second, not ten."""
-    home = guard_home()
-    if not installed(home):
-        pytest.fail(f"the Guard rules are not in {home}: run `make guard`")
+    home = installed_home()
     small = tmp_path_factory.mktemp("guard")
     binary_path(small).symlink_to(binary_path(home))
     # cfn-guard does not follow a symlinked rules directory: copy the RDS rules.

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from gate.controls import Evaluation, Skip, evaluate, guard_home, installed
+from gate.controls import Evaluation, Skip, evaluate
+from tests.support.guard import installed_home
 from tests.support.paths import ROOT
 
 # The parameters without a default, as a deploy would give them.
@@ -32,10 +31,8 @@ _cache: dict[str, Evaluation] = {}
 
 
 def controls_of(template: dict[str, Any], profile: str) -> Evaluation:
-    if not installed(guard_home()):
-        pytest.fail(f"the Guard rules are not in {guard_home()}: run `make guard`")
     if profile not in _cache:
-        _cache[profile] = evaluate(template, REQUIRED)
+        _cache[profile] = evaluate(template, REQUIRED, home=installed_home())
     return _cache[profile]
 
 
