@@ -172,7 +172,7 @@ def _gate(args: argparse.Namespace, err: TextIO) -> None:
     report = gate.run_gate(args.template)
     for note in report.notes:
         err.write(f"note: {note}\n")
-    for finding in report.policies:
+    for finding in report.warnings + report.policies:
         err.write(f"warning: {finding.line()}\n")
     if report.blockers:
         raise BadInput(

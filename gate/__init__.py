@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gate import cache, checkov, lint
 from gate.cache import CACHE_ENV, CACHE_HIT_NOTE, CACHE_OFF
-from gate.findings import BLOCKER, POLICY, Finding, GateReport
+from gate.findings import BLOCKER, POLICY, WARNING, Finding, GateReport
 
 __all__ = [
     "BLOCKER",
@@ -14,6 +14,7 @@ __all__ = [
     "CACHE_HIT_NOTE",
     "CACHE_OFF",
     "POLICY",
+    "WARNING",
     "Finding",
     "GateReport",
     "run_gate",

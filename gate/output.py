@@ -16,7 +16,8 @@ def render_text(report: GateReport, stream: TextIO) -> None:
     for note in report.notes:
         print(f"note: {note}", file=stream)
     print(
-        f"{len(report.blockers)} blocker(s), {len(report.policies)} policy finding(s)",
+        f"{len(report.blockers)} blocker(s), {len(report.warnings)} warning(s), "
+        f"{len(report.policies)} policy finding(s)",
         file=stream,
     )
 
@@ -27,6 +28,7 @@ def render_json(report: GateReport, template_path: Path) -> dict[str, Any]:
         "template": str(template_path),
         "ok": not report.findings,
         "blockers": len(report.blockers),
+        "warnings": len(report.warnings),
         "policies": len(report.policies),
         "findings": [asdict(f) for f in report.findings],
         "notes": report.notes,

@@ -20,7 +20,9 @@ def missing_secret(tmp_path: Path) -> Path:
 def test_validate_exits_zero_without_findings(tmp_path: Path, no_checkov: None) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert validate_command(write(tmp_path, "clean.yaml", CLEAN), "text", out, err) == 0
-    assert out.getvalue() == "" and err.getvalue().endswith("0 blocker(s), 0 policy finding(s)\n")
+    assert out.getvalue() == "" and err.getvalue().endswith(
+        "0 blocker(s), 0 warning(s), 0 policy finding(s)\n"
+    )
 
 
 def test_validate_exits_four_with_findings(missing_secret: Path, no_checkov: None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.findings import BLOCKER, POLICY, Finding, GateReport, unique
+from gate.findings import BLOCKER, POLICY, WARNING, Finding, GateReport, unique
 
 
 def _finding(severity: str, rule_id: str, logical_id: str | None = "Db") -> Finding:
@@ -41,3 +41,13 @@ def test_sort_puts_blockers_first_then_resource_then_rule() -> None:
 def test_unique_keeps_the_first_of_each_in_order() -> None:
     a, b = _finding(BLOCKER, "E1"), _finding(POLICY, "W1")
     assert unique([a, b, a, b]) == [a, b]
+
+
+def test_warnings_sit_between_blockers_and_policies() -> None:
+    report = GateReport(
+        [_finding(POLICY, "W1", "A"), _finding(WARNING, "E9103", "A"), _finding(BLOCKER, "E1", "Z")]
+    )
+    report.sort()
+    assert [f.rule_id for f in report.findings] == ["E1", "E9103", "W1"]
+    assert [f.rule_id for f in report.warnings] == ["E9103"]
+    assert report.blockers == [report.findings[0]] and report.policies == [report.findings[2]]

@@ -24,14 +24,14 @@ def test_text_is_findings_then_notes_then_counts() -> None:
         "BLOCKER E9101 Db Resources/Db: No secret. Fix: create it",
         "POLICY CKV_AWS_1 - -: checkov: failed 'x'. Fix: fix x",
         "note: checkov not installed: skipped",
-        "1 blocker(s), 1 policy finding(s)",
+        "1 blocker(s), 0 warning(s), 1 policy finding(s)",
     ]
 
 
 def test_text_of_an_empty_report_is_the_counts() -> None:
     stream = io.StringIO()
     render_text(GateReport(), stream)
-    assert stream.getvalue() == "0 blocker(s), 0 policy finding(s)\n"
+    assert stream.getvalue() == "0 blocker(s), 0 warning(s), 0 policy finding(s)\n"
 
 
 def test_json_keys_and_counts() -> None:
@@ -40,6 +40,7 @@ def test_json_keys_and_counts() -> None:
         "template": "t.json",
         "ok": False,
         "blockers": 1,
+        "warnings": 0,
         "policies": 1,
         "findings": [
             {
