@@ -101,6 +101,44 @@ def _deploy_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _import_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--import-existing",
+        action="store_true",
+        help="adopt resources that already exist outside any stack (literal custom name, "
+        "DeletionPolicy Retain or RetainExceptOnCreate) instead of failing on them",
+    )
+
+
+def _timeline_path(value: str) -> Path:
+    from stackops.timeline import checked_path
+
+    try:
+        return checked_path(Path(value))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _timeline_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeline",
+        type=_timeline_path,
+        metavar="FILE.svg|FILE.html",
+        help="draw the last operation as a waterfall of its resources (self-contained file)",
+    )
+
+
+def _import_existing(args: argparse.Namespace, template: dict[str, Any], err: TextIO) -> bool:
+    """The flag's value, after saying what the template shows it cannot import."""
+    if not getattr(args, "import_existing", False):
+        return False
+    from stackops import importable
+
+    for line in importable.warnings(template):
+        err.write(f"warning: {line}\n")
+    return True
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -117,6 +155,7 @@ def build_parser() -> Parser:
     )
     _inputs(plan)
     _common(plan)
+    _import_flags(plan)
 
     deploy = sub.add_parser(
         "deploy",
@@ -127,6 +166,7 @@ def build_parser() -> Parser:
     _inputs(deploy)
     _common(deploy)
     _deploy_flags(deploy)
+    _import_flags(deploy)
 
     status = sub.add_parser(
         "status",
@@ -136,6 +176,7 @@ def build_parser() -> Parser:
     )
     status.add_argument("--stack-name", required=True)
     _common(status)
+    _timeline_flags(status)
 
     delete = sub.add_parser(
         "delete",
@@ -205,6 +246,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         termination_protection=getattr(args, "termination_protection", None),
         continue_rollback=getattr(args, "continue_rollback", False),
         on_interrupt=getattr(args, "on_interrupt", "follow"),
+        import_existing=_import_existing(args, template, err),
     )
 
 
@@ -246,7 +288,7 @@ def _command(args: argparse.Namespace, err: TextIO) -> Result:
         request = _request(args, err)
         return deploy.run(_session(args, err), request)
     if args.command == "status":
-        return status.run(_session(args, err), args.stack_name)
+        return status.run(_session(args, err), args.stack_name, timeline=args.timeline)
     return delete.run(_session(args, err), args.stack_name, args.yes)
 
 

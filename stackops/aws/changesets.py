@@ -49,6 +49,7 @@ def create(
     parameters: list[dict[str, Any]],
     tags: dict[str, str],
     capabilities: list[str],
+    import_existing: bool = False,
 ) -> ChangeSet:
     kwargs: dict[str, Any] = {
         "StackName": stack_name,
@@ -60,6 +61,9 @@ def create(
         "Description": "deploy.py",
         **template_args,
     }
+    if import_existing:
+        # Sent only when asked: AWS then adopts what qualifies (see stackops/importable.py).
+        kwargs["ImportExistingResources"] = True
     try:
         response = cfn.create_change_set(**kwargs)
     except Exception as exc:

@@ -88,6 +88,7 @@ def _change_set(
             parameters=params,
             tags=tags,
             capabilities=capabilities(req.template),
+            import_existing=req.import_existing,
         )
         run.change_set_arn = cs.arn
         run.stack_id = cs.stack_id

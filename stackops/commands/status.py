@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from clikit import exitcodes
 
-from .. import rootcause
+from .. import rootcause, timeline_svg
 from ..aws import events, stacks
 from ..follow.states import continue_rollback_command
 from ..result import Result
@@ -15,7 +16,7 @@ from ..session import Session
 NEEDS_HUMAN_STATES = frozenset({"UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"})
 
 
-def run(session: Session, name: str) -> Result:
+def run(session: Session, name: str, *, timeline: Path | None = None) -> Result:
     started = session.clock()
     stack = stacks.describe(session.cfn, name)
     if stack is None:
@@ -29,6 +30,7 @@ def run(session: Session, name: str) -> Result:
         )
     status = str(stack["StackStatus"])
     last = events.last_operation_events(session.cfn, str(stack["StackId"]))
+    timeline_svg.draw(session, stack, last, timeline)
     failed = status.endswith("_FAILED") or "ROLLBACK" in status
     if status in NEEDS_HUMAN_STATES:
         code = exitcodes.NEEDS_HUMAN
