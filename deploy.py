@@ -5,6 +5,7 @@
 #     python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
 #     python deploy.py status   --stack-name NAME
 #     python deploy.py delete   --stack-name NAME [--yes]
+#     python deploy.py rollback --stack-name NAME [--skip-resource ID ...]
 #     python deploy.py validate --template FILE
 #
 # Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
@@ -101,6 +102,48 @@ def _deploy_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _skip_resource_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--skip-resource",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="on UPDATE_ROLLBACK_FAILED: continue the rollback skipping this resource "
+        "(Nested.LogicalId in a nested stack; a stateful one also needs --allow-replacement); "
+        "repeatable",
+    )
+
+
+def _force_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="DELETE_FAILED only: delete the stack and leave behind what failed to delete "
+        "(listed first; asks unless --yes)",
+    )
+
+
+def _rollback_parser(sub: Any) -> None:
+    """rollback: RollbackStack on CREATE_FAILED/UPDATE_FAILED, or continue the rollback of an
+    UPDATE_ROLLBACK_FAILED stack; no template needed."""
+    p = sub.add_parser(
+        "rollback",
+        help="roll back a failed stack (CREATE_FAILED, UPDATE_FAILED, UPDATE_ROLLBACK_FAILED)",
+        epilog=exitcodes.help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--stack-name", required=True)
+    _skip_resource_flag(p)
+    p.add_argument(
+        "--allow-replacement",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="let --skip-resource skip this stateful resource; repeatable",
+    )
+    _common(p)
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -127,6 +170,7 @@ def build_parser() -> Parser:
     _inputs(deploy)
     _common(deploy)
     _deploy_flags(deploy)
+    _skip_resource_flag(deploy)
 
     status = sub.add_parser(
         "status",
@@ -146,6 +190,8 @@ def build_parser() -> Parser:
     delete.add_argument("--stack-name", required=True)
     delete.add_argument("--yes", action="store_true", help="delete without asking")
     _common(delete)
+    _force_flag(delete)
+    _rollback_parser(sub)
 
     validate = sub.add_parser(
         "validate",
@@ -205,6 +251,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         termination_protection=getattr(args, "termination_protection", None),
         continue_rollback=getattr(args, "continue_rollback", False),
         on_interrupt=getattr(args, "on_interrupt", "follow"),
+        skip_resources=tuple(getattr(args, "skip_resource", None) or ()),
     )
 
 
@@ -247,6 +294,15 @@ def _command(args: argparse.Namespace, err: TextIO) -> Result:
         return deploy.run(_session(args, err), request)
     if args.command == "status":
         return status.run(_session(args, err), args.stack_name)
+    if args.command == "rollback":
+        from stackops.commands import rollback
+
+        skip, allow = tuple(args.skip_resource), tuple(args.allow_replacement)
+        return rollback.run(_session(args, err), args.stack_name, skip, allow)
+    if args.command == "delete" and args.force:
+        from stackops.commands import force_delete
+
+        return force_delete.run(_session(args, err), args.stack_name, args.yes)
     return delete.run(_session(args, err), args.stack_name, args.yes)
 
 

@@ -46,7 +46,6 @@ def test_continue_rollback_runs_waits_then_goes_on(cfn: Any) -> None:
         stub.add_response(
             "describe_stacks", stack_desc("UPDATE_ROLLBACK_FAILED"), {"StackName": STACK}
         )
-        stub.add_response("list_stack_resources", FAILED_RESOURCE, {"StackName": STACK_ID})
         before = newest_first(stack_event(1, "UPDATE_ROLLBACK_FAILED"))
         stub.add_response("describe_stack_events", before, {"StackName": STACK_ID})
         stub.add_response(
