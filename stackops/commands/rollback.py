@@ -53,7 +53,6 @@ def _roll(
 ) -> Followed:
     name, status = str(stack["StackName"]), str(stack["StackStatus"])
     if status == "UPDATE_ROLLBACK_FAILED":
-        session.console.info(f"Stack {name} is {status}: continuing the rollback.")
         return continue_rollback(session, stack, skip, allow)
     if status not in ROLLBACK_STATES:
         raise NeedsHuman(

@@ -141,7 +141,6 @@ def _continue_rollback(session: Session, stack: dict[str, Any], roll_on: RollOn)
     if not roll_on.allowed:
         failed = failed_resources(stacks.resources(session.cfn, stack_id))
         raise NeedsHuman(f"stack {name} is UPDATE_ROLLBACK_FAILED", _blocked(name, failed, session))
-    session.console.info(f"Stack {name} is UPDATE_ROLLBACK_FAILED: continuing the rollback.")
     done = continue_rollback(session, stack, roll_on.skip, roll_on.allow)
     if done.status != "UPDATE_ROLLBACK_COMPLETE":
         causes = rootcause.find(session.cfn, done.events)
@@ -159,6 +158,10 @@ def continue_rollback(
     does not name), followed to its end."""
     stack_id = str(stack["StackId"])
     check_skips(session, stack, skip, allow)
+    skipping = f", skipping {', '.join(skip)}" if skip else ""
+    session.console.info(
+        f"Stack {stack['StackName']} is UPDATE_ROLLBACK_FAILED: continuing the rollback{skipping}."
+    )
     token = stacks.request_token("continue")
     cursor = EventCursor.before_operation(session.cfn, stack_id, token)
     if skip:
