@@ -5,6 +5,7 @@
 #     python deploy.py deploy   --stack-name NAME --template FILE [inputs] [--yes]
 #     python deploy.py status   --stack-name NAME
 #     python deploy.py delete   --stack-name NAME [--yes]
+#     python deploy.py rollback --stack-name NAME [--skip-resource ID ...]
 #     python deploy.py validate --template FILE
 #
 # Argument parsing and orchestration only: AWS calls, review, polling, root cause and rendering
@@ -139,6 +140,59 @@ def _import_existing(args: argparse.Namespace, template: dict[str, Any], err: Te
     return True
 
 
+def _skip_resource_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--skip-resource",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="on UPDATE_ROLLBACK_FAILED: continue the rollback skipping this resource "
+        "(Nested.LogicalId in a nested stack; a stateful one also needs --allow-replacement); "
+        "repeatable",
+    )
+
+
+def _force_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="DELETE_FAILED only: delete the stack and leave behind what failed to delete "
+        "(listed first; asks unless --yes)",
+    )
+
+
+def _rollback_parser(sub: Any) -> None:
+    """rollback: RollbackStack on CREATE_FAILED/UPDATE_FAILED, or continue the rollback of an
+    UPDATE_ROLLBACK_FAILED stack; no template needed."""
+    p = sub.add_parser(
+        "rollback",
+        help="roll back a failed stack (CREATE_FAILED, UPDATE_FAILED, UPDATE_ROLLBACK_FAILED)",
+        epilog=exitcodes.help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--stack-name", required=True)
+    _skip_resource_flag(p)
+    p.add_argument(
+        "--allow-replacement",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID",
+        help="let --skip-resource skip this stateful resource; repeatable",
+    )
+    _common(p)
+
+
+def _sub(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """One command's parser, with the exit codes in its --help."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        epilog=exitcodes.help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -147,53 +201,32 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    fmt = argparse.RawDescriptionHelpFormatter
-    epilog = exitcodes.help_epilog()
 
-    plan = sub.add_parser(
-        "plan", help="review changes only: exit 0 none, 2 some", epilog=epilog, formatter_class=fmt
-    )
+    plan = _sub(sub, "plan", "review changes only: exit 0 none, 2 some")
     _inputs(plan)
     _common(plan)
     _import_flags(plan)
 
-    deploy = sub.add_parser(
-        "deploy",
-        help="create or update a stack via a change set",
-        epilog=epilog,
-        formatter_class=fmt,
-    )
+    deploy = _sub(sub, "deploy", "create or update a stack via a change set")
     _inputs(deploy)
     _common(deploy)
     _deploy_flags(deploy)
     _import_flags(deploy)
+    _skip_resource_flag(deploy)
 
-    status = sub.add_parser(
-        "status",
-        help="status, last operation, root cause, outputs",
-        epilog=epilog,
-        formatter_class=fmt,
-    )
+    status = _sub(sub, "status", "status, last operation, root cause, outputs")
     status.add_argument("--stack-name", required=True)
     _common(status)
     _timeline_flags(status)
 
-    delete = sub.add_parser(
-        "delete",
-        help="empty the stack's buckets, delete it, wait",
-        epilog=epilog,
-        formatter_class=fmt,
-    )
+    delete = _sub(sub, "delete", "empty the stack's buckets, delete it, wait")
     delete.add_argument("--stack-name", required=True)
     delete.add_argument("--yes", action="store_true", help="delete without asking")
     _common(delete)
+    _force_flag(delete)
+    _rollback_parser(sub)
 
-    validate = sub.add_parser(
-        "validate",
-        help="the offline gate: cfn-lint, checkov, custom rules",
-        epilog=epilog,
-        formatter_class=fmt,
-    )
+    validate = _sub(sub, "validate", "the offline gate: cfn-lint, checkov, custom rules")
     validate.add_argument("--template", required=True, type=Path)
     validate.add_argument("--output", choices=("text", "json"), default="text")
     return parser
@@ -247,6 +280,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         continue_rollback=getattr(args, "continue_rollback", False),
         on_interrupt=getattr(args, "on_interrupt", "follow"),
         import_existing=_import_existing(args, template, err),
+        skip_resources=tuple(getattr(args, "skip_resource", None) or ()),
     )
 
 
@@ -289,6 +323,15 @@ def _command(args: argparse.Namespace, err: TextIO) -> Result:
         return deploy.run(_session(args, err), request)
     if args.command == "status":
         return status.run(_session(args, err), args.stack_name, timeline=args.timeline)
+    if args.command == "rollback":
+        from stackops.commands import rollback
+
+        skip, allow = tuple(args.skip_resource), tuple(args.allow_replacement)
+        return rollback.run(_session(args, err), args.stack_name, skip, allow)
+    if args.command == "delete" and args.force:
+        from stackops.commands import force_delete
+
+        return force_delete.run(_session(args, err), args.stack_name, args.yes)
     return delete.run(_session(args, err), args.stack_name, args.yes)
 
 

@@ -20,3 +20,4 @@ class Request:
     continue_rollback: bool = False
     on_interrupt: str = "follow"  # "follow" | "cancel"
     import_existing: bool = False  # CreateChangeSet ImportExistingResources
+    skip_resources: tuple[str, ...] = ()  # --skip-resource, for a continued rollback

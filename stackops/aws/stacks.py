@@ -79,3 +79,20 @@ def termination_protection(cfn: Any, stack: str) -> bool:
 
 def set_termination_protection(cfn: Any, stack: str, enabled: bool) -> None:
     cfn.update_termination_protection(StackName=stack, EnableTerminationProtection=enabled)
+
+
+def continue_rollback_skipping(cfn: Any, stack_id: str, token: str, skip: list[str]) -> None:
+    """ContinueUpdateRollback that marks ``skip`` as rolled back without rolling them back."""
+    cfn.continue_update_rollback(StackName=stack_id, ClientRequestToken=token, ResourcesToSkip=skip)
+
+
+def rollback(cfn: Any, stack_id: str, token: str) -> None:
+    """RollbackStack: from CREATE_FAILED or UPDATE_FAILED back to the last stable state."""
+    cfn.rollback_stack(StackName=stack_id, ClientRequestToken=token)
+
+
+def force_delete(cfn: Any, stack_id: str, token: str) -> None:
+    """DeleteStack of a DELETE_FAILED stack that leaves what failed to delete behind."""
+    cfn.delete_stack(
+        StackName=stack_id, ClientRequestToken=token, DeletionMode="FORCE_DELETE_STACK"
+    )

@@ -17,7 +17,7 @@ from ..aws.events import EventCursor
 from ..datasafety.termination import refuse_protected_delete
 from ..errors import BadInput, Interrupted
 from ..follow.operation import Followed, delete_and_watch, watch
-from ..follow.states import describe_resource, failed_resources
+from ..follow.states import describe_resource, failed_resources, next_action
 from ..result import Result
 from ..session import Session
 
@@ -246,7 +246,7 @@ def _outcome(
         operation="delete",
         status=done.status,
         exit_code=exitcodes.FAILED,
-        summary=f"Stack {name}: {done.status}",
+        summary=f"Stack {name}: {done.status}; next: {next_action(done.status, name)}",
         root_cause=causes,
         duration_s=elapsed,
         details=[f"could not delete: {describe_resource(r)}" for r in failed] + details,

@@ -47,6 +47,7 @@ def prepare(session: Session, req: Request, run: Run, *, mutate: bool = True) ->
         mutate=mutate,
         continue_rollback=req.continue_rollback,
         before_recreate=lambda: check_create_inputs(req),
+        request=req,
     )
     cs_type = "CREATE" if stack is None else "UPDATE"
     if stack is not None and unchanged(session, req, stack):

@@ -9,7 +9,7 @@ from clikit import exitcodes
 
 from .. import rootcause, timeline_svg
 from ..aws import events, stacks
-from ..follow.states import continue_rollback_command
+from ..follow.states import continue_rollback_command, next_lines
 from ..result import Result
 from ..session import Session
 
@@ -69,4 +69,4 @@ def _details(
         details.append(f"reason: {stack['StackStatusReason']}")
     if stack["StackStatus"] == "UPDATE_ROLLBACK_FAILED":
         details.append(f"to continue: {continue_rollback_command(name, session.region)}")
-    return details
+    return details + next_lines(str(stack["StackStatus"]), name)

@@ -81,6 +81,9 @@ def test_delete_reports_failed_retained_and_snapshotted_resources(cfn: Any) -> N
         result = delete.run(session, STACK, yes=True)
     assert result.exit_code == 1 and result.status == "DELETE_FAILED"
     assert [c.logical_id for c in result.root_cause or []] == ["Logs"]
+    # Without --force the delete is as before, and its line names the flag that gets out.
+    assert result.summary.startswith("Stack edu: DELETE_FAILED; next: ")
+    assert "`python deploy.py delete --stack-name edu --force`" in result.summary
     text = "\n".join(result.details)
     assert "could not delete: Logs (AWS::Logs::LogGroup) DELETE_FAILED" in text
     assert "retained: Keys (DeletionPolicy Retain)" in text

@@ -46,7 +46,6 @@ def test_continue_rollback_runs_waits_then_goes_on(cfn: Any) -> None:
         stub.add_response(
             "describe_stacks", stack_desc("UPDATE_ROLLBACK_FAILED"), {"StackName": STACK}
         )
-        stub.add_response("list_stack_resources", FAILED_RESOURCE, {"StackName": STACK_ID})
         before = newest_first(stack_event(1, "UPDATE_ROLLBACK_FAILED"))
         stub.add_response("describe_stack_events", before, {"StackName": STACK_ID})
         stub.add_response(
@@ -90,3 +89,33 @@ def test_delete_failed_names_what_could_not_be_deleted(cfn: Any) -> None:
         stub.add_response("list_stack_resources", failed, {"StackName": STACK_ID})
         with pytest.raises(NeedsHuman, match="could not delete Logs"):
             settle(session, STACK)
+
+
+def test_delete_failed_names_delete_force_as_the_way_out(cfn: Any) -> None:
+    session, _ = session_for(cfn)
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stacks", stack_desc("DELETE_FAILED"), {"StackName": STACK})
+        stub.add_response("list_stack_resources", FAILED_RESOURCE, {"StackName": STACK_ID})
+        with pytest.raises(NeedsHuman) as caught:
+            settle(session, STACK)
+    assert "`python deploy.py delete --stack-name edu --force`" in caught.value.message
+
+
+@pytest.mark.parametrize("status", ["UPDATE_FAILED", "CREATE_FAILED"])
+def test_a_stack_left_failed_without_rollback_points_at_rollback(cfn: Any, status: str) -> None:
+    session, _ = session_for(cfn)
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stacks", stack_desc(status), {"StackName": STACK})
+        stub.add_response("list_stack_resources", FAILED_RESOURCE, {"StackName": STACK_ID})
+        with pytest.raises(NeedsHuman) as caught:
+            settle(session, STACK)
+    assert caught.value.exit_code == 5
+    assert "next: `python deploy.py rollback --stack-name edu`" in caught.value.message
+    assert any("Db (AWS::RDS::DBInstance)" in line for line in caught.value.details)
+
+
+def test_a_stack_seen_deleted_is_created_again(cfn: Any) -> None:
+    session, _ = session_for(cfn)
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_stacks", stack_desc("DELETE_COMPLETE"), {"StackName": STACK})
+        assert settle(session, STACK) is None
