@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from botocore.stub import Stubber
 
-from stackops import rootcause
+from stackops import render, rootcause
 from stackops.render import root_cause_lines
+from stackops.result import Result
 from tests.support.opevents import (
     FAILED_ONLY,
     HOOK,
@@ -579,3 +582,25 @@ def test_a_validation_error_names_the_validation() -> None:
         ValidationStatusReason="bucket name taken",
     )
     assert rootcause.event_cause(failure).reason == "NAME_CONFLICT_VALIDATION: bucket name taken"
+
+
+def test_a_missing_permission_is_shown_and_the_fallback_only_in_json() -> None:
+    denied = "root cause: cannot read hook results: needs cloudformation:ListHookResults"
+    fallback = "root cause: DescribeEvents is not available at this endpoint"
+    result = Result(
+        stack="edu",
+        operation="update",
+        status="UPDATE_ROLLBACK_COMPLETE",
+        exit_code=1,
+        summary="Stack edu: UPDATE_ROLLBACK_COMPLETE",
+        root_cause=[rootcause.Cause("Db", "AWS::RDS::DBInstance", "no space")],
+        operation_id=OP_ID,
+        cause_notes=[denied],
+        quiet_notes=[fallback],
+    )
+    shown, machine = io.StringIO(), io.StringIO()
+    render.text(result, shown)
+    render.as_json(result, machine)
+    assert denied in shown.getvalue().splitlines() and fallback not in shown.getvalue()
+    body = json.loads(machine.getvalue())
+    assert (body["operation_id"], body["root_cause_notes"]) == (OP_ID, [denied, fallback])
