@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from clikit import exitcodes
 from clikit.files import write_atomic
-from stackops.errors import BadInput, DeployError
+from stackops.errors import BadInput, DeployError, Interrupted
 
 if TYPE_CHECKING:
     from stackops.request import Request
@@ -294,22 +294,46 @@ def _session(args: argparse.Namespace, err: TextIO) -> Session:
     return Session(made, Console(err, sys.stdin), Poll.from_env())
 
 
-def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> dict[str, Any]:
+def _error_json(args: argparse.Namespace, exc: BaseException, started: float) -> dict[str, Any]:
+    """The result of a run that stopped with an error; one raised after the review carries what
+    was reviewed, the stack's status read again and the root cause (stackops.errors.Story)."""
+    from stackops.errors import story_of
+
     names = {
         exitcodes.BAD_INPUT: "BAD_INPUT",
         exitcodes.REFUSED: "REFUSED",
         exitcodes.NEEDS_HUMAN: "NEEDS_HUMAN",
         exitcodes.INTERRUPTED: "INTERRUPTED",
     }
-    return {
+    story = story_of(exc)
+    code = exc.exit_code if isinstance(exc, DeployError) else exitcodes.FAILED
+    body: dict[str, Any] = {
         "stack": getattr(args, "stack_name", None),
-        "operation": exc.operation or args.command,
-        "status": names.get(exc.exit_code, "FAILED"),
-        "changes": [c.as_dict() for c in exc.changes],
+        "operation": story.operation or args.command,
+        "status": names.get(code, "FAILED"),
+        "changes": [c.as_dict() for c in story.changes],
         "outputs": {},
-        "root_cause": None,
+        "root_cause": None if story.root_cause is None else [c.as_dict() for c in story.root_cause],
         "duration_s": round(time.monotonic() - started, 3),
     }
+    # Keys added after the first contract: present only when known.
+    if story.stack_status:
+        body["stack_status"] = story.stack_status
+    if story.operation_id:
+        body["operation_id"] = story.operation_id
+    if story.notes:
+        body["root_cause_notes"] = list(story.notes)
+    return body
+
+
+def _story_lines(exc: DeployError) -> list[str]:
+    """The root cause an error after execution found, unless it only repeats the error."""
+    from stackops.errors import story_of
+
+    story = story_of(exc)
+    causes = [c for c in story.root_cause or [] if c.reason != exc.message]
+    lines = [f"root cause: {c.logical_id} ({c.type}): {c.reason}" for c in causes]
+    return lines + [n for n in story.notes if "cannot read" in n]
 
 
 def _command(args: argparse.Namespace, err: TextIO) -> Result:
@@ -379,13 +403,16 @@ def main(argv: list[str] | None = None) -> int:
             if exc.exit_code != exitcodes.INTERRUPTED
             else f"{exc.message}\n"
         )
-        for line in exc.details:
+        for line in exc.details + _story_lines(exc):
             err.write(f"  {line}\n")
         if getattr(args, "output", "text") == "json" and args.command != "validate":
             out.write(json.dumps(_error_json(args, exc, started), sort_keys=True) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         err.write("interrupted\n")
+        if getattr(args, "output", "text") == "json" and args.command != "validate":
+            stopped = Interrupted("interrupted")
+            out.write(json.dumps(_error_json(args, stopped, started), sort_keys=True) + "\n")
         return exitcodes.INTERRUPTED
     except Exception as exc:
         if os.environ.get("DEPLOY_DEBUG"):
@@ -393,9 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         line = _unexpected(exc)
         err.write(f"error: {line}\n")
         if getattr(args, "output", "text") == "json" and args.command != "validate":
-            out.write(
-                json.dumps(_error_json(args, DeployError(line), started), sort_keys=True) + "\n"
-            )
+            out.write(json.dumps(_error_json(args, exc, started), sort_keys=True) + "\n")
         return exitcodes.FAILED
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from clikit import exitcodes
@@ -45,3 +46,33 @@ class AwsUnavailable(DeployError):
     """Unreachable endpoint, missing or expired credentials: nothing the tool can retry."""
 
     exit_code = exitcodes.FAILED
+
+
+@dataclass
+class Story:
+    """What an error raised after the review knows of the operation, for the JSON result."""
+
+    operation: str | None = None
+    changes: list[Any] = field(default_factory=list)
+    stack_status: str | None = None  # read again after the error
+    root_cause: list[Any] | None = None
+    operation_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def tell(exc: BaseException, story: Story) -> None:
+    """Attach the story to any exception on its way out (a DeployError or not)."""
+    exc.deploy_story = story  # type: ignore[attr-defined]
+    if isinstance(exc, DeployError):
+        exc.operation = exc.operation or story.operation
+        exc.changes = exc.changes or list(story.changes)
+
+
+def story_of(exc: BaseException) -> Story:
+    told = getattr(exc, "deploy_story", None)
+    if isinstance(told, Story):
+        return told
+    return Story(
+        operation=getattr(exc, "operation", None),
+        changes=list(getattr(exc, "changes", None) or []),
+    )

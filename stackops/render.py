@@ -55,8 +55,15 @@ def _review_table(change_rows: list[ChangeRow]) -> Any:
 def root_cause_lines(causes: list[Cause]) -> list[str]:
     lines = ["Root cause:"]
     for cause in causes:
-        lines.append(f"  {cause.logical_id} ({cause.type}): {cause.reason}")
+        lines.append(f"  {cause.logical_id} ({cause.type}): {_verdict(cause)}")
     return lines
+
+
+def _verdict(cause: Cause) -> str:
+    if not cause.hook:
+        return cause.reason
+    how = ", ".join(x for x in (cause.hook_status, cause.failure_mode) if x)
+    return f"hook {cause.hook}" + (f" ({how})" if how else "") + f": {cause.reason}"
 
 
 def text(result: Result, stream: TextIO) -> None:
@@ -64,6 +71,8 @@ def text(result: Result, stream: TextIO) -> None:
     if result.root_cause:
         for line in root_cause_lines(result.root_cause):
             stream.write(line + "\n")
+    for line in result.cause_notes:
+        stream.write(line + "\n")
     stream.write(result.summary + "\n")
     for line in result.details:
         stream.write(f"  {line}\n")
@@ -76,5 +85,6 @@ def text(result: Result, stream: TextIO) -> None:
 
 
 def as_json(result: Result, stream: TextIO) -> None:
-    stream.write(json.dumps(result.as_json(), sort_keys=True) + "\n")
+    body = {**result.as_json(), **result.added_json()}
+    stream.write(json.dumps(body, sort_keys=True) + "\n")
     stream.flush()

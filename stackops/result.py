@@ -21,6 +21,9 @@ class Result:
     root_cause: list[Cause] | None = None
     duration_s: float = 0.0
     details: list[str] = field(default_factory=list)
+    operation_id: str | None = None
+    cause_notes: list[str] = field(default_factory=list)  # shown with the root cause and in JSON
+    quiet_notes: list[str] = field(default_factory=list)  # in JSON only
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -34,3 +37,12 @@ class Result:
             ),
             "duration_s": round(self.duration_s, 3),
         }
+
+    def added_json(self) -> dict[str, Any]:
+        """Keys added after the first contract: present only when they say something."""
+        body: dict[str, Any] = {}
+        if self.operation_id:
+            body["operation_id"] = self.operation_id
+        if self.cause_notes or self.quiet_notes:
+            body["root_cause_notes"] = [*self.cause_notes, *self.quiet_notes]
+        return body

@@ -108,3 +108,15 @@ def is_stack_event(event: dict[str, Any]) -> bool:
     if physical and event.get("StackId"):
         return bool(physical == event.get("StackId"))
     return bool(event.get("LogicalResourceId") == event.get("StackName"))
+
+
+def describe_events(cfn: Any, **filters: Any) -> list[dict[str, Any]]:
+    """DescribeEvents with these keyword filters (StackName, ChangeSetName, OperationId,
+    Filters), every page, oldest first."""
+    pages = cfn.get_paginator("describe_events").paginate(**filters)
+    found = [e for page in pages for e in page.get("OperationEvents", [])]
+    # Newest first on the wire, as DescribeStackEvents; the timestamps decide when all have one.
+    found.reverse()
+    if all("Timestamp" in e for e in found):
+        found.sort(key=lambda e: e["Timestamp"])
+    return found

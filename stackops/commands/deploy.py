@@ -6,10 +6,11 @@ from clikit import exitcodes
 
 from .. import rootcause
 from ..aws import changesets, stacks
-from ..aws.events import EventCursor
+from ..aws.errors import degraded_reason, explain
+from ..aws.events import EventCursor, last_operation_events
 from ..datasafety import decision, termination
 from ..datasafety.policy import policy_around_execution
-from ..errors import Refused
+from ..errors import Interrupted, Refused, Story, tell
 from ..follow import signals
 from ..follow.interrupts import Run, cleanup, cleanup_quietly, interrupted
 from ..follow.operation import Followed, watch
@@ -24,6 +25,7 @@ SUCCESS_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLE
 def run(session: Session, req: Request) -> Result:
     started = session.clock()
     this_run = Run()
+    prep: Prepared | None = None
     try:
         prep = prepare(session, req, this_run)
         if prep.cs is None:
@@ -44,9 +46,12 @@ def run(session: Session, req: Request) -> Result:
         done = _execute(session, req, prep, this_run)
         return _outcome(session, req, prep, done, started)
     except KeyboardInterrupt:
-        raise interrupted(session, req.stack_name, this_run, req.on_interrupt) from None
-    except BaseException:
+        error = interrupted(session, req.stack_name, this_run, req.on_interrupt)
+        _tell_story(session, req, prep, this_run, error)
+        raise error from None
+    except BaseException as exc:
         cleanup_quietly(session, this_run)
+        _tell_story(session, req, prep, this_run, exc)
         raise
 
 
@@ -141,7 +146,11 @@ def _outcome(
             changes=prep.change_rows,
             outputs=stacks.outputs_of(stack),
             duration_s=elapsed,
+            operation_id=rootcause.operation_id(done.events, stack),
         )
+    diag = rootcause.diagnose(
+        session.cfn, prep.cs.stack_id, done.events, stack=stack, change_set=prep.cs.arn
+    )
     return Result(
         stack=req.stack_name,
         operation=prep.operation,
@@ -150,9 +159,52 @@ def _outcome(
         summary=f"Stack {req.stack_name}: {done.status}"
         + (f" ({done.reason})" if done.reason else ""),
         changes=prep.change_rows,
-        root_cause=rootcause.find(session.cfn, done.events),
+        root_cause=diag.causes,
         duration_s=elapsed,
+        operation_id=diag.operation_id,
+        cause_notes=diag.notes,
+        quiet_notes=diag.quiet,
     )
+
+
+def _tell_story(
+    session: Session, req: Request, prep: Prepared | None, this_run: Run, exc: BaseException
+) -> None:
+    """An error after the review still carries what was reviewed, the stack's status read
+    again, and, when the operation failed, its root cause: the JSON result tells all of it."""
+    if prep is None or prep.cs is None or not isinstance(exc, Exception):
+        return
+    story = Story(operation=prep.operation, changes=list(prep.change_rows))
+    tell(exc, story)
+    try:
+        stack = stacks.describe(session.cfn, prep.cs.stack_id) or {}
+        # A create whose change set was cleaned up leaves no stack behind.
+        story.stack_status = str(stack.get("StackStatus") or "DOES_NOT_EXIST")
+        if isinstance(exc, (Refused, Interrupted)):
+            return  # nothing failed: the tool stopped
+        status = story.stack_status or ""
+        if this_run.executing and (status.endswith("_FAILED") or "ROLLBACK" in status):
+            events = last_operation_events(session.cfn, prep.cs.stack_id)
+            diag = rootcause.diagnose(
+                session.cfn, prep.cs.stack_id, events, stack=stack, change_set=prep.cs.arn
+            )
+            story.root_cause, story.operation_id = diag.causes, diag.operation_id
+            story.notes = diag.notes + diag.quiet
+        else:
+            # The stack never failed: the request itself was turned down (ExecuteChangeSet
+            # rejected, the follow lost), and that error is the cause.
+            story.root_cause = [
+                rootcause.Cause(req.stack_name, "AWS::CloudFormation::Stack", _said(exc))
+            ]
+    except Exception:  # the story is best effort; the error being raised matters more
+        return
+
+
+def _said(exc: Exception) -> str:
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        return message
+    return explain(exc) or degraded_reason(exc) or f"{type(exc).__name__}: {exc}"
 
 
 def _sync_termination_protection(session: Session, req: Request, stack: dict[str, object]) -> None:

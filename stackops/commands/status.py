@@ -32,6 +32,11 @@ def run(session: Session, name: str, *, timeline: Path | None = None) -> Result:
     last = events.last_operation_events(session.cfn, str(stack["StackId"]))
     timeline_svg.draw(session, stack, last, timeline)
     failed = status.endswith("_FAILED") or "ROLLBACK" in status
+    diag = (
+        rootcause.diagnose(session.cfn, str(stack["StackId"]), last, stack=stack)
+        if failed
+        else None
+    )
     if status in NEEDS_HUMAN_STATES:
         code = exitcodes.NEEDS_HUMAN
     else:
@@ -43,9 +48,12 @@ def run(session: Session, name: str, *, timeline: Path | None = None) -> Result:
         exit_code=code,
         summary=f"Stack {name}: {status}",
         outputs=stacks.outputs_of(stack),
-        root_cause=rootcause.find(session.cfn, last) if failed else None,
+        root_cause=diag.causes if diag else None,
         duration_s=session.since(started),
         details=_details(session, name, stack, last),
+        operation_id=diag.operation_id if diag else rootcause.operation_id(last, stack),
+        cause_notes=diag.notes if diag else [],
+        quiet_notes=diag.quiet if diag else [],
     )
 
 

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from botocore.stub import Stubber
 
-from stackops import rootcause
-from tests.support.stubbed import NESTED_ID, STACK_ID, event, newest_first, stack_event
+from stackops import render, rootcause
+from stackops.render import root_cause_lines
+from stackops.result import Result
+from tests.support.opevents import (
+    FAILED_ONLY,
+    HOOK,
+    HOOK_ID,
+    OP_ID,
+    hook_detail,
+    hook_summary,
+    no_hooks,
+    op_event,
+    page,
+    stack_level,
+)
+from tests.support.stubbed import CS_ARN, NESTED_ID, STACK_ID, event, newest_first, stack_event
 
 
 def test_root_cause_is_the_earliest_real_failure() -> None:
@@ -269,3 +285,322 @@ def test_cause_as_json_names_resource_type_and_reason() -> None:
         "type": "AWS::RDS::DBInstance",
         "reason": "no space",
     }
+
+
+# ------------------------------------------- DescribeEvents first, hooks, missing permissions
+
+INNER_ID = NESTED_ID.replace("edu-Data-X", "edu-Data-X-Inner-Y")
+
+
+def stub_calls(stub: Stubber, calls: list[tuple[str, Any, dict[str, Any]]]) -> None:
+    for operation, answer, params in calls:
+        if isinstance(answer, str):
+            stub.add_client_error(operation, service_error_code=answer, expected_params=params)
+        else:
+            stub.add_response(operation, answer, params)
+
+
+def opening(op_id: str | None = OP_ID) -> list[dict[str, Any]]:
+    """The followed stack events of the failed update, as DescribeStackEvents gives them."""
+    first = stack_event(1, "UPDATE_IN_PROGRESS", "User Initiated")
+    return [first | {"OperationId": op_id} if op_id else first]
+
+
+def by_operation(op_id: str = OP_ID) -> dict[str, Any]:
+    return {"OperationId": op_id, "Filters": FAILED_ONLY}
+
+
+def by_stack(stack_id: str) -> dict[str, Any]:
+    return {"StackName": stack_id, "Filters": FAILED_ONLY}
+
+
+def embedded(
+    n: int, lid: str, physical: str, stack_id: str = STACK_ID, **kw: Any
+) -> dict[str, Any]:
+    reason = f"Embedded stack {physical} was not successfully updated. Currently in ROLLBACK"
+    return op_event(
+        n,
+        lid,
+        "UPDATE_FAILED",
+        reason,
+        rtype=STACK_TYPE,
+        physical=physical,
+        stack_id=stack_id,
+        **kw,
+    )
+
+
+def test_describe_events_skips_knock_ons_and_finds_the_failure_two_nested_stacks_down(
+    cfn: Any,
+) -> None:
+    parent = page(
+        op_event(2, "Topic", "UPDATE_FAILED", "Resource update cancelled"),
+        embedded(3, "Data", NESTED_ID),
+        stack_level(4, "UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed: [Data]"),
+    )
+    nested = page(
+        op_event(
+            2, "Queue", "UPDATE_FAILED", "Resource update cancelled", stack_id=NESTED_ID, op_id="x1"
+        ),
+        embedded(3, "Inner", INNER_ID, stack_id=NESTED_ID, op_id="x1"),
+        # The nested stack's automatic rollback is an operation of its own: not the cause.
+        op_event(
+            6,
+            "Old",
+            "UPDATE_FAILED",
+            "rollback hiccup",
+            stack_id=NESTED_ID,
+            op_id="x2",
+            OperationType="ROLLBACK",
+        ),
+    )
+    inner = page(
+        op_event(
+            2,
+            "Db",
+            "UPDATE_FAILED",
+            "DBName cannot be changed",
+            rtype="AWS::RDS::DBInstance",
+            stack_id=INNER_ID,
+            op_id="y1",
+        )
+    )
+    with Stubber(cfn) as stub:
+        stub_calls(
+            stub,
+            [
+                ("describe_events", parent, by_operation()),
+                ("describe_events", nested, by_stack(NESTED_ID)),
+                ("describe_events", inner, by_stack(INNER_ID)),
+                *no_hooks(),
+            ],
+        )
+        got = rootcause.diagnose(cfn, STACK_ID, opening(), change_set=CS_ARN)
+        stub.assert_no_pending_responses()
+    assert [(c.logical_id, c.type, c.reason) for c in got.causes] == [
+        ("Data/Inner/Db", "AWS::RDS::DBInstance", "DBName cannot be changed")
+    ]
+    assert (got.operation_id, got.notes, got.quiet) == (OP_ID, [], [])
+
+
+def test_only_the_stacks_own_failure_is_reported_when_nothing_else_failed(cfn: Any) -> None:
+    answer = page(stack_level(4, "UPDATE_ROLLBACK_FAILED", "Role lacks permissions"))
+    with Stubber(cfn) as stub:
+        stub_calls(stub, [("describe_events", answer, by_operation()), *no_hooks(None)])
+        got = rootcause.diagnose(cfn, STACK_ID, opening())
+    assert [c.reason for c in got.causes] == ["Role lacks permissions"]
+
+
+def test_a_failed_hook_is_a_cause_with_its_type_status_mode_and_message(cfn: Any) -> None:
+    listed = {
+        "HookResults": [
+            hook_summary(),
+            hook_summary(HOOK_ID[:-1] + "2", mode="WARN"),
+            hook_summary(HOOK_ID[:-1] + "3", status="HOOK_COMPLETE_SUCCEEDED"),
+        ]
+    }
+    with Stubber(cfn) as stub:
+        stub_calls(
+            stub,
+            [
+                ("describe_events", page(), by_operation()),
+                ("list_hook_results", listed, {"TargetType": "CHANGE_SET", "TargetId": CS_ARN}),
+                ("get_hook_result", hook_detail(), {"HookResultId": HOOK_ID}),
+                (
+                    "list_hook_results",
+                    {"HookResults": []},
+                    {"TargetType": "STACK", "TargetId": STACK_ID},
+                ),
+            ],
+        )
+        got = rootcause.diagnose(cfn, STACK_ID, opening(), change_set=CS_ARN)
+        stub.assert_no_pending_responses()
+    (cause,) = got.causes
+    assert cause.as_dict() == {
+        "logical_id": "Data",
+        "type": "AWS::S3::Bucket",
+        "reason": "1 rule(s) failed; BucketEncryption: no KMS key",
+        "hook": HOOK,
+        "hook_status": "HOOK_COMPLETE_FAILED",
+        "hook_failure_mode": "FAIL",
+    }
+    assert root_cause_lines(got.causes)[1] == (
+        f"  Data (AWS::S3::Bucket): hook {HOOK} (HOOK_COMPLETE_FAILED, FAIL): "
+        "1 rule(s) failed; BucketEncryption: no KMS key"
+    )
+
+
+def test_a_hook_error_among_the_events_is_listed_once_with_the_hook_results(cfn: Any) -> None:
+    hook_event = op_event(
+        3,
+        "Data",
+        "UPDATE_FAILED",
+        "The hook failed",
+        rtype="AWS::S3::Bucket",
+        EventType="HOOK_INVOCATION_ERROR",
+        HookType=HOOK,
+        HookStatus="HOOK_COMPLETE_FAILED",
+        HookStatusReason="no KMS key",
+        HookFailureMode="FAIL",
+    )
+    with Stubber(cfn) as stub:
+        stub_calls(
+            stub,
+            [
+                ("describe_events", page(hook_event), by_operation()),
+                (
+                    "list_hook_results",
+                    {"HookResults": [hook_summary()]},
+                    {"TargetType": "STACK", "TargetId": STACK_ID},
+                ),
+                ("get_hook_result", hook_detail(), {"HookResultId": HOOK_ID}),
+            ],
+        )
+        got = rootcause.diagnose(cfn, STACK_ID, opening())
+    assert [(c.logical_id, c.hook, c.reason) for c in got.causes] == [("Data", HOOK, "no KMS key")]
+
+
+def test_hook_results_that_cannot_be_read_are_one_line_and_the_rest_still_works(cfn: Any) -> None:
+    with Stubber(cfn) as stub:
+        stub_calls(
+            stub,
+            [
+                (
+                    "describe_events",
+                    page(op_event(3, "Db", "UPDATE_FAILED", "no space")),
+                    by_operation(),
+                ),
+                (
+                    "list_hook_results",
+                    "AccessDenied",
+                    {"TargetType": "CHANGE_SET", "TargetId": CS_ARN},
+                ),
+            ],
+        )
+        got = rootcause.diagnose(cfn, STACK_ID, opening(), change_set=CS_ARN)
+        stub.assert_no_pending_responses()
+    assert [c.logical_id for c in got.causes] == ["Db"]
+    assert got.notes == [
+        "root cause: cannot read hook results: needs cloudformation:ListHookResults"
+    ]
+
+
+def test_a_hook_message_that_cannot_be_read_keeps_the_summary(cfn: Any) -> None:
+    with Stubber(cfn) as stub:
+        stub_calls(
+            stub,
+            [
+                ("describe_events", page(), by_operation()),
+                (
+                    "list_hook_results",
+                    {"HookResults": [hook_summary()]},
+                    {"TargetType": "STACK", "TargetId": STACK_ID},
+                ),
+                ("get_hook_result", "AccessDenied", {"HookResultId": HOOK_ID}),
+            ],
+        )
+        got = rootcause.diagnose(cfn, STACK_ID, opening())
+    assert [(c.hook, c.reason) for c in got.causes] == [(HOOK, "Hook failed")]
+    assert got.notes == [
+        "root cause: cannot read hook messages: needs cloudformation:GetHookResult"
+    ]
+
+
+def test_operation_events_denied_is_one_line_and_stack_events_still_give_the_cause(
+    cfn: Any,
+) -> None:
+    events = [*opening(), event(3, "Db", "UPDATE_FAILED", "DBName cannot be changed")]
+    with Stubber(cfn) as stub:
+        stub_calls(stub, [("describe_events", "AccessDenied", by_operation()), *no_hooks(None)])
+        got = rootcause.diagnose(cfn, STACK_ID, events)
+    assert [(c.logical_id, c.reason) for c in got.causes] == [("Db", "DBName cannot be changed")]
+    assert got.notes == [
+        "root cause: cannot read operation events: needs cloudformation:DescribeEvents"
+    ]
+
+
+def test_an_endpoint_without_describe_events_falls_back_quietly(cfn: Any) -> None:
+    events = [*opening(), event(3, "Db", "UPDATE_FAILED", "DBName cannot be changed")]
+    with Stubber(cfn) as stub:
+        stub_calls(stub, [("describe_events", "UnknownOperation", by_operation()), *no_hooks(None)])
+        got = rootcause.diagnose(cfn, STACK_ID, events)
+    assert [c.logical_id for c in got.causes] == ["Db"]
+    assert got.notes == []
+    assert got.quiet == [
+        "root cause: DescribeEvents is not available at this endpoint; "
+        "read from DescribeStackEvents instead"
+    ]
+
+
+def test_the_operation_id_comes_from_the_stacks_last_operations_when_events_lack_it(
+    cfn: Any,
+) -> None:
+    stack = {
+        "LastOperations": [
+            {"OperationType": "ROLLBACK", "OperationId": "rb"},
+            {"OperationType": "UPDATE_STACK", "OperationId": "up"},
+        ]
+    }
+    with Stubber(cfn) as stub:
+        stub_calls(
+            stub,
+            [
+                (
+                    "describe_events",
+                    page(op_event(3, "Db", "UPDATE_FAILED", "x", op_id="up")),
+                    by_operation("up"),
+                ),
+                *no_hooks(None),
+            ],
+        )
+        got = rootcause.diagnose(cfn, STACK_ID, opening(None), stack=stack)
+        stub.assert_no_pending_responses()
+    assert (got.operation_id, [c.logical_id for c in got.causes]) == ("up", ["Db"])
+
+
+def test_without_an_operation_id_the_stacks_latest_operation_is_read(cfn: Any) -> None:
+    answer = page(
+        op_event(2, "Old", "UPDATE_FAILED", "an older failure", op_id="old"),
+        op_event(5, "Db", "UPDATE_FAILED", "no space", op_id="new"),
+        op_event(
+            7, "Db", "UPDATE_FAILED", "rollback trouble", op_id="rb", OperationType="ROLLBACK"
+        ),
+    )
+    with Stubber(cfn) as stub:
+        stub_calls(stub, [("describe_events", answer, by_stack(STACK_ID)), *no_hooks(None)])
+        got = rootcause.diagnose(cfn, STACK_ID, opening(None))
+    assert [(c.logical_id, c.reason) for c in got.causes] == [("Db", "no space")]
+
+
+def test_a_validation_error_names_the_validation() -> None:
+    failure = op_event(
+        2,
+        "Bucket",
+        "CREATE_FAILED",
+        EventType="VALIDATION_ERROR",
+        ValidationName="NAME_CONFLICT_VALIDATION",
+        ValidationStatusReason="bucket name taken",
+    )
+    assert rootcause.event_cause(failure).reason == "NAME_CONFLICT_VALIDATION: bucket name taken"
+
+
+def test_a_missing_permission_is_shown_and_the_fallback_only_in_json() -> None:
+    denied = "root cause: cannot read hook results: needs cloudformation:ListHookResults"
+    fallback = "root cause: DescribeEvents is not available at this endpoint"
+    result = Result(
+        stack="edu",
+        operation="update",
+        status="UPDATE_ROLLBACK_COMPLETE",
+        exit_code=1,
+        summary="Stack edu: UPDATE_ROLLBACK_COMPLETE",
+        root_cause=[rootcause.Cause("Db", "AWS::RDS::DBInstance", "no space")],
+        operation_id=OP_ID,
+        cause_notes=[denied],
+        quiet_notes=[fallback],
+    )
+    shown, machine = io.StringIO(), io.StringIO()
+    render.text(result, shown)
+    render.as_json(result, machine)
+    assert denied in shown.getvalue().splitlines() and fallback not in shown.getvalue()
+    body = json.loads(machine.getvalue())
+    assert (body["operation_id"], body["root_cause_notes"]) == (OP_ID, [denied, fallback])

@@ -6,8 +6,9 @@ from typing import Any
 
 from botocore.stub import Stubber
 
-from stackops.aws.events import EventCursor
-from tests.support.stubbed import STACK, STACK_ID, event, newest_first, stack_event
+from stackops.aws.events import EventCursor, describe_events
+from tests.support.opevents import FAILED_ONLY, OP_ID, op_event, page
+from tests.support.stubbed import CS_ARN, STACK, STACK_ID, event, newest_first, stack_event
 
 
 def test_cursor_keeps_only_events_with_this_operations_token(cfn: Any) -> None:
@@ -47,3 +48,27 @@ def test_cursor_without_tokens_uses_events_newer_than_the_marker(cfn: Any) -> No
         first = [e["EventId"] for e in cursor.fetch()]
         second = [e["EventId"] for e in cursor.fetch()]
     assert (first, second) == (["e2-A"], ["e3-A"])
+
+
+def test_describe_events_reads_every_page_and_returns_oldest_first(cfn: Any) -> None:
+    filters = {"OperationId": OP_ID, "Filters": FAILED_ONLY}
+    with Stubber(cfn) as stub:
+        stub.add_response(
+            "describe_events",
+            page(op_event(4, "C", "UPDATE_FAILED"), op_event(3, "B", "UPDATE_FAILED"), token="t2"),
+            filters,
+        )
+        stub.add_response(
+            "describe_events",
+            page(op_event(1, "A", "UPDATE_FAILED")),
+            {**filters, "NextToken": "t2"},
+        )
+        got = describe_events(cfn, **filters)
+        stub.assert_no_pending_responses()
+    assert [e["LogicalResourceId"] for e in got] == ["A", "B", "C"]
+
+
+def test_describe_events_passes_any_filter_through(cfn: Any) -> None:
+    with Stubber(cfn) as stub:
+        stub.add_response("describe_events", page(), {"ChangeSetName": CS_ARN})
+        assert describe_events(cfn, ChangeSetName=CS_ARN) == []
