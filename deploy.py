@@ -101,6 +101,31 @@ def _deploy_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _drift_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--on-drift",
+        choices=("fail", "warn", "revert"),
+        help="drift found on the stack before the change set: stop (exit 3), show it and go on, "
+        "or revert it (DeploymentMode REVERT_DRIFT); default: fail on a stack tagged "
+        "Environment/Env/Stage=production|prod, warn on any other",
+    )
+
+
+def _execution_flags(p: argparse.ArgumentParser) -> None:
+    # Exclusive: without a rollback there is nothing for RetainExceptOnCreate to act on.
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--no-rollback",
+        action="store_true",
+        help="on failure keep what was done, for fast iteration (refused on a replacement)",
+    )
+    group.add_argument(
+        "--retain-except-on-create",
+        action="store_true",
+        help="on rollback delete what this run created, even with DeletionPolicy Retain",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -117,6 +142,7 @@ def build_parser() -> Parser:
     )
     _inputs(plan)
     _common(plan)
+    _drift_flags(plan)
 
     deploy = sub.add_parser(
         "deploy",
@@ -127,6 +153,8 @@ def build_parser() -> Parser:
     _inputs(deploy)
     _common(deploy)
     _deploy_flags(deploy)
+    _drift_flags(deploy)
+    _execution_flags(deploy)
 
     status = sub.add_parser(
         "status",
@@ -205,6 +233,9 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         termination_protection=getattr(args, "termination_protection", None),
         continue_rollback=getattr(args, "continue_rollback", False),
         on_interrupt=getattr(args, "on_interrupt", "follow"),
+        on_drift=getattr(args, "on_drift", None),
+        no_rollback=getattr(args, "no_rollback", False),
+        retain_except_on_create=getattr(args, "retain_except_on_create", False),
     )
 
 
@@ -233,7 +264,14 @@ def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> d
         "outputs": {},
         "root_cause": None,
         "duration_s": round(time.monotonic() - started, 3),
+        **_drift_json(exc),
     }
+
+
+def _drift_json(exc: DeployError) -> dict[str, Any]:
+    """The drift report of a run that drift stopped (--on-drift fail); nothing otherwise."""
+    drift = getattr(exc, "drift", None)
+    return {} if drift is None else {"drift": drift}
 
 
 def _command(args: argparse.Namespace, err: TextIO) -> Result:

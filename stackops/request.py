@@ -19,3 +19,6 @@ class Request:
     termination_protection: str | None = None  # "on" | "off" | None (leave as is)
     continue_rollback: bool = False
     on_interrupt: str = "follow"  # "follow" | "cancel"
+    on_drift: str | None = None  # "fail" | "warn" | "revert" | None (by the stack's tags)
+    no_rollback: bool = False  # ExecuteChangeSet DisableRollback
+    retain_except_on_create: bool = False  # ExecuteChangeSet RetainExceptOnCreate

@@ -21,6 +21,7 @@ class Result:
     root_cause: list[Cause] | None = None
     duration_s: float = 0.0
     details: list[str] = field(default_factory=list)
+    drift: dict[str, Any] | None = None  # drift before deploy (stackops/drift.py); None: not run
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,4 +34,6 @@ class Result:
                 None if self.root_cause is None else [c.as_dict() for c in self.root_cause]
             ),
             "duration_s": round(self.duration_s, 3),
+            # Only where drift was looked for (plan or deploy of an existing stack).
+            **({} if self.drift is None else {"drift": self.drift}),
         }

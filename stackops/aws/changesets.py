@@ -49,6 +49,7 @@ def create(
     parameters: list[dict[str, Any]],
     tags: dict[str, str],
     capabilities: list[str],
+    deployment_mode: str | None = None,
 ) -> ChangeSet:
     kwargs: dict[str, Any] = {
         "StackName": stack_name,
@@ -60,6 +61,8 @@ def create(
         "Description": "deploy.py",
         **template_args,
     }
+    if deployment_mode is not None:  # REVERT_DRIFT; unset keeps CloudFormation's default
+        kwargs["DeploymentMode"] = deployment_mode
     try:
         response = cfn.create_change_set(**kwargs)
     except Exception as exc:
@@ -133,9 +136,22 @@ def _ready(cfn: Any, cs: ChangeSet) -> ChangeSet:
     return cs
 
 
-def execute(cfn: Any, arn: str, token: str) -> None:
+def execute(
+    cfn: Any,
+    arn: str,
+    token: str,
+    *,
+    disable_rollback: bool = False,
+    retain_except_on_create: bool = False,
+) -> None:
+    # Each flag is sent only when set, so a default run sends what it always sent.
+    flags: dict[str, bool] = {}
+    if disable_rollback:
+        flags["DisableRollback"] = True
+    if retain_except_on_create:
+        flags["RetainExceptOnCreate"] = True
     try:
-        cfn.execute_change_set(ChangeSetName=arn, ClientRequestToken=token)
+        cfn.execute_change_set(ChangeSetName=arn, ClientRequestToken=token, **flags)
     except Exception as exc:
         failed = call_failed("ExecuteChangeSet", exc)
         if failed:

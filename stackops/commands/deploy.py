@@ -15,6 +15,7 @@ from ..follow.interrupts import Run, cleanup, cleanup_quietly, interrupted
 from ..follow.operation import Followed, watch
 from ..request import Request
 from ..result import Result
+from ..review import ChangeRow
 from ..session import Session
 from .prepare import Prepared, prepare, show_review, warning_notes
 
@@ -30,6 +31,7 @@ def run(session: Session, req: Request) -> Result:
             return _nothing_to_do(session, req, prep, started)
         show_review(session, "Change set", req, prep, warning_notes(prep))
         _refuse_data_loss(session, prep, this_run)
+        _refuse_no_rollback_replacement(session, req, prep, this_run)
         if not _confirmed(session, req):
             said = cleanup(session, this_run)
             return Result(
@@ -40,6 +42,7 @@ def run(session: Session, req: Request) -> Result:
                 summary="Not executed: declined. " + ", ".join(said),
                 changes=prep.change_rows,
                 duration_s=session.since(started),
+                drift=prep.drift_json,
             )
         done = _execute(session, req, prep, this_run)
         return _outcome(session, req, prep, done, started)
@@ -61,6 +64,7 @@ def _nothing_to_do(session: Session, req: Request, prep: Prepared, started: floa
         summary=f"No changes for stack {req.stack_name}: {prep.noop_reason}",
         outputs=stacks.outputs_of(stack),
         duration_s=session.since(started),
+        drift=prep.drift_json,
     )
 
 
@@ -73,6 +77,31 @@ def _refuse_data_loss(session: Session, prep: Prepared, run: Run) -> None:
         f"the data-safety check refused {len(refused)} change(s); nothing was executed"
         + (f" ({', '.join(said)})" if said else ""),
         [decision.refusal_message(v) for v in refused],
+    )
+    error.operation = prep.operation
+    error.changes = list(prep.change_rows)
+    raise error
+
+
+def replaced(change_rows: list[ChangeRow]) -> list[ChangeRow]:
+    """Rows whose resource the change set replaces, or may (Replacement True or Conditional)."""
+    return [r for r in change_rows if r.replacement in ("True", "Conditional")]
+
+
+def _refuse_no_rollback_replacement(
+    session: Session, req: Request, prep: Prepared, run: Run
+) -> None:
+    # Without rollback a failed replacement leaves old and new resource side by side, with
+    # nothing to put the stack back: --no-rollback is for in-place iterations only.
+    blocking = replaced(prep.change_rows) if req.no_rollback else []
+    if not blocking:
+        return
+    said = cleanup(session, run)
+    error = Refused(
+        "--no-rollback refused: the change set replaces "
+        + ", ".join(f"{r.logical_id} ({r.replacement})" for r in blocking)
+        + "; deploy without --no-rollback"
+        + (f" ({', '.join(said)})" if said else "")
     )
     error.operation = prep.operation
     error.changes = list(prep.change_rows)
@@ -109,7 +138,13 @@ def _execute(session: Session, req: Request, prep: Prepared, run: Run) -> Follow
         with signals.held():
             run.executing, run.token, run.stack_id = True, token, stack_id
             try:
-                changesets.execute(session.cfn, prep.cs.arn, token)
+                changesets.execute(
+                    session.cfn,
+                    prep.cs.arn,
+                    token,
+                    disable_rollback=req.no_rollback,
+                    retain_except_on_create=req.retain_except_on_create,
+                )
             except BaseException:
                 run.executing = False
                 raise
@@ -141,6 +176,7 @@ def _outcome(
             changes=prep.change_rows,
             outputs=stacks.outputs_of(stack),
             duration_s=elapsed,
+            drift=prep.drift_json,
         )
     return Result(
         stack=req.stack_name,
@@ -152,6 +188,7 @@ def _outcome(
         changes=prep.change_rows,
         root_cause=rootcause.find(session.cfn, done.events),
         duration_s=elapsed,
+        drift=prep.drift_json,
     )
 
 
