@@ -215,3 +215,16 @@ def test_warn_deploys_over_the_drift(
     assert code == 0
     assert len(sent(calls, "ExecuteChangeSet")) == 1
     assert all("DeploymentMode" not in c for c in sent(calls, "CreateChangeSet"))
+
+
+def test_plan_with_fail_exits_3_on_drift(
+    moto_env: MotoEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    deployed(moto_env, tmp_path)  # not production: only the flag makes it fail
+    template = topic_template(extra_topics=1)
+    code, calls = in_process(
+        moto_env, monkeypatch, tmp_path, template, "--on-drift", "fail",
+        records=hand_edited(), command="plan",
+    )  # fmt: skip
+    assert code == 3
+    assert sent(calls, "CreateChangeSet") == []
