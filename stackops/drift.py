@@ -241,10 +241,13 @@ def desired_properties(req: Request, stack: Mapping[str, Any]) -> dict[str, Any]
     for name, spec in declared.items():
         if str((spec or {}).get("NoEcho", "")).lower() == "true" and name in values:
             values[name] = "****"
-    template = _with_pseudo(req.template, _stack_pseudo(stack))
-    # What cannot be resolved is shown as written.
+    template = req.template
+    # What cannot be resolved (a malformed or unresolvable expression) is shown as written.
     with suppress(resolve.ResolveError, KeyError, TypeError, ValueError, IndexError):
-        template = resolve.resolved(template, {k: v for k, v in values.items() if k in declared})
+        template = resolve.resolved(
+            _with_pseudo(req.template, _stack_pseudo(stack)),
+            {k: v for k, v in values.items() if k in declared},
+        )
     resources = template.get("Resources") or {}
     return {lid: (body or {}).get("Properties") or {} for lid, body in resources.items()}
 

@@ -223,3 +223,24 @@ def test_a_long_value_is_cut_in_the_lines_but_whole_in_the_json() -> None:
     assert long_value not in shown and "xxx..." in shown
     assert report.as_json()["drifted"][0]["differences"][0]["last_deployed"] == long_value
     assert "desired (not set)" in shown  # the new template has no such property
+
+
+def test_an_unresolvable_template_shows_the_desired_value_as_written() -> None:
+    template = topic_template()
+    template["Parameters"]["Fresh"] = {"Type": "String"}  # new, no default, no value given
+    props = drift.desired_properties(request(template), stack())
+    assert props["Topic"]["DisplayName"] == {"Fn::Sub": "${Env}-topic"}
+
+
+def test_a_partly_failed_detection_says_so(cfn: Any) -> None:
+    session, err = session_for(cfn)
+    with Stubber(cfn) as stub:
+        stub_detection(
+            stub,
+            [display_name_drift()],
+            status="DETECTION_FAILED",
+        )
+        report = drift.check(session, request(), stack())
+    assert report is not None and report.checked and len(report.drifted) == 1
+    assert report.reason.startswith("DETECTION_FAILED")
+    assert "(DETECTION_FAILED" in err.getvalue()

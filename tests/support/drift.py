@@ -90,7 +90,10 @@ def stub_detection(
         detection_status("DETECTION_IN_PROGRESS"),
         wanted,
     )
-    stub.add_response("describe_stack_drift_detection_status", detection_status(status), wanted)
+    done = detection_status(status)
+    if status == "DETECTION_FAILED":
+        done["DetectionStatusReason"] = "Failed to detect drift on resource [Key]"
+    stub.add_response("describe_stack_drift_detection_status", done, wanted)
     stub.add_response(
         "describe_stack_resource_drifts", {"StackResourceDrifts": records}, {"StackName": stack}
     )
