@@ -193,6 +193,31 @@ def _sub(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _drift_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--on-drift",
+        choices=("fail", "warn", "revert"),
+        help="drift found on the stack before the change set: stop (exit 3), show it and go on, "
+        "or revert it (DeploymentMode REVERT_DRIFT); default: fail on a stack tagged "
+        "Environment/Env/Stage=production|prod, warn on any other",
+    )
+
+
+def _execution_flags(p: argparse.ArgumentParser) -> None:
+    # Exclusive: without a rollback there is nothing for RetainExceptOnCreate to act on.
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--no-rollback",
+        action="store_true",
+        help="on failure keep what was done, for fast iteration (refused on a replacement)",
+    )
+    group.add_argument(
+        "--retain-except-on-create",
+        action="store_true",
+        help="on rollback delete what this run created, even with DeletionPolicy Retain",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -206,6 +231,7 @@ def build_parser() -> Parser:
     _inputs(plan)
     _common(plan)
     _import_flags(plan)
+    _drift_flags(plan)
 
     deploy = _sub(sub, "deploy", "create or update a stack via a change set")
     _inputs(deploy)
@@ -213,6 +239,8 @@ def build_parser() -> Parser:
     _deploy_flags(deploy)
     _import_flags(deploy)
     _skip_resource_flag(deploy)
+    _drift_flags(deploy)
+    _execution_flags(deploy)
 
     status = _sub(sub, "status", "status, last operation, root cause, outputs")
     status.add_argument("--stack-name", required=True)
@@ -281,6 +309,9 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         on_interrupt=getattr(args, "on_interrupt", "follow"),
         import_existing=_import_existing(args, template, err),
         skip_resources=tuple(getattr(args, "skip_resource", None) or ()),
+        on_drift=getattr(args, "on_drift", None),
+        no_rollback=getattr(args, "no_rollback", False),
+        retain_except_on_create=getattr(args, "retain_except_on_create", False),
     )
 
 
@@ -315,6 +346,7 @@ def _error_json(args: argparse.Namespace, exc: BaseException, started: float) ->
         "outputs": {},
         "root_cause": None if story.root_cause is None else [c.as_dict() for c in story.root_cause],
         "duration_s": round(time.monotonic() - started, 3),
+        **_drift_json(exc),
     }
     # Keys added after the first contract: present only when known.
     if story.stack_status:
@@ -334,6 +366,12 @@ def _story_lines(exc: DeployError) -> list[str]:
     causes = [c for c in story.root_cause or [] if c.reason != exc.message]
     lines = [f"root cause: {c.logical_id} ({c.type}): {c.reason}" for c in causes]
     return lines + [n for n in story.notes if "cannot read" in n]
+
+
+def _drift_json(exc: BaseException) -> dict[str, Any]:
+    """The drift report of a run that drift stopped (--on-drift fail); nothing otherwise."""
+    drift = getattr(exc, "drift", None)
+    return {} if drift is None else {"drift": drift}
 
 
 def _command(args: argparse.Namespace, err: TextIO) -> Result:

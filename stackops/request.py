@@ -21,3 +21,6 @@ class Request:
     on_interrupt: str = "follow"  # "follow" | "cancel"
     import_existing: bool = False  # CreateChangeSet ImportExistingResources
     skip_resources: tuple[str, ...] = ()  # --skip-resource, for a continued rollback
+    on_drift: str | None = None  # "fail" | "warn" | "revert" | None (by the stack's tags)
+    no_rollback: bool = False  # ExecuteChangeSet DisableRollback
+    retain_except_on_create: bool = False  # ExecuteChangeSet RetainExceptOnCreate

@@ -24,6 +24,7 @@ class Result:
     operation_id: str | None = None
     cause_notes: list[str] = field(default_factory=list)  # shown with the root cause and in JSON
     quiet_notes: list[str] = field(default_factory=list)  # in JSON only
+    drift: dict[str, Any] | None = None  # drift before deploy (stackops/drift.py); None: not run
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,8 @@ class Result:
                 None if self.root_cause is None else [c.as_dict() for c in self.root_cause]
             ),
             "duration_s": round(self.duration_s, 3),
+            # Only where drift was looked for (plan or deploy of an existing stack).
+            **({} if self.drift is None else {"drift": self.drift}),
         }
 
     def added_json(self) -> dict[str, Any]:

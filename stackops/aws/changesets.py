@@ -50,6 +50,7 @@ def create(
     tags: dict[str, str],
     capabilities: list[str],
     import_existing: bool = False,
+    deployment_mode: str | None = None,
 ) -> ChangeSet:
     kwargs: dict[str, Any] = {
         "StackName": stack_name,
@@ -64,6 +65,8 @@ def create(
     if import_existing:
         # Sent only when asked: AWS then adopts what qualifies (see stackops/importable.py).
         kwargs["ImportExistingResources"] = True
+    if deployment_mode is not None:  # REVERT_DRIFT; unset keeps CloudFormation's default
+        kwargs["DeploymentMode"] = deployment_mode
     try:
         response = cfn.create_change_set(**kwargs)
     except Exception as exc:
@@ -137,9 +140,22 @@ def _ready(cfn: Any, cs: ChangeSet) -> ChangeSet:
     return cs
 
 
-def execute(cfn: Any, arn: str, token: str) -> None:
+def execute(
+    cfn: Any,
+    arn: str,
+    token: str,
+    *,
+    disable_rollback: bool = False,
+    retain_except_on_create: bool = False,
+) -> None:
+    # Each flag is sent only when set, so a default run sends what it always sent.
+    flags: dict[str, bool] = {}
+    if disable_rollback:
+        flags["DisableRollback"] = True
+    if retain_except_on_create:
+        flags["RetainExceptOnCreate"] = True
     try:
-        cfn.execute_change_set(ChangeSetName=arn, ClientRequestToken=token)
+        cfn.execute_change_set(ChangeSetName=arn, ClientRequestToken=token, **flags)
     except Exception as exc:
         failed = call_failed("ExecuteChangeSet", exc)
         if failed:

@@ -16,6 +16,7 @@ from ..follow.interrupts import Run, cleanup, cleanup_quietly, interrupted
 from ..follow.operation import Followed, watch
 from ..request import Request
 from ..result import Result
+from ..review import ChangeRow
 from ..session import Session
 from .prepare import Prepared, prepare, show_review, warning_notes
 
@@ -32,6 +33,7 @@ def run(session: Session, req: Request) -> Result:
             return _nothing_to_do(session, req, prep, started)
         show_review(session, "Change set", req, prep, warning_notes(prep))
         _refuse_data_loss(session, prep, this_run)
+        _refuse_no_rollback_replacement(session, req, prep, this_run)
         if not _confirmed(session, req):
             said = cleanup(session, this_run)
             return Result(
@@ -42,6 +44,7 @@ def run(session: Session, req: Request) -> Result:
                 summary="Not executed: declined. " + ", ".join(said),
                 changes=prep.change_rows,
                 duration_s=session.since(started),
+                drift=prep.drift_json,
             )
         done = _execute(session, req, prep, this_run)
         return _outcome(session, req, prep, done, started)
@@ -66,6 +69,7 @@ def _nothing_to_do(session: Session, req: Request, prep: Prepared, started: floa
         summary=f"No changes for stack {req.stack_name}: {prep.noop_reason}",
         outputs=stacks.outputs_of(stack),
         duration_s=session.since(started),
+        drift=prep.drift_json,
     )
 
 
@@ -78,6 +82,31 @@ def _refuse_data_loss(session: Session, prep: Prepared, run: Run) -> None:
         f"the data-safety check refused {len(refused)} change(s); nothing was executed"
         + (f" ({', '.join(said)})" if said else ""),
         [decision.refusal_message(v) for v in refused],
+    )
+    error.operation = prep.operation
+    error.changes = list(prep.change_rows)
+    raise error
+
+
+def replaced(change_rows: list[ChangeRow]) -> list[ChangeRow]:
+    """Rows whose resource the change set replaces, or may (Replacement True or Conditional)."""
+    return [r for r in change_rows if r.replacement in ("True", "Conditional")]
+
+
+def _refuse_no_rollback_replacement(
+    session: Session, req: Request, prep: Prepared, run: Run
+) -> None:
+    # Without rollback a failed replacement leaves old and new resource side by side, with
+    # nothing to put the stack back: --no-rollback is for in-place iterations only.
+    blocking = replaced(prep.change_rows) if req.no_rollback else []
+    if not blocking:
+        return
+    said = cleanup(session, run)
+    error = Refused(
+        "--no-rollback refused: the change set replaces "
+        + ", ".join(f"{r.logical_id} ({r.replacement})" for r in blocking)
+        + "; deploy without --no-rollback"
+        + (f" ({', '.join(said)})" if said else "")
     )
     error.operation = prep.operation
     error.changes = list(prep.change_rows)
@@ -114,7 +143,13 @@ def _execute(session: Session, req: Request, prep: Prepared, run: Run) -> Follow
         with signals.held():
             run.executing, run.token, run.stack_id = True, token, stack_id
             try:
-                changesets.execute(session.cfn, prep.cs.arn, token)
+                changesets.execute(
+                    session.cfn,
+                    prep.cs.arn,
+                    token,
+                    disable_rollback=req.no_rollback,
+                    retain_except_on_create=req.retain_except_on_create,
+                )
             except BaseException:
                 run.executing = False
                 raise
@@ -147,6 +182,7 @@ def _outcome(
             outputs=stacks.outputs_of(stack),
             duration_s=elapsed,
             operation_id=rootcause.operation_id(done.events, stack),
+            drift=prep.drift_json,
         )
     diag = rootcause.diagnose(
         session.cfn, prep.cs.stack_id, done.events, stack=stack, change_set=prep.cs.arn
@@ -164,6 +200,7 @@ def _outcome(
         operation_id=diag.operation_id,
         cause_notes=diag.notes,
         quiet_notes=diag.quiet,
+        drift=prep.drift_json,
     )
 
 

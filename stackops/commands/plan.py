@@ -38,6 +38,7 @@ def run(session: Session, req: Request) -> Result:
             exit_code=exitcodes.OK,
             summary=f"No changes for stack {name}: {prep.noop_reason}",
             duration_s=session.since(started),
+            drift=prep.drift_json,
         )
     summary = f"Plan for {name}: {len(prep.change_rows)} change(s); " + ", ".join(said)
     refused = decision.refusals(prep.judged)
@@ -51,6 +52,7 @@ def run(session: Session, req: Request) -> Result:
         summary=summary,
         changes=prep.change_rows,
         duration_s=session.since(started),
+        drift=prep.drift_json,
     )
 
 

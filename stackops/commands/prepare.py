@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import drift
 from ..aws import changesets, stacks, uploads
 from ..aws.changesets import ChangeSet, NoChanges
 from ..datasafety import decision, verdicts
 from ..datasafety.decision import Judged
+from ..drift import DriftReport
 from ..errors import BadInput, OperationFailed
 from ..follow import signals
 from ..follow.interrupts import Run, cleanup
@@ -30,10 +32,15 @@ class Prepared:
     judged: list[Judged] = field(default_factory=list)
     noop_reason: str = ""
     old_template: dict[str, Any] | None = None  # the deployed one, for the stack policy
+    drift: DriftReport | None = None  # None on create: no stack to drift
 
     @property
     def operation(self) -> str:
         return "create" if self.change_set_type == "CREATE" else "update"
+
+    @property
+    def drift_json(self) -> dict[str, Any] | None:
+        return None if self.drift is None else self.drift.as_json()
 
     def stack_status(self, default: str = "") -> str:
         return str((self.stack or {}).get("StackStatus", default))
@@ -49,22 +56,33 @@ def prepare(session: Session, req: Request, run: Run, *, mutate: bool = True) ->
         before_recreate=lambda: check_create_inputs(req),
         request=req,
     )
+    found_drift = drift.check(session, req, stack)  # may stop the run (--on-drift fail)
+    mode = found_drift.deployment_mode if found_drift is not None else None
     cs_type = "CREATE" if stack is None else "UPDATE"
-    if stack is not None and unchanged(session, req, stack):
-        return Prepared(stack, None, cs_type, noop_reason=UNCHANGED)
+    # Reverting drift needs a change set even when the template is the deployed one.
+    if stack is not None and mode is None and unchanged(session, req, stack):
+        return Prepared(stack, None, cs_type, noop_reason=UNCHANGED, drift=found_drift)
     old_template = stacks.deployed_template(session.cfn, str(stack["StackId"])) if stack else None
     try:
-        cs = _change_set(session, req, run, stack, cs_type)
+        cs = _change_set(session, req, run, stack, cs_type, deployment_mode=mode)
     except NoChanges as exc:
-        return Prepared(stack, None, cs_type, noop_reason=str(exc))
+        return Prepared(stack, None, cs_type, noop_reason=str(exc), drift=found_drift)
     found = verdicts.assess(cs.changes, old_template, req.template)
     judged = decision.judge(found, req.allow_replacement)
     change_rows = with_decisions(rows(cs.changes), judged)
-    return Prepared(stack, cs, cs_type, change_rows, judged, old_template=old_template)
+    return Prepared(
+        stack, cs, cs_type, change_rows, judged, old_template=old_template, drift=found_drift
+    )
 
 
 def _change_set(
-    session: Session, req: Request, run: Run, stack: dict[str, Any] | None, cs_type: str
+    session: Session,
+    req: Request,
+    run: Run,
+    stack: dict[str, Any] | None,
+    cs_type: str,
+    *,
+    deployment_mode: str | None = None,
 ) -> ChangeSet:
     """Create the change set and wait until it is ready; the run records it the moment it exists."""
     params = parameters(req, stack)
@@ -90,6 +108,7 @@ def _change_set(
             tags=tags,
             capabilities=capabilities(req.template),
             import_existing=req.import_existing,
+            deployment_mode=deployment_mode,
         )
         run.change_set_arn = cs.arn
         run.stack_id = cs.stack_id
@@ -160,7 +179,13 @@ def show_review(
 
 
 def warning_notes(prep: Prepared) -> list[str]:
-    return [decision.warning_message(v) for v in decision.warnings(prep.judged)]
+    notes = [decision.warning_message(v) for v in decision.warnings(prep.judged)]
+    if prep.drift is not None and prep.drift.deployment_mode is not None:
+        notes.append(
+            f"change set made with DeploymentMode {prep.drift.deployment_mode} (--on-drift "
+            "revert): drifted properties go back to the template's values"
+        )
+    return notes
 
 
 def refusal_notes(prep: Prepared) -> list[str]:
