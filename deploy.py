@@ -101,6 +101,16 @@ def _deploy_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _approval_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--require-approval",
+        choices=("never", "broadening", "any-change"),
+        default="broadening",
+        help="security changes that need a person's confirmation (default: those that widen "
+        "access); without a terminal or with --yes such a change exits 3 unless 'never'",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -117,6 +127,7 @@ def build_parser() -> Parser:
     )
     _inputs(plan)
     _common(plan)
+    _approval_flags(plan)
 
     deploy = sub.add_parser(
         "deploy",
@@ -127,6 +138,7 @@ def build_parser() -> Parser:
     _inputs(deploy)
     _common(deploy)
     _deploy_flags(deploy)
+    _approval_flags(deploy)
 
     status = sub.add_parser(
         "status",
@@ -205,6 +217,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         termination_protection=getattr(args, "termination_protection", None),
         continue_rollback=getattr(args, "continue_rollback", False),
         on_interrupt=getattr(args, "on_interrupt", "follow"),
+        require_approval=getattr(args, "require_approval", "broadening"),
     )
 
 

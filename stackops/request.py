@@ -19,3 +19,5 @@ class Request:
     termination_protection: str | None = None  # "on" | "off" | None (leave as is)
     continue_rollback: bool = False
     on_interrupt: str = "follow"  # "follow" | "cancel"
+    # Which security changes need a person: "never" | "broadening" | "any-change".
+    require_approval: str = "broadening"

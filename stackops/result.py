@@ -7,6 +7,7 @@ from typing import Any
 
 from .review import ChangeRow
 from .rootcause import Cause
+from .securitydiff import SecurityRow
 
 
 @dataclass(kw_only=True)
@@ -21,6 +22,8 @@ class Result:
     root_cause: list[Cause] | None = None
     duration_s: float = 0.0
     details: list[str] = field(default_factory=list)
+    # What widens or narrows access; set by plan, whose JSON then has a `security` key.
+    security: list[SecurityRow] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,4 +36,10 @@ class Result:
                 None if self.root_cause is None else [c.as_dict() for c in self.root_cause]
             ),
             "duration_s": round(self.duration_s, 3),
+            **self._security_json(),
         }
+
+    def _security_json(self) -> dict[str, Any]:
+        if self.security is None:
+            return {}
+        return {"security": [r.as_dict() for r in self.security]}

@@ -49,6 +49,7 @@ def create(
     parameters: list[dict[str, Any]],
     tags: dict[str, str],
     capabilities: list[str],
+    include_nested: bool = False,
 ) -> ChangeSet:
     kwargs: dict[str, Any] = {
         "StackName": stack_name,
@@ -60,6 +61,9 @@ def create(
         "Description": "deploy.py",
         **template_args,
     }
+    if include_nested:
+        # One change set per nested stack too, so their changes can be reviewed and judged.
+        kwargs["IncludeNestedStacks"] = True
     try:
         response = cfn.create_change_set(**kwargs)
     except Exception as exc:
