@@ -105,16 +105,16 @@ def _approval_summary(needs: list[securitydiff.SecurityRow]) -> str:
     widened = securitydiff.widening(needs)
     named = sorted({f"{r.kind} {r.resource}" for r in (widened or needs)})
     shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
-    verb = "widens" if widened else "changes"
-    return f"{len(widened or needs)} row(s) {verb}: {shown}"
+    verb = "widen" if widened else "change"
+    return f"{len(widened or needs)} row(s) {verb} access: {shown}"
 
 
 def _approval_refusal(mode: str, needs: list[securitydiff.SecurityRow]) -> str:
     # The pipeline passes `never`: its manual approval before production is the confirmation.
     return (
-        f"--require-approval {mode}: the change set {_approval_summary(needs)}, and there is no "
-        "person to confirm (no terminal, or --yes); nothing was executed. Pass "
-        "--require-approval never to accept, e.g. after a reviewed approval"
+        f"--require-approval {mode}: in the change set {_approval_summary(needs)}; no person to "
+        "confirm it (no terminal, or --yes), so nothing was executed; "
+        "pass --require-approval never to accept, e.g. after a reviewed approval"
     )
 
 

@@ -128,7 +128,7 @@ def test_require_approval_matrix(
 def test_the_refusal_names_what_widens(monkeypatch: pytest.MonkeyPatch, cfn: Any) -> None:
     outcome, said = deploy_with(monkeypatch, cfn, "broadening", "widening", "ci")
     assert outcome == "refused"
-    assert "1 row(s) widens: IAM P" in said
+    assert "1 row(s) widen access: IAM P" in said
 
 
 def test_the_review_shows_the_security_table(monkeypatch: pytest.MonkeyPatch, cfn: Any) -> None:
@@ -155,3 +155,21 @@ def test_a_refusal_deletes_the_change_set(monkeypatch: pytest.MonkeyPatch, cfn: 
         with pytest.raises(Refused):
             deploy.run(session, req)
         stub.assert_no_pending_responses()
+
+
+def test_the_pipeline_deploy_accepts_what_its_manual_approval_confirmed() -> None:
+    import shlex
+
+    import yaml
+
+    import deploy as cli
+    from tests.support.paths import ROOT
+
+    spec = yaml.safe_load((ROOT / "buildspecs" / "deploy.yml").read_text(encoding="utf-8"))
+    commands = [c for c in spec["phases"]["build"]["commands"] if "deploy.py deploy" in c]
+    assert len(commands) == 1
+    argv = shlex.split(commands[0])[2:]  # after python3 deploy.py
+    args = cli.build_parser().parse_args(argv)
+    assert (args.command, args.yes, args.require_approval) == ("deploy", True, "never")
+    bare = cli.build_parser().parse_args(["deploy", "--stack-name", "s", "--template", "t"])
+    assert bare.require_approval == "broadening"
