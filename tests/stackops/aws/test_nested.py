@@ -12,14 +12,20 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
+from clikit import exitcodes
 from stackops.aws import changesets, nested
+from stackops.aws.events import EventCursor
+from stackops.commands import deploy
 from stackops.commands.prepare import nested_review
 from stackops.datasafety import decision
+from stackops.errors import Refused
+from stackops.inputs import Inputs
+from stackops.request import Request
 from tests.support.changesets import property_detail, resource_change
 from tests.support.samples import rds_template
-from tests.support.stubbed import session_for
+from tests.support.stubbed import CS_ARN, STACK, STACK_ID, session_for, stack_desc
 
 ACCOUNT = "arn:aws:cloudformation:us-east-1:123456789012"
 PARENT_CS = f"{ACCOUNT}:changeSet/edu-Parent-cs/aaaa"
@@ -204,3 +210,61 @@ def test_a_client_error_while_describing_a_nested_change_set_is_not_hidden(cfn: 
         stub.add_client_error("describe_change_set", "AccessDenied", "no", 403)
         with pytest.raises(ClientError, match="AccessDenied"):
             nested.expand(cfn, TOP)
+
+
+def top_template(url: str) -> dict[str, Any]:
+    parent = {"Type": nested.STACK_TYPE, "Properties": {"TemplateURL": url}}
+    return {"Resources": {"Parent": parent}}
+
+
+def whole_update(stub: Stubber) -> None:
+    """deploy of the top stack, from its state to the judged change set, then its deletion."""
+    old = {"TemplateBody": json.dumps(top_template("https://b/v1.json"))}
+    at_stack = {"StackName": STACK_ID, "TemplateStage": "Original"}
+    stub.add_response("describe_stacks", stack_desc("UPDATE_COMPLETE"), {"StackName": STACK})
+    stub.add_response("get_template", old, at_stack)  # is anything different?
+    stub.add_response("get_template", old, at_stack)  # the deployed template, for the check
+    expected = {
+        key: ANY for key in ("ChangeSetName", "Parameters", "Tags", "Capabilities", "Description")
+    }
+    expected |= {"StackName": STACK, "ChangeSetType": "UPDATE", "TemplateBody": ANY}
+    stub.add_response(
+        "create_change_set",
+        {"Id": CS_ARN, "StackId": STACK_ID},
+        {**expected, "IncludeNestedStacks": True},
+    )
+    ready = described(CS_ARN, STACK_ID, TOP)
+    stub.add_response("describe_change_set", ready, {"ChangeSetName": CS_ARN})  # the waiter
+    stub.add_response("describe_change_set", ready, {"ChangeSetName": CS_ARN})  # every page
+    two_levels(stub)
+    stub.add_response("delete_change_set", {}, {"ChangeSetName": CS_ARN})
+
+
+class Executed(Exception):
+    """Raised where execution begins: the data-safety check let the change set through."""
+
+
+def test_deploy_refuses_the_nested_replacement_and_runs_it_when_allowed_by_path(
+    cfn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def execution_begins(*args: Any, **kwargs: Any) -> Any:
+        raise Executed
+
+    monkeypatch.setattr(EventCursor, "before_operation", execution_begins)
+    new = top_template("https://b/v2.json")
+    session, err = session_for(cfn)
+    with Stubber(cfn) as stub:
+        whole_update(stub)
+        with pytest.raises(Refused) as refused:
+            deploy.run(session, Request(STACK, new, Inputs({}, {}), yes=True))
+        stub.assert_no_pending_responses()
+    assert refused.value.exit_code == exitcodes.REFUSED
+    assert any("--allow-replacement Parent/Child/Db" in d for d in refused.value.details)
+    assert "Parent/Child/Db" in err.getvalue() and "REFUSED" in err.getvalue()
+
+    allowed = Request(STACK, new, Inputs({}, {}), yes=True, allow_replacement=("Parent/Child/Db",))
+    with Stubber(cfn) as stub:
+        whole_update(stub)
+        with pytest.raises(Executed):
+            deploy.run(session, allowed)
+        stub.assert_no_pending_responses()
