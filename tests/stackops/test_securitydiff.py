@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import io
+import os
 from typing import Any
 
 from stackops import securitydiff
+from stackops.render import Console, show_security
+from stackops.review import SECURITY_SHOWN
 from stackops.securitydiff import SecurityRow
 
 
@@ -188,3 +192,38 @@ def test_approval_modes_pick_the_rows_that_need_a_person() -> None:
     assert securitydiff.needing_approval("broadening", widen) == widen
     assert securitydiff.needing_approval("broadening", narrow) == []
     assert securitydiff.needing_approval("any-change", narrow) == narrow
+
+
+class Screen(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def many_grants(n: int) -> dict[str, Any]:
+    actions = [f"s3:Action{i:03d}" for i in range(n)]
+    return template(Role=role({"Effect": "Allow", "Action": actions, "Resource": "*"}))
+
+
+def test_the_review_table_is_plain_off_a_terminal_and_says_what_it_left_out() -> None:
+    found = securitydiff.diff(None, many_grants(70))
+    err = io.StringIO()
+    show_security(Console(err, None), found)
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "Security changes (71: 71 widen access, 0 narrow it):"
+    assert lines[1].split()[:3] == ["RESOURCE", "KIND", "+/-"]
+    assert len(lines) == 2 + SECURITY_SHOWN + 1
+    assert lines[-1].strip() == "... and 11 more (plan --output json lists all)"
+
+
+def test_the_review_table_on_a_terminal_is_drawn_by_rich() -> None:
+    screen = Screen()
+    show_security(Console(screen, None), securitydiff.diff(None, many_grants(2)))
+    shown = screen.getvalue()
+    assert "s3:Action001" in shown and "widens" in shown
+    assert "\x1b[" in shown or os.environ.get("NO_COLOR")
+
+
+def test_no_security_change_prints_nothing() -> None:
+    err = io.StringIO()
+    show_security(Console(err, None), [])
+    assert err.getvalue() == ""
