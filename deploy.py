@@ -218,6 +218,16 @@ def _execution_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _approval_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--require-approval",
+        choices=("never", "broadening", "any-change"),
+        default="broadening",
+        help="security changes that need a person's confirmation (default: those that widen "
+        "access); without a terminal or with --yes such a change exits 3 unless 'never'",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -232,6 +242,7 @@ def build_parser() -> Parser:
     _common(plan)
     _import_flags(plan)
     _drift_flags(plan)
+    _approval_flags(plan)
 
     deploy = _sub(sub, "deploy", "create or update a stack via a change set")
     _inputs(deploy)
@@ -241,6 +252,7 @@ def build_parser() -> Parser:
     _skip_resource_flag(deploy)
     _drift_flags(deploy)
     _execution_flags(deploy)
+    _approval_flags(deploy)
 
     status = _sub(sub, "status", "status, last operation, root cause, outputs")
     status.add_argument("--stack-name", required=True)
@@ -312,6 +324,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         on_drift=getattr(args, "on_drift", None),
         no_rollback=getattr(args, "no_rollback", False),
         retain_except_on_create=getattr(args, "retain_except_on_create", False),
+        require_approval=getattr(args, "require_approval", "broadening"),
     )
 
 

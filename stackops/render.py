@@ -7,8 +7,18 @@ from typing import Any, TextIO
 
 from . import terminal
 from .result import Result
-from .review import HEADERS, ChangeRow, cells, table
+from .review import (
+    HEADERS,
+    SECURITY_HEADERS,
+    SECURITY_SHOWN,
+    ChangeRow,
+    cells,
+    security_cells,
+    security_table,
+    table,
+)
 from .rootcause import Cause
+from .securitydiff import WIDENS, SecurityRow
 
 
 class Console:
@@ -88,3 +98,20 @@ def as_json(result: Result, stream: TextIO) -> None:
     body = {**result.as_json(), **result.added_json()}
     stream.write(json.dumps(body, sort_keys=True) + "\n")
     stream.flush()
+
+
+def show_security(console: Console, found: list[SecurityRow]) -> None:
+    """The security diff after the change table: rich on a terminal, plain lines elsewhere."""
+    lines = security_table(found)
+    if not lines:
+        return
+    console.info(lines[0])
+    if terminal.is_terminal(console.stream):
+        styles = ["yellow" if r.direction == WIDENS else "" for r in found[:SECURITY_SHOWN]]
+        grid = terminal.table(SECURITY_HEADERS, security_cells(found), styles)
+        console.stream.write(terminal.rendered(grid, console.stream))
+        lines = lines[-1:] if len(found) > SECURITY_SHOWN else []
+    else:
+        lines = lines[1:]
+    for line in lines:
+        console.info(line)

@@ -24,3 +24,5 @@ class Request:
     on_drift: str | None = None  # "fail" | "warn" | "revert" | None (by the stack's tags)
     no_rollback: bool = False  # ExecuteChangeSet DisableRollback
     retain_except_on_create: bool = False  # ExecuteChangeSet RetainExceptOnCreate
+    # Which security changes need a person: "never" | "broadening" | "any-change".
+    require_approval: str = "broadening"

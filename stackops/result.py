@@ -7,6 +7,7 @@ from typing import Any
 
 from .review import ChangeRow
 from .rootcause import Cause
+from .securitydiff import SecurityRow
 
 
 @dataclass(kw_only=True)
@@ -25,6 +26,8 @@ class Result:
     cause_notes: list[str] = field(default_factory=list)  # shown with the root cause and in JSON
     quiet_notes: list[str] = field(default_factory=list)  # in JSON only
     drift: dict[str, Any] | None = None  # drift before deploy (stackops/drift.py); None: not run
+    # What widens or narrows access; set by plan, whose JSON then has a `security` key.
+    security: list[SecurityRow] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +42,7 @@ class Result:
             "duration_s": round(self.duration_s, 3),
             # Only where drift was looked for (plan or deploy of an existing stack).
             **({} if self.drift is None else {"drift": self.drift}),
+            **self._security_json(),
         }
 
     def added_json(self) -> dict[str, Any]:
@@ -49,3 +53,8 @@ class Result:
         if self.cause_notes or self.quiet_notes:
             body["root_cause_notes"] = [*self.cause_notes, *self.quiet_notes]
         return body
+
+    def _security_json(self) -> dict[str, Any]:
+        if self.security is None:
+            return {}
+        return {"security": [r.as_dict() for r in self.security]}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .datasafety.decision import Judged
+from .securitydiff import WIDENS, SecurityRow
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,37 @@ def table(change_rows: list[ChangeRow]) -> list[str]:
         "  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in lines
     ]
+
+
+# --------------------------------------------------------------------------- security diff
+
+SECURITY_HEADERS = ("RESOURCE", "KIND", "+/-", "EFFECT", "PRINCIPAL/PEER", "ACTION", "ON", "ACCESS")
+# A create lists every statement of the template; the full list is in --output json of plan.
+SECURITY_SHOWN = 60
+
+
+def security_cells(found: list[SecurityRow]) -> list[tuple[str, ...]]:
+    return [
+        (r.resource, r.kind, r.sign, r.effect, r.principal, r.action, r.target, r.direction)
+        for r in found[:SECURITY_SHOWN]
+    ]
+
+
+def security_table(found: list[SecurityRow]) -> list[str]:
+    """The security diff as plain lines: a title, the rows, and how many were left out."""
+    if not found:
+        return []
+    widened = sum(1 for r in found if r.direction == WIDENS)
+    title = (
+        f"Security changes ({len(found)}: {widened} widen access, "
+        f"{len(found) - widened} narrow it):"
+    )
+    lines = [SECURITY_HEADERS, *security_cells(found)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(SECURITY_HEADERS))]
+    out = [title] + [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+    if len(found) > SECURITY_SHOWN:
+        out.append(f"  ... and {len(found) - SECURITY_SHOWN} more (plan --output json lists all)")
+    return out

@@ -51,6 +51,7 @@ def create(
     capabilities: list[str],
     import_existing: bool = False,
     deployment_mode: str | None = None,
+    include_nested: bool = False,
 ) -> ChangeSet:
     kwargs: dict[str, Any] = {
         "StackName": stack_name,
@@ -67,6 +68,9 @@ def create(
         kwargs["ImportExistingResources"] = True
     if deployment_mode is not None:  # REVERT_DRIFT; unset keeps CloudFormation's default
         kwargs["DeploymentMode"] = deployment_mode
+    if include_nested:
+        # One change set per nested stack too, so their changes can be reviewed and judged.
+        kwargs["IncludeNestedStacks"] = True
     try:
         response = cfn.create_change_set(**kwargs)
     except Exception as exc:

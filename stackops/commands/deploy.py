@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clikit import exitcodes
 
-from .. import rootcause
+from .. import rootcause, securitydiff
 from ..aws import changesets, stacks
 from ..aws.errors import degraded_reason, explain
 from ..aws.events import EventCursor, last_operation_events
@@ -34,7 +34,7 @@ def run(session: Session, req: Request) -> Result:
         show_review(session, "Change set", req, prep, warning_notes(prep))
         _refuse_data_loss(session, prep, this_run)
         _refuse_no_rollback_replacement(session, req, prep, this_run)
-        if not _confirmed(session, req):
+        if not _confirmed(session, req, prep):
             said = cleanup(session, this_run)
             return Result(
                 stack=req.stack_name,
@@ -113,14 +113,43 @@ def _refuse_no_rollback_replacement(
     raise error
 
 
-def _confirmed(session: Session, req: Request) -> bool:
-    """--yes, or a y at the prompt; without a terminal to ask on, the run goes ahead."""
+def _confirmed(session: Session, req: Request, prep: Prepared) -> bool:
+    """--yes, or a y at the prompt; without a terminal to ask on, the run goes ahead. A security
+    change that --require-approval says needs a person passes only a y at the prompt: with --yes
+    or without a terminal there is no one to ask, and it is refused (exit 3)."""
+    needs = securitydiff.needing_approval(req.require_approval, prep.security)
+    if needs and (req.yes or not session.console.interactive):
+        error = Refused(_approval_refusal(req.require_approval, needs))
+        error.operation = prep.operation
+        error.changes = list(prep.change_rows)
+        raise error
     if req.yes:
         return True
     if not session.console.interactive:
         session.console.info("No terminal to ask on: executing without confirmation.")
         return True
+    if needs:
+        return session.console.confirm(
+            f"This change set changes access ({_approval_summary(needs)}). Execute it?"
+        )
     return session.console.confirm("Execute this change set?")
+
+
+def _approval_summary(needs: list[securitydiff.SecurityRow]) -> str:
+    widened = securitydiff.widening(needs)
+    named = sorted({f"{r.kind} {r.resource}" for r in (widened or needs)})
+    shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+    verb = "widen" if widened else "change"
+    return f"{len(widened or needs)} row(s) {verb} access: {shown}"
+
+
+def _approval_refusal(mode: str, needs: list[securitydiff.SecurityRow]) -> str:
+    # The pipeline passes `never`: its manual approval before production is the confirmation.
+    return (
+        f"--require-approval {mode}: in the change set {_approval_summary(needs)}; no person to "
+        "confirm it (no terminal, or --yes), so nothing was executed; "
+        "pass --require-approval never to accept, e.g. after a reviewed approval"
+    )
 
 
 def _execute(session: Session, req: Request, prep: Prepared, run: Run) -> Followed:

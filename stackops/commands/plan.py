@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clikit import exitcodes
 
+from .. import securitydiff
 from ..aws import stacks
 from ..datasafety import decision
 from ..errors import Interrupted
@@ -29,6 +30,7 @@ def run(session: Session, req: Request) -> Result:
             exit_code=exitcodes.CHANGES,
             summary=f"Plan for {name}: {exc}",
             duration_s=session.since(started),
+            security=[],
         )
     if prep.cs is None:
         return Result(
@@ -39,11 +41,13 @@ def run(session: Session, req: Request) -> Result:
             summary=f"No changes for stack {name}: {prep.noop_reason}",
             duration_s=session.since(started),
             drift=prep.drift_json,
+            security=[],
         )
     summary = f"Plan for {name}: {len(prep.change_rows)} change(s); " + ", ".join(said)
     refused = decision.refusals(prep.judged)
     if refused:
         summary += f"; {len(refused)} change(s) would be refused by the data-safety check"
+    summary += _approval_note(req, prep)
     return Result(
         stack=name,
         operation="plan",
@@ -53,6 +57,17 @@ def run(session: Session, req: Request) -> Result:
         changes=prep.change_rows,
         duration_s=session.since(started),
         drift=prep.drift_json,
+        security=prep.security,
+    )
+
+
+def _approval_note(req: Request, prep: Prepared) -> str:
+    needs = securitydiff.needing_approval(req.require_approval, prep.security)
+    if not needs:
+        return ""
+    return (
+        f"; {len(needs)} security change(s) need a person's confirmation in deploy "
+        f"(--require-approval {req.require_approval})"
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import drift
-from ..aws import changesets, stacks, uploads
+from .. import drift, securitydiff
+from ..aws import changesets, nested, stacks, uploads
 from ..aws.changesets import ChangeSet, NoChanges
 from ..datasafety import decision, verdicts
 from ..datasafety.decision import Judged
@@ -16,8 +16,10 @@ from ..follow import signals
 from ..follow.interrupts import Run, cleanup
 from ..follow.settle import settle
 from ..inputs import capabilities, missing_on_create
+from ..render import show_security
 from ..request import Request
 from ..review import ChangeRow, rows, with_decisions
+from ..securitydiff import SecurityRow
 from ..session import Session
 
 UNCHANGED = "template, parameters and tags are unchanged"
@@ -33,6 +35,7 @@ class Prepared:
     noop_reason: str = ""
     old_template: dict[str, Any] | None = None  # the deployed one, for the stack policy
     drift: DriftReport | None = None  # None on create: no stack to drift
+    security: list[SecurityRow] = field(default_factory=list)  # what widens or narrows access
 
     @property
     def operation(self) -> str:
@@ -70,9 +73,13 @@ def prepare(session: Session, req: Request, run: Run, *, mutate: bool = True) ->
     found = verdicts.assess(cs.changes, old_template, req.template)
     judged = decision.judge(found, req.allow_replacement)
     change_rows = with_decisions(rows(cs.changes), judged)
-    return Prepared(
+    nested_rows, nested_judged = nested_review(session, cs.changes, req.allow_replacement)
+    change_rows, judged = change_rows + nested_rows, judged + nested_judged
+    prep = Prepared(
         stack, cs, cs_type, change_rows, judged, old_template=old_template, drift=found_drift
     )
+    prep.security = security_changes(req, stack, old_template)
+    return prep
 
 
 def _change_set(
@@ -109,6 +116,7 @@ def _change_set(
             capabilities=capabilities(req.template),
             import_existing=req.import_existing,
             deployment_mode=deployment_mode,
+            include_nested=nested.declares_nested(req.template),
         )
         run.change_set_arn = cs.arn
         run.stack_id = cs.stack_id
@@ -176,6 +184,7 @@ def show_review(
         prep.change_rows,
         notes,
     )
+    show_security(session.console, prep.security)
 
 
 def warning_notes(prep: Prepared) -> list[str]:
@@ -190,3 +199,38 @@ def warning_notes(prep: Prepared) -> list[str]:
 
 def refusal_notes(prep: Prepared) -> list[str]:
     return [decision.refusal_message(v) for v in decision.refusals(prep.judged)]
+
+
+def nested_review(
+    session: Session, changes: list[dict[str, Any]], allow: tuple[str, ...]
+) -> tuple[list[ChangeRow], list[Judged]]:
+    """Every nested stack's changes, judged like the top stack's; IDs are paths from the top
+    ("Parent/Child/Db"), and --allow-replacement names a nested resource by that path."""
+    out_rows: list[ChangeRow] = []
+    out_judged: list[Judged] = []
+    for child in nested.expand(session.cfn, changes):
+        # Without the new template a diff would see every resource removed: judge on the change.
+        new = child.new_template
+        found = verdicts.assess(child.changes, child.old_template if new else None, new or {})
+        pathed = [replace(v, logical_id=f"{child.path}/{v.logical_id}") for v in found]
+        judged = decision.judge(pathed, allow)
+        child_rows = [
+            replace(r, logical_id=f"{child.path}/{r.logical_id}") for r in rows(child.changes)
+        ]
+        out_rows += with_decisions(child_rows, judged)
+        out_judged += judged
+    return out_rows, out_judged
+
+
+def security_changes(
+    req: Request, stack: dict[str, Any] | None, old_template: dict[str, Any] | None
+) -> list[SecurityRow]:
+    """The security diff of the deployed template and the new one, each resolved with its
+    parameter values; on update a parameter not given keeps the stack's value."""
+    previous = {
+        str(p["ParameterKey"]): str(p.get("ParameterValue", ""))
+        for p in (stack or {}).get("Parameters") or []
+    }
+    return securitydiff.diff(
+        old_template, req.template, previous, {**previous, **req.inputs.parameters}
+    )

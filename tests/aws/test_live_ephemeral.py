@@ -69,6 +69,8 @@ def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path
 
     stack, template, suffix = live_stack
     common = ["--stack-name", stack, "--template", str(template), "--yes", "--output", "json"]
+    # The template creates IAM roles and security groups: this run means to execute them.
+    common += ["--require-approval", "never"]
     # The profile's defaults otherwise (Multi-AZ included), so the stack is the one the Control
     # Tower controls were checked on, and an account that enforces them as hooks accepts it.
     params = ["--parameter", f"EnvironmentSuffix={suffix}", "--parameter", "CacheNodeCount=1"]

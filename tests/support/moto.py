@@ -128,10 +128,11 @@ def run_template(
     template: dict[str, Any],
     *extra: str,
 ) -> subprocess.CompletedProcess[str]:
-    """deploy.py COMMAND on ``template`` written afresh; offline gate skipped, deploy with --yes."""
+    """deploy.py COMMAND on ``template`` written afresh; offline gate skipped, deploy with --yes
+    and --require-approval never (a deploy here means to execute, whatever access it widens)."""
     path = write_json(tmp_path / f"template-{len(list(tmp_path.iterdir()))}.json", template)
     args: list[str | Path] = [command, "--stack-name", stack, "--template", path]
     args.append("--skip-validation")
     if command == "deploy":
-        args.append("--yes")
+        args += ["--yes", "--require-approval", "never"]
     return moto_env.deploy(*args, *extra)
