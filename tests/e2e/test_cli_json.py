@@ -171,7 +171,7 @@ def test_an_unexpected_error_after_the_review_has_the_same_complete_shape(
 ) -> None:
     from stackops.aws import changesets
 
-    def broken(cfn: Any, arn: str, token: str) -> None:
+    def broken(cfn: Any, arn: str, token: str, **flags: Any) -> None:
         raise RuntimeError("socket went away")
 
     monkeypatch.setattr(changesets, "execute", broken)
@@ -187,7 +187,7 @@ def test_an_interrupt_after_the_review_carries_the_changes(
 ) -> None:
     from stackops.aws import changesets
 
-    def interrupted(cfn: Any, arn: str, token: str) -> None:
+    def interrupted(cfn: Any, arn: str, token: str, **flags: Any) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(changesets, "execute", interrupted)
