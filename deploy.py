@@ -101,6 +101,14 @@ def _deploy_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _preflight_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="skip the account preflight (referenced secrets, free names, key admin, quotas)",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -117,6 +125,7 @@ def build_parser() -> Parser:
     )
     _inputs(plan)
     _common(plan)
+    _preflight_flags(plan)
 
     deploy = sub.add_parser(
         "deploy",
@@ -127,6 +136,7 @@ def build_parser() -> Parser:
     _inputs(deploy)
     _common(deploy)
     _deploy_flags(deploy)
+    _preflight_flags(deploy)
 
     status = sub.add_parser(
         "status",
@@ -205,6 +215,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         termination_protection=getattr(args, "termination_protection", None),
         continue_rollback=getattr(args, "continue_rollback", False),
         on_interrupt=getattr(args, "on_interrupt", "follow"),
+        skip_preflight=args.skip_preflight,
     )
 
 

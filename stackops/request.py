@@ -19,3 +19,4 @@ class Request:
     termination_protection: str | None = None  # "on" | "off" | None (leave as is)
     continue_rollback: bool = False
     on_interrupt: str = "follow"  # "follow" | "cancel"
+    skip_preflight: bool = False  # --skip-preflight: no account preflight before the change set

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import preflight
 from ..aws import changesets, stacks, uploads
 from ..aws.changesets import ChangeSet, NoChanges
 from ..datasafety import decision, verdicts
@@ -51,6 +52,7 @@ def prepare(session: Session, req: Request, run: Run, *, mutate: bool = True) ->
     cs_type = "CREATE" if stack is None else "UPDATE"
     if stack is not None and unchanged(session, req, stack):
         return Prepared(stack, None, cs_type, noop_reason=UNCHANGED)
+    preflight.run(session, req, stack)
     old_template = stacks.deployed_template(session.cfn, str(stack["StackId"])) if stack else None
     try:
         cs = _change_set(session, req, run, stack, cs_type)
