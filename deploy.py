@@ -244,7 +244,13 @@ def _error_json(args: argparse.Namespace, exc: DeployError, started: float) -> d
         "outputs": {},
         "root_cause": None,
         "duration_s": round(time.monotonic() - started, 3),
+        **_validation_json(exc),
     }
+
+
+def _validation_json(exc: DeployError) -> dict[str, Any]:
+    """CloudFormation's early-validation errors, a key only when a change set failed with some."""
+    return {"validation_errors": list(exc.validation_errors)} if exc.validation_errors else {}
 
 
 def _command(args: argparse.Namespace, err: TextIO) -> Result:
