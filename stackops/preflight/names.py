@@ -128,8 +128,8 @@ def check(ctx: Context, report: Report) -> None:
     for check_name, items in wanted(ctx).items():
         with report.attempt(check_name):
             for lid, name, named in items:
-                report.checked += 1
                 taken = named.probe(ctx, name)
+                report.checked += 1
                 if taken is not None:
                     problem, fix = taken
                     report.findings.append(Finding(check_name, f"{lid} {name}", problem, fix))

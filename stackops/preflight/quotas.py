@@ -61,21 +61,21 @@ def _eips(ctx: Context, report: Report) -> None:
     adds = len(ctx.of_type("AWS::EC2::EIP"))
     if adds:
         with report.attempt(EIP_QUOTA):
-            report.checked += 1
             answer = ctx.clients.ec2.describe_addresses(
                 Filters=[{"Name": "domain", "Values": ["vpc"]}]
             )
             _over(ctx, report, EIPS, len(answer.get("Addresses") or []), adds, "")
+            report.checked += 1
 
 
 def _vpcs(ctx: Context, report: Report) -> None:
     adds = len(ctx.of_type("AWS::EC2::VPC"))
     if adds:
         with report.attempt(VPC_QUOTA):
-            report.checked += 1
             pages = ctx.clients.ec2.get_paginator("describe_vpcs").paginate()
             exists = sum(len(page.get("Vpcs") or []) for page in pages)
             _over(ctx, report, VPCS, exists, adds, "")
+            report.checked += 1
 
 
 def check(ctx: Context, report: Report) -> None:
@@ -86,8 +86,8 @@ def check(ctx: Context, report: Report) -> None:
     new = ctx.of_type("AWS::EC2::NatGateway")
     if new:
         with report.attempt(NAT_QUOTA):
-            report.checked += 1
             _nats(ctx, report, new)
+            report.checked += 1
 
 
 def _nats(ctx: Context, report: Report, new: list[tuple[str, dict[str, Any]]]) -> None:

@@ -63,13 +63,13 @@ def check(ctx: Context, report: Report) -> None:
     if secrets:
         with report.attempt(SECRET_REFERENCES):
             for sid in secrets:
-                report.checked += 1
                 _secret(ctx, report, sid)
+                report.checked += 1
     if parameters:
         with report.attempt(PARAMETER_REFERENCES):
             for name in parameters:
-                report.checked += 1
                 _parameter(ctx, report, name)
+                report.checked += 1
 
 
 def _secret(ctx: Context, report: Report, sid: str) -> None:

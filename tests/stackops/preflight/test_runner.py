@@ -4,6 +4,7 @@ BadInput (exit 4) with a fix each, skips as lines; and the permission table as d
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,28 @@ def test_the_permission_table_is_the_documented_one() -> None:
     rows = re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|", section, re.MULTILINE)
     documented = {check: perm.replace("`", "") for check, perm in rows[2:]}
     assert documented == {check: needs.permission for check, needs in PERMISSIONS.items()}
+
+
+class Unparsable:
+    """A client whose every call gets what moto's 500 gives botocore: no parseable answer."""
+
+    def __getattr__(self, name: str) -> Any:
+        def call(**kwargs: Any) -> Any:
+            from botocore.parsers import ResponseParserError
+
+            raise ResponseParserError("Unable to parse response (500)")
+
+        return call
+
+
+def test_an_unparsable_answer_is_one_skip_line_and_the_run_goes_on() -> None:
+    sts = Unparsable()
+    session, err = stubbed_session(sts=sts, logs=Unparsable())
+    preflight.run(session, request(LOGS), None)
+    lines = err.getvalue().splitlines()
+    reason = "the endpoint gave no parseable answer; it may not implement this API"
+    assert lines == [
+        "preflight: skipped checks that need the account or the caller: GetCallerIdentity "
+        f"failed ({reason})",
+        f"preflight: skipped log group names: {reason}",
+    ]
