@@ -85,20 +85,25 @@ def check(ctx: Context, report: Report) -> None:
         return
     with report.attempt(KEY_ADMINISTRATION):
         for lid, props in keys:
+            finding = _finding(lid, props, principal, account)
             report.checked += 1
-            if str(props.get("BypassPolicyLockoutSafetyCheck", "")).lower() == "true":
-                continue
-            policy = _policy(props)
-            if "KeyPolicy" not in props or policy is None:
-                continue  # the default key policy lets the account root administer the key
-            if not administers(policy, principal, account):
-                report.findings.append(
-                    Finding(
-                        KEY_ADMINISTRATION,
-                        f"{lid}",
-                        f"the key policy does not let {principal} (the deployer) or the "
-                        f"account root call kms:PutKeyPolicy; KMS would refuse to create the key",
-                        "add a statement that allows kms:PutKeyPolicy (or kms:*) to "
-                        f"arn:aws:iam::{account}:root or {principal}",
-                    )
-                )
+            if finding is not None:
+                report.findings.append(finding)
+
+
+def _finding(lid: str, props: dict[str, Any], principal: str, account: str) -> Finding | None:
+    if str(props.get("BypassPolicyLockoutSafetyCheck", "")).lower() == "true":
+        return None
+    policy = _policy(props)
+    if "KeyPolicy" not in props or policy is None:
+        return None  # the default key policy lets the account root administer the key
+    if administers(policy, principal, account):
+        return None
+    return Finding(
+        KEY_ADMINISTRATION,
+        lid,
+        f"the key policy does not let {principal} (the deployer) or the account root call "
+        "kms:PutKeyPolicy; KMS would refuse to create the key",
+        "add a statement that allows kms:PutKeyPolicy (or kms:*) to "
+        f"arn:aws:iam::{account}:root or {principal}",
+    )
