@@ -228,6 +228,14 @@ def _approval_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _preflight_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="skip the account preflight (referenced secrets, free names, key admin, quotas)",
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="deploy.py",
@@ -243,6 +251,7 @@ def build_parser() -> Parser:
     _import_flags(plan)
     _drift_flags(plan)
     _approval_flags(plan)
+    _preflight_flags(plan)
 
     deploy = _sub(sub, "deploy", "create or update a stack via a change set")
     _inputs(deploy)
@@ -253,6 +262,7 @@ def build_parser() -> Parser:
     _drift_flags(deploy)
     _execution_flags(deploy)
     _approval_flags(deploy)
+    _preflight_flags(deploy)
 
     status = _sub(sub, "status", "status, last operation, root cause, outputs")
     status.add_argument("--stack-name", required=True)
@@ -325,6 +335,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         no_rollback=getattr(args, "no_rollback", False),
         retain_except_on_create=getattr(args, "retain_except_on_create", False),
         require_approval=getattr(args, "require_approval", "broadening"),
+        skip_preflight=args.skip_preflight,
     )
 
 
@@ -360,6 +371,7 @@ def _error_json(args: argparse.Namespace, exc: BaseException, started: float) ->
         "root_cause": None if story.root_cause is None else [c.as_dict() for c in story.root_cause],
         "duration_s": round(time.monotonic() - started, 3),
         **_drift_json(exc),
+        **_validation_json(exc),
     }
     # Keys added after the first contract: present only when known.
     if story.stack_status:
@@ -385,6 +397,12 @@ def _drift_json(exc: BaseException) -> dict[str, Any]:
     """The drift report of a run that drift stopped (--on-drift fail); nothing otherwise."""
     drift = getattr(exc, "drift", None)
     return {} if drift is None else {"drift": drift}
+
+
+def _validation_json(exc: BaseException) -> dict[str, Any]:
+    """CloudFormation's early-validation errors, a key only when a change set failed with some."""
+    errors = getattr(exc, "validation_errors", None)
+    return {"validation_errors": list(errors)} if errors else {}
 
 
 def _command(args: argparse.Namespace, err: TextIO) -> Result:

@@ -20,6 +20,9 @@ class DeployError(Exception):
         # Known only to some failures; the JSON result uses them when present.
         self.operation: str | None = None
         self.changes: list[Any] = []
+        # CloudFormation's early-validation errors of a failed change set: [{logical_id, path,
+        # message}], shown in the JSON result when there are any.
+        self.validation_errors: list[dict[str, str]] = []
 
 
 class BadInput(DeployError):

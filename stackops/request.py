@@ -26,3 +26,4 @@ class Request:
     retain_except_on_create: bool = False  # ExecuteChangeSet RetainExceptOnCreate
     # Which security changes need a person: "never" | "broadening" | "any-change".
     require_approval: str = "broadening"
+    skip_preflight: bool = False  # --skip-preflight: no account preflight before the change set

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import OperationFailed
 from ..follow.polling import Poll
+from . import validation
 from .errors import call_failed, error_code, error_message, is_transient
 
 # The two ways CloudFormation says "nothing to do".
@@ -103,7 +104,7 @@ def wait_ready(cfn: Any, cs: ChangeSet, poll: Poll) -> ChangeSet:
         except WaiterError as exc:
             answer = exc.last_response or {}
             if not _transient_answer(answer):
-                raise _not_ready(cs, answer) from None
+                raise _not_ready(cs, answer, cfn) from None
         except Exception as exc:
             if not is_transient(exc):
                 raise
@@ -118,7 +119,7 @@ def _transient_answer(answer: dict[str, Any]) -> bool:
     return "Error" in answer and is_transient(ClientError(answer, "DescribeChangeSet"))
 
 
-def _not_ready(cs: ChangeSet, answer: dict[str, Any]) -> Exception:
+def _not_ready(cs: ChangeSet, answer: dict[str, Any], cfn: Any = None) -> Exception:
     status = str(answer.get("Status", ""))
     if status != "FAILED":
         if "Error" in answer:
@@ -133,7 +134,23 @@ def _not_ready(cs: ChangeSet, answer: dict[str, Any]) -> Exception:
     cs.status, cs.reason = status, reason
     if is_no_change(reason):
         return NoChanges(reason)
-    return OperationFailed(f"the change set failed: {reason or 'no reason given'}")
+    return _failed(cfn, cs, reason)
+
+
+def _failed(cfn: Any, cs: ChangeSet, reason: str) -> OperationFailed:
+    """The failure with CloudFormation's early-validation errors, which its reason leaves out."""
+    message = f"the change set failed: {reason or 'no reason given'}"
+    if cfn is None:
+        return OperationFailed(message)
+    found = validation.of_change_set(cfn, cs.arn)
+    details = found.lines()
+    if found.errors:
+        message += f"; CloudFormation's early validation found {len(found.errors)} error(s):"
+    if found.unavailable:
+        details = [f"no validation details: DescribeEvents did not answer ({found.unavailable})"]
+    error = OperationFailed(message, details)
+    error.validation_errors = [e.as_dict() for e in found.errors]
+    return error
 
 
 def _ready(cfn: Any, cs: ChangeSet) -> ChangeSet:

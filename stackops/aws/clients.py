@@ -37,6 +37,14 @@ class Clients:
     rds: Any
     sts: Any
     region: str
+    # The account preflight's clients: made on first use, so a template with nothing to check
+    # (and every other command) never builds them.
+    secretsmanager: Any = None
+    ssm: Any = None
+    ec2: Any = None
+    quotas: Any = None
+    logs: Any = None
+    elasticache: Any = None
 
 
 def endpoint(explicit: str | None) -> str | None:
@@ -64,4 +72,21 @@ def make_clients(region: str | None, endpoint_url: str | None) -> Clients:
         rds=LazyClient(lambda: session.client("rds", **kwargs)),
         sts=session.client("sts", **kwargs),
         region=resolved,
+        **_preflight_clients(session, kwargs),
     )
+
+
+def _preflight_clients(session: Any, kwargs: dict[str, Any]) -> dict[str, LazyClient]:
+    services = {
+        "secretsmanager": "secretsmanager",
+        "ssm": "ssm",
+        "ec2": "ec2",
+        "quotas": "service-quotas",
+        "logs": "logs",
+        "elasticache": "elasticache",
+    }
+
+    def maker(service: str) -> Callable[[], Any]:
+        return lambda: session.client(service, **kwargs)
+
+    return {name: LazyClient(maker(service)) for name, service in services.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import drift, securitydiff
+from .. import drift, preflight, securitydiff
 from ..aws import changesets, nested, stacks, uploads
 from ..aws.changesets import ChangeSet, NoChanges
 from ..datasafety import decision, verdicts
@@ -65,6 +65,7 @@ def prepare(session: Session, req: Request, run: Run, *, mutate: bool = True) ->
     # Reverting drift needs a change set even when the template is the deployed one.
     if stack is not None and mode is None and unchanged(session, req, stack):
         return Prepared(stack, None, cs_type, noop_reason=UNCHANGED, drift=found_drift)
+    preflight.run(session, req, stack)
     old_template = stacks.deployed_template(session.cfn, str(stack["StackId"])) if stack else None
     try:
         cs = _change_set(session, req, run, stack, cs_type, deployment_mode=mode)
