@@ -20,3 +20,9 @@ class Request:
     continue_rollback: bool = False
     on_interrupt: str = "follow"  # "follow" | "cancel"
     import_existing: bool = False  # CreateChangeSet ImportExistingResources
+    # The service role, rollback triggers and kept change sets (stackops/options.py).
+    role_arn: str | None = None  # CreateChangeSet RoleARN
+    rollback_alarms: tuple[str, ...] = ()  # RollbackConfiguration.RollbackTriggers
+    monitor_minutes: int | None = None  # RollbackConfiguration.MonitoringTimeInMinutes
+    keep_change_set: bool = False  # plan: leave the reviewed change set for deploy --change-set
+    change_set_arn: str | None = None  # deploy: execute this kept change set, make none

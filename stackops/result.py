@@ -21,6 +21,12 @@ class Result:
     root_cause: list[Cause] | None = None
     duration_s: float = 0.0
     details: list[str] = field(default_factory=list)
+    # How the change set runs and what a kept one was reviewed against (stackops/options.py);
+    # in the JSON only when set, so runs without these flags answer exactly as before.
+    role_arn: str | None = None
+    rollback: dict[str, Any] | None = None  # {"alarms": [...], "monitor_minutes": N}
+    change_set_arn: str | None = None  # a kept change set: made by plan, executed by deploy
+    review_basis: dict[str, Any] | None = None  # {"stack_last_updated", "review_fingerprint"}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,4 +39,16 @@ class Result:
                 None if self.root_cause is None else [c.as_dict() for c in self.root_cause]
             ),
             "duration_s": round(self.duration_s, 3),
+            **self.options_json(),
         }
+
+    def options_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.role_arn is not None:
+            body["role_arn"] = self.role_arn
+        if self.rollback is not None:
+            body["rollback"] = dict(self.rollback)
+        if self.change_set_arn is not None:
+            body["change_set_arn"] = self.change_set_arn
+        body.update(self.review_basis or {})
+        return body

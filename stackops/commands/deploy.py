@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clikit import exitcodes
 
-from .. import rootcause
+from .. import options, rootcause
 from ..aws import changesets, stacks
 from ..aws.events import EventCursor
 from ..datasafety import decision, termination
@@ -28,6 +28,7 @@ def run(session: Session, req: Request) -> Result:
         prep = prepare(session, req, this_run)
         if prep.cs is None:
             return _nothing_to_do(session, req, prep, started)
+        options.show_header(session, req)
         show_review(session, "Change set", req, prep, warning_notes(prep))
         _refuse_data_loss(session, prep, this_run)
         if not _confirmed(session, req):

@@ -14,6 +14,7 @@ from ..follow import signals
 from ..follow.interrupts import Run, cleanup
 from ..follow.settle import settle
 from ..inputs import capabilities, missing_on_create
+from ..options import rollback_configuration
 from ..request import Request
 from ..review import ChangeRow, rows, with_decisions
 from ..session import Session
@@ -89,6 +90,8 @@ def _change_set(
             tags=tags,
             capabilities=capabilities(req.template),
             import_existing=req.import_existing,
+            role_arn=req.role_arn,
+            rollback_configuration=rollback_configuration(req.rollback_alarms, req.monitor_minutes),
         )
         run.change_set_arn = cs.arn
         run.stack_id = cs.stack_id
