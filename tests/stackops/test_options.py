@@ -4,7 +4,7 @@ and deploy.py rejecting each malformed value with exit 4 and one line before any
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stderr
+from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
 
 import pytest
@@ -188,3 +188,26 @@ def test_deploy_py_rejects_each_malformed_value_with_one_line_and_exit_4(
     assert code == 4
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        ("plan", ["--role-arn", "--rollback-alarm", "--monitor-minutes", "--keep-change-set"]),
+        ("deploy", ["--role-arn", "--rollback-alarm", "--monitor-minutes", "--change-set"]),
+        ("delete", ["--role-arn"]),
+    ],
+)
+def test_help_lists_the_flags(command: str, flags: list[str]) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(SystemExit) as done:
+        deploy.main([command, "--help"])
+    assert done.value.code == 0
+    text = " ".join(out.getvalue().split())
+    for flag in flags:
+        assert f"{flag} " in text
+    if command == "deploy":
+        assert "default 10 with --rollback-alarm" in text
+        assert "required unless --change-set" in text
+    if command == "delete":
+        assert "--rollback-alarm" not in text and "--change-set" not in text
