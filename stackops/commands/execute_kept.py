@@ -58,7 +58,9 @@ def run(session: Session, req: Request) -> Result:
     prep, req = _prepared(session, req, desc, stack)
     basis = review_basis(desc, stack)
     rollback = _rollback(desc)
-    this_run = Run()  # made by plan, not by this run: nothing here deletes it
+    # Made by plan, not by this run: nothing here deletes it. The type and stack are what an
+    # interruption needs to offer (or, with --on-interrupt cancel, do) the cancel of an update.
+    this_run = Run(stack_id=str(desc["StackId"]), change_set_type=prep.change_set_type)
     try:
         _show_header(session, rollback, basis)
         show_review(session, "Kept change set", req, prep, warning_notes(prep))
@@ -112,7 +114,11 @@ def check_fresh(
     if execution != "AVAILABLE":
         why = NOT_AVAILABLE.get(execution, "CloudFormation does not offer it for execution")
         raise NeedsHuman(f"change set {arn} is {execution}: {why}; {REPLAN}")
-    if stack is None or stack.get("StackId") != desc.get("StackId"):
+    if (
+        stack is None
+        or stack.get("StackId") != desc.get("StackId")
+        or stack.get("StackStatus") == "DELETE_COMPLETE"
+    ):
         raise NeedsHuman(f"the stack change set {arn} was made for is gone; {REPLAN}")
     _check_stack_unmoved(arn, desc["CreationTime"], stack, events)
 

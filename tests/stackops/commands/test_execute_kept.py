@@ -109,6 +109,8 @@ def test_a_failed_change_set_or_a_replaced_stack_needs_a_human() -> None:
         execute_kept.check_fresh(kept(), other, [])
     with pytest.raises(NeedsHuman, match="was made for is gone"):
         execute_kept.check_fresh(kept(), None, [])
+    with pytest.raises(NeedsHuman, match="was made for is gone"):
+        execute_kept.check_fresh(kept(), stack("DELETE_COMPLETE"), [])
 
 
 def test_the_fingerprint_holds_while_nothing_moves_and_changes_when_something_does() -> None:
