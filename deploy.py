@@ -111,6 +111,139 @@ def _import_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _service_role_flags(p: argparse.ArgumentParser, *, rollback: bool = True) -> None:
+    from stackops.options import DEFAULT_MONITOR_MINUTES, MAX_ALARMS, MAX_MONITOR_MINUTES
+
+    p.add_argument(
+        "--role-arn",
+        metavar="ARN",
+        help="IAM role CloudFormation acts with (RoleARN): "
+        "arn:<partition>:iam::<account>:role/NAME",
+    )
+    if not rollback:
+        return
+    p.add_argument(
+        "--rollback-alarm",
+        action="append",
+        metavar="ARN",
+        help=f"CloudWatch alarm ARN whose ALARM state rolls the operation back; repeatable, at "
+        f"most {MAX_ALARMS}",
+    )
+    p.add_argument(
+        "--monitor-minutes",
+        metavar="N",
+        help=f"minutes (0-{MAX_MONITOR_MINUTES}) CloudFormation keeps watching the alarms after "
+        f"the resources are in place; default {DEFAULT_MONITOR_MINUTES} with --rollback-alarm, "
+        "none without",
+    )
+
+
+def _kept_change_set_flags(p: argparse.ArgumentParser, command: str) -> None:
+    if command == "plan":
+        p.add_argument(
+            "--keep-change-set",
+            action="store_true",
+            help="keep the reviewed change set (its ARN on stderr and in the JSON) for "
+            "deploy --change-set",
+        )
+        return
+    p.add_argument(
+        "--change-set",
+        metavar="ARN",
+        help="execute this change set kept by plan --keep-change-set (no --template); exit 5 "
+        "when the stack changed since it was made",
+    )
+    for action in p._actions:
+        if action.dest == "template":
+            action.required = False  # required unless --change-set: checked in _kept()
+            action.help = "JSON or YAML template (required unless --change-set)"
+
+
+def _role_and_kept_flags(
+    plan: argparse.ArgumentParser, deploy: argparse.ArgumentParser, delete: argparse.ArgumentParser
+) -> None:
+    _service_role_flags(plan)
+    _kept_change_set_flags(plan, "plan")
+    _service_role_flags(deploy)
+    _kept_change_set_flags(deploy, "deploy")
+    _service_role_flags(delete, rollback=False)
+
+
+# What deploy --change-set takes from the change set itself, so must not be given.
+KEPT_EXCLUDES = (
+    ("template", "--template"), ("parameters", "--parameters"), ("parameter", "--parameter"),
+    ("tag", "--tag"), ("artifact_bucket", "--artifact-bucket"),
+    ("import_existing", "--import-existing"), ("role_arn", "--role-arn"),
+    ("rollback_alarm", "--rollback-alarm"), ("monitor_minutes", "--monitor-minutes"),
+    ("continue_rollback", "--continue-rollback"),
+)  # fmt: skip
+
+
+def _kept(args: argparse.Namespace) -> bool:
+    """True for deploy --change-set ARN (checked); deploy without it needs --template."""
+    if args.command != "deploy":
+        return False
+    if getattr(args, "change_set", None) is None:
+        if args.template is None:
+            raise BadInput("deploy needs --template FILE (or --change-set ARN)")
+        return False
+    given = [flag for dest, flag in KEPT_EXCLUDES if getattr(args, dest, None) not in (None, False)]
+    if given:
+        raise BadInput(
+            f"--change-set executes the change set as it was made: {', '.join(given)} cannot "
+            "be given with it"
+        )
+    return True
+
+
+def _service_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """Request fields for the service role, rollback triggers and keeping, checked."""
+    from stackops import options
+
+    checked = options.service_options(
+        getattr(args, "role_arn", None),
+        getattr(args, "rollback_alarm", None),
+        getattr(args, "monitor_minutes", None),
+    )
+    return {
+        "role_arn": checked.role_arn,
+        "rollback_alarms": checked.rollback_alarms,
+        "monitor_minutes": checked.monitor_minutes,
+        "keep_change_set": getattr(args, "keep_change_set", False),
+    }
+
+
+def _execute_kept(args: argparse.Namespace, err: TextIO) -> Result:
+    from stackops import options
+    from stackops.commands import execute_kept
+    from stackops.inputs import Inputs
+    from stackops.request import Request
+
+    request = Request(
+        stack_name=args.stack_name,
+        template={},
+        inputs=Inputs({}, {}),
+        yes=args.yes,
+        allow_replacement=tuple(args.allow_replacement),
+        termination_protection=args.termination_protection,
+        on_interrupt=args.on_interrupt,
+        change_set_arn=options.change_set_arn(args.change_set),
+    )
+    return execute_kept.run(_session(args, err), request)
+
+
+def _delete_with_role(args: argparse.Namespace, err: TextIO) -> Result:
+    from stackops import options
+    from stackops.commands import delete
+
+    role = options.role_arn(args.role_arn)
+    for line in options.header_lines(role, (), None):
+        err.write(line + "\n")
+    result = delete.run(_session(args, err), args.stack_name, args.yes, role_arn=role)
+    result.role_arn = role
+    return result
+
+
 def _timeline_path(value: str) -> Path:
     from stackops.timeline import checked_path
 
@@ -279,6 +412,7 @@ def build_parser() -> Parser:
     validate = _sub(sub, "validate", "the offline gate: cfn-lint, checkov, custom rules")
     validate.add_argument("--template", required=True, type=Path)
     validate.add_argument("--output", choices=("text", "json"), default="text")
+    _role_and_kept_flags(plan, deploy, delete)
     return parser
 
 
@@ -315,6 +449,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
     from stackops.aws import uploads
     from stackops.request import Request
 
+    fields = _service_fields(args)
     template = inputs.load_template(args.template)
     resolved = inputs.resolve(template, args.parameters, args.parameter, args.tag)
     uploads.check_size(template, inputs.compact(template))
@@ -336,6 +471,7 @@ def _request(args: argparse.Namespace, err: TextIO) -> Request:
         retain_except_on_create=getattr(args, "retain_except_on_create", False),
         require_approval=getattr(args, "require_approval", "broadening"),
         skip_preflight=args.skip_preflight,
+        **fields,
     )
 
 
@@ -406,14 +542,17 @@ def _validation_json(exc: BaseException) -> dict[str, Any]:
 
 
 def _command(args: argparse.Namespace, err: TextIO) -> Result:
+    from stackops import options
     from stackops.commands import delete, deploy, plan, status
 
+    if _kept(args):
+        return _execute_kept(args, err)
     if args.command == "plan":
         request = _request(args, err)
-        return plan.run(_session(args, err), request)
+        return options.annotate(plan.run(_session(args, err), request), request)
     if args.command == "deploy":
         request = _request(args, err)
-        return deploy.run(_session(args, err), request)
+        return options.annotate(deploy.run(_session(args, err), request), request)
     if args.command == "status":
         return status.run(_session(args, err), args.stack_name, timeline=args.timeline)
     if args.command == "rollback":
@@ -425,6 +564,8 @@ def _command(args: argparse.Namespace, err: TextIO) -> Result:
         from stackops.commands import force_delete
 
         return force_delete.run(_session(args, err), args.stack_name, args.yes)
+    if args.command == "delete":
+        return _delete_with_role(args, err)
     return delete.run(_session(args, err), args.stack_name, args.yes)
 
 

@@ -27,3 +27,9 @@ class Request:
     # Which security changes need a person: "never" | "broadening" | "any-change".
     require_approval: str = "broadening"
     skip_preflight: bool = False  # --skip-preflight: no account preflight before the change set
+    # The service role, rollback triggers and kept change sets (stackops/options.py).
+    role_arn: str | None = None  # CreateChangeSet RoleARN
+    rollback_alarms: tuple[str, ...] = ()  # RollbackConfiguration.RollbackTriggers
+    monitor_minutes: int | None = None  # RollbackConfiguration.MonitoringTimeInMinutes
+    keep_change_set: bool = False  # plan: leave the reviewed change set for deploy --change-set
+    change_set_arn: str | None = None  # deploy: execute this kept change set, make none

@@ -28,6 +28,12 @@ class Result:
     drift: dict[str, Any] | None = None  # drift before deploy (stackops/drift.py); None: not run
     # What widens or narrows access; set by plan, whose JSON then has a `security` key.
     security: list[SecurityRow] | None = None
+    # How the change set runs and what a kept one was reviewed against (stackops/options.py);
+    # in the JSON only when set, so runs without these flags answer exactly as before.
+    role_arn: str | None = None
+    rollback: dict[str, Any] | None = None  # {"alarms": [...], "monitor_minutes": N}
+    change_set_arn: str | None = None  # a kept change set: made by plan, executed by deploy
+    review_basis: dict[str, Any] | None = None  # {"stack_last_updated", "review_fingerprint"}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +49,7 @@ class Result:
             # Only where drift was looked for (plan or deploy of an existing stack).
             **({} if self.drift is None else {"drift": self.drift}),
             **self._security_json(),
+            **self.options_json(),
         }
 
     def added_json(self) -> dict[str, Any]:
@@ -58,3 +65,14 @@ class Result:
         if self.security is None:
             return {}
         return {"security": [r.as_dict() for r in self.security]}
+
+    def options_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.role_arn is not None:
+            body["role_arn"] = self.role_arn
+        if self.rollback is not None:
+            body["rollback"] = dict(self.rollback)
+        if self.change_set_arn is not None:
+            body["change_set_arn"] = self.change_set_arn
+        body.update(self.review_basis or {})
+        return body

@@ -78,6 +78,12 @@ def is_failure(event: dict[str, Any]) -> bool:
     return str(event.get("ResourceStatus", "")).endswith("_FAILED")
 
 
+def is_rollback_start(event: dict[str, Any]) -> bool:
+    """The stack's own rollback began: with no resource failed, its reason is the cause (an alarm
+    of the rollback triggers names itself there)."""
+    return str(event.get("ResourceStatus", "")).endswith("ROLLBACK_IN_PROGRESS")
+
+
 def failures(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Resource failures that are not cancellations, oldest first, one per logical ID."""
     found: list[dict[str, Any]] = []
@@ -133,7 +139,7 @@ def find(cfn: Any, events: list[dict[str, Any]], depth: int = 0) -> list[Cause]:
     if not causes and depth == 0:
         # No resource failed on record: the stack's own failure reason is the best we have.
         for event in events:
-            if is_stack_event(event) and is_failure(event):
+            if is_stack_event(event) and (is_failure(event) or is_rollback_start(event)):
                 causes.append(
                     Cause(
                         str(event.get("LogicalResourceId", "")),

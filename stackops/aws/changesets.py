@@ -53,6 +53,8 @@ def create(
     import_existing: bool = False,
     deployment_mode: str | None = None,
     include_nested: bool = False,
+    role_arn: str | None = None,
+    rollback_configuration: dict[str, Any] | None = None,
 ) -> ChangeSet:
     kwargs: dict[str, Any] = {
         "StackName": stack_name,
@@ -72,6 +74,11 @@ def create(
     if include_nested:
         # One change set per nested stack too, so their changes can be reviewed and judged.
         kwargs["IncludeNestedStacks"] = True
+    # Sent only when given: CloudFormation then keeps what the stack had (or uses none).
+    if role_arn is not None:
+        kwargs["RoleARN"] = role_arn
+    if rollback_configuration is not None:
+        kwargs["RollbackConfiguration"] = rollback_configuration
     try:
         response = cfn.create_change_set(**kwargs)
     except Exception as exc:
@@ -191,3 +198,29 @@ def delete(cfn: Any, arn: str) -> bool:
         return True
     except Exception as exc:
         return error_code(exc) in ("ChangeSetNotFound", "ChangeSetNotFoundException")
+
+
+def describe_kept(cfn: Any, arn: str) -> dict[str, Any] | None:
+    """A kept change set with all its changes, or None when it is gone."""
+    try:
+        return describe(cfn, arn)
+    except Exception as exc:
+        if _gone(exc):
+            return None
+        raise
+
+
+def _gone(exc: BaseException) -> bool:
+    # A deleted change set is ChangeSetNotFound; one whose stack is gone, "does not exist".
+    code = error_code(exc)
+    return code in ("ChangeSetNotFound", "ChangeSetNotFoundException") or (
+        code == "ValidationError" and "does not exist" in error_message(exc)
+    )
+
+
+def template_of(cfn: Any, arn: str) -> dict[str, Any] | None:
+    """The template a change set would deploy, as it was given to CreateChangeSet."""
+    from .stacks import decoded_template
+
+    answer = cfn.get_template(ChangeSetName=arn, TemplateStage="Original")
+    return decoded_template(answer.get("TemplateBody"), f"template of change set {arn}")

@@ -96,3 +96,26 @@ def force_delete(cfn: Any, stack_id: str, token: str) -> None:
     cfn.delete_stack(
         StackName=stack_id, ClientRequestToken=token, DeletionMode="FORCE_DELETE_STACK"
     )
+
+
+def decoded_template(body: Any, source: str) -> dict[str, Any] | None:
+    """A GetTemplate TemplateBody as a dict, or None when it cannot be read."""
+    if body is None:
+        return None
+    if isinstance(body, dict):  # boto3 decodes JSON bodies itself
+        decoded: dict[str, Any] = json.loads(json.dumps(body))
+        return decoded
+    try:
+        return parse_template_text(str(body), source)
+    except BadInput:
+        return None
+
+
+def delete_as(cfn: Any, stack_id: str, token: str, role_arn: str) -> None:
+    """DeleteStack with the service role CloudFormation deletes the resources with."""
+    cfn.delete_stack(StackName=stack_id, ClientRequestToken=token, RoleARN=role_arn)
+
+
+def latest_events(cfn: Any, stack: str) -> list[dict[str, Any]]:
+    """The first page of the stack's events, newest first."""
+    return list(cfn.describe_stack_events(StackName=stack).get("StackEvents") or [])

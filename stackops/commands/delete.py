@@ -30,7 +30,7 @@ BUCKET = "AWS::S3::Bucket"
 NOT_EMPTY_RETRIES = 2
 
 
-def run(session: Session, name: str, yes: bool) -> Result:
+def run(session: Session, name: str, yes: bool, *, role_arn: str | None = None) -> Result:
     started = session.clock()
     stack = stacks.describe(session.cfn, name)
     if stack is None:
@@ -51,7 +51,7 @@ def run(session: Session, name: str, yes: bool) -> Result:
                            f"Stack {name}: DELETE_COMPLETE")  # fmt: skip
     kept, emptied = _prepare(session, stack_id)
     try:
-        done, events = _delete(session, name, stack_id, emptied)
+        done, events = _delete(session, name, stack_id, emptied, role_arn)
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted; CloudFormation goes on deleting {name}: follow it with "
@@ -182,12 +182,12 @@ def _empty_buckets(session: Session, names: Iterable[str]) -> None:
 
 
 def _delete(
-    session: Session, name: str, stack_id: str, emptied: dict[str, str]
+    session: Session, name: str, stack_id: str, emptied: dict[str, str], role: str | None = None
 ) -> tuple[Followed, list[dict[str, Any]]]:
     """DeleteStack and follow it; after a DELETE_FAILED on buckets that objects reached after
     the emptying, empty them again and retry (NOT_EMPTY_RETRIES times at most). Returns the
     last attempt and the events of all of them."""
-    done = delete_and_watch(session, stack_id)
+    done = _delete_and_watch(session, stack_id, role)
     events = list(done.events)
     for attempt in range(1, NOT_EMPTY_RETRIES + 1):
         failed = done.status == "DELETE_FAILED" and emptied
@@ -200,7 +200,7 @@ def _delete(
             f"retrying the delete ({attempt} of {NOT_EMPTY_RETRIES})"
         )
         _empty_buckets(session, refilled)
-        done = delete_and_watch(session, stack_id)
+        done = _delete_and_watch(session, stack_id, role)
         events += done.events
     return done, events
 
@@ -269,3 +269,13 @@ def _kept_lines(kept: dict[str, str], events: list[dict[str, Any]]) -> list[str]
     lines += [f"snapshotted: {lid}" for lid, policy in sorted(kept.items()) if policy == "Snapshot"]
     lines += [f"retained: {lid} (DELETE_SKIPPED)" for lid in skipped if lid not in kept]
     return lines
+
+
+def _delete_and_watch(session: Session, stack_id: str, role: str | None) -> Followed:
+    """DeleteStack, with the service role when one is given (--role-arn), and follow it."""
+    if role is None:
+        return delete_and_watch(session, stack_id)
+    token = stacks.request_token("delete")
+    cursor = EventCursor.before_operation(session.cfn, stack_id, token)
+    stacks.delete_as(session.cfn, stack_id, token, role)
+    return watch(session, stack_id, cursor)

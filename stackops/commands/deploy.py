@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clikit import exitcodes
 
-from .. import rootcause, securitydiff
+from .. import options, rootcause, securitydiff
 from ..aws import changesets, stacks
 from ..aws.errors import degraded_reason, explain
 from ..aws.events import EventCursor, last_operation_events
@@ -31,6 +31,7 @@ def run(session: Session, req: Request) -> Result:
         prep = prepare(session, req, this_run)
         if prep.cs is None:
             return _nothing_to_do(session, req, prep, started)
+        options.show_header(session, req)
         show_review(session, "Change set", req, prep, warning_notes(prep))
         _refuse_data_loss(session, prep, this_run)
         _refuse_no_rollback_replacement(session, req, prep, this_run)

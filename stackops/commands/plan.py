@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from clikit import exitcodes
 
-from .. import securitydiff
-from ..aws import stacks
+from .. import options, securitydiff
+from ..aws import changesets, stacks
 from ..datasafety import decision
 from ..errors import Interrupted
 from ..follow.interrupts import Run, cleanup_quietly
@@ -13,6 +13,7 @@ from ..follow.settle import WouldReplace
 from ..request import Request
 from ..result import Result
 from ..session import Session
+from .execute_kept import review_basis
 from .prepare import Prepared, prepare, refusal_notes, show_review, warning_notes
 
 
@@ -48,7 +49,7 @@ def run(session: Session, req: Request) -> Result:
     if refused:
         summary += f"; {len(refused)} change(s) would be refused by the data-safety check"
     summary += _approval_note(req, prep)
-    return Result(
+    result = Result(
         stack=name,
         operation="plan",
         status=prep.stack_status("NONE"),
@@ -59,6 +60,9 @@ def run(session: Session, req: Request) -> Result:
         drift=prep.drift_json,
         security=prep.security,
     )
+    if req.keep_change_set:
+        kept_basis(session, prep, result)
+    return result
 
 
 def _approval_note(req: Request, prep: Prepared) -> str:
@@ -79,7 +83,10 @@ def _reviewed(session: Session, req: Request) -> tuple[Prepared, list[str]]:
         prep = prepare(session, req, run, mutate=False)
         if prep.cs is not None:
             # deploy states its refusals once, in the error that stops it; plan has no such error.
+            options.show_header(session, req)
             show_review(session, "Plan", req, prep, refusal_notes(prep) + warning_notes(prep))
+            if req.keep_change_set:
+                said.append(keep(session, run))
     except KeyboardInterrupt:
         said += cleanup_quietly(session, run)
         raise Interrupted(
@@ -88,3 +95,21 @@ def _reviewed(session: Session, req: Request) -> tuple[Prepared, list[str]]:
     finally:
         said += cleanup_quietly(session, run)
     return prep, said
+
+
+def keep(session: Session, run: Run) -> str:
+    """Leave the reviewed change set (and, on create, its review stack) for deploy --change-set:
+    the run forgets them, so its cleanup deletes neither."""
+    session.console.info(f"Change set kept for deploy --change-set: {run.change_set_arn}")
+    run.change_set_arn = None
+    run.review_stack_id = None
+    return "change set kept"
+
+
+def kept_basis(session: Session, prep: Prepared, result: Result) -> None:
+    """The kept change set's ARN and what the review was based on, for the JSON result."""
+    assert prep.cs is not None
+    desc = changesets.describe(session.cfn, prep.cs.arn)
+    result.change_set_arn = prep.cs.arn
+    result.review_basis = review_basis(desc, stacks.describe(session.cfn, prep.cs.stack_id))
+    session.console.info(f"Review fingerprint: {result.review_basis['review_fingerprint']}")

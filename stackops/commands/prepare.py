@@ -16,6 +16,7 @@ from ..follow import signals
 from ..follow.interrupts import Run, cleanup
 from ..follow.settle import settle
 from ..inputs import capabilities, missing_on_create
+from ..options import rollback_configuration
 from ..render import show_security
 from ..request import Request
 from ..review import ChangeRow, rows, with_decisions
@@ -118,6 +119,8 @@ def _change_set(
             import_existing=req.import_existing,
             deployment_mode=deployment_mode,
             include_nested=nested.declares_nested(req.template),
+            role_arn=req.role_arn,
+            rollback_configuration=rollback_configuration(req.rollback_alarms, req.monitor_minutes),
         )
         run.change_set_arn = cs.arn
         run.stack_id = cs.stack_id
