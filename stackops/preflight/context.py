@@ -61,6 +61,8 @@ class Context:
     parameters: dict[str, dict[str, Any]]
     values: dict[str, str]
     owned: Owned | None = field(default_factory=Owned)  # None: the stack's could not be read
+    # Logical IDs that --import-existing adopts when their name exists: not a taken name.
+    adoptable: frozenset[str] = frozenset()
 
     def new(self, logical_id: str) -> bool:
         return self.owned is None or logical_id not in self.owned.logical_ids
@@ -109,7 +111,16 @@ def build(
         parameters=dict(req.template.get("Parameters") or {}),
         values=values,
         owned=owned(session.cfn, stack, report),
+        adoptable=_adoptable(req),
     )
+
+
+def _adoptable(req: Request) -> frozenset[str]:
+    if not req.import_existing:
+        return frozenset()
+    from ..importable import candidates
+
+    return frozenset(c.logical_id for c in candidates(req.template) if c.eligible)
 
 
 def whoami(sts: Any, report: Report) -> Caller:

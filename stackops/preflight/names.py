@@ -117,6 +117,8 @@ def wanted(ctx: Context) -> dict[str, list[tuple[str, str, Named]]]:
     for rtype, named in NAMED.items():
         for lid, props in ctx.of_type(rtype):
             name: Any = props.get(named.prop)
+            if lid in ctx.adoptable:
+                continue  # an existing one is imported, not a clash
             if known(name) and not (ctx.owned and ctx.owned.holds(name)):
                 out.setdefault(named.check, []).append((lid, str(name), named))
     return out

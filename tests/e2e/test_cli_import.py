@@ -81,11 +81,23 @@ def test_plan_shows_an_existing_bucket_as_import_and_nothing_refused(
     assert "refused" not in result.stderr and "warning" not in result.stderr
 
 
+def test_without_the_flag_the_taken_name_stops_the_plan_before_any_change_set(
+    moto_env: MotoEnv, tmp_path: Path, received: list[bool]
+) -> None:
+    moto_env.client("s3").create_bucket(Bucket=BUCKET)
+    result = run_template(moto_env, tmp_path, "adopt", "plan", adoptable())
+    assert result.returncode == 4, result.stderr
+    assert f"BLOCKER bucket names: Data {BUCKET}: exists in this account" in result.stderr
+    assert received == []
+
+
 def test_without_the_flag_nothing_is_asked_and_the_bucket_is_an_add(
     moto_env: MotoEnv, tmp_path: Path, received: list[bool]
 ) -> None:
     moto_env.client("s3").create_bucket(Bucket=BUCKET)
-    result = run_template(moto_env, tmp_path, "adopt", "plan", adoptable(), "--output", "json")
+    result = run_template(
+        moto_env, tmp_path, "adopt", "plan", adoptable(), "--output", "json", "--skip-preflight"
+    )
     assert result.returncode == 2, result.stderr
     assert received == [False]
     actions = {c["logical_id"]: c["action"] for c in json.loads(result.stdout)["changes"]}
