@@ -105,14 +105,35 @@ def _one_subnet(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
     ]
 
 
+def _presence(value: Any) -> tuple[str, bool, bool] | None:
+    """(condition, present when it is true, present when false) of a property written as Fn::If."""
+    call = intrinsics.intrinsic(value)
+    parts = intrinsics.if_parts(call[1]) if call is not None and call[0] == "Fn::If" else None
+    if parts is None or not isinstance(parts[0], str):
+        return None
+    return parts[0], parts[1] != intrinsics.NO_VALUE, parts[2] != intrinsics.NO_VALUE
+
+
+def _together(props: dict[str, Any], first: str, second: str) -> bool:
+    """Whether both properties can be present at once: not when each is a Fn::If on the same
+    condition that leaves it out in the other's branch."""
+    if not (_present(props, first) and _present(props, second)):
+        return False
+    a, b = _presence(props[first]), _presence(props[second])
+    if a is None or b is None or a[0] != b[0]:
+        return True
+    return (a[1] and b[1]) or (a[2] and b[2])
+
+
 def _literal_and_generated_secret(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
-    if not (_present(props, "SecretString") and _present(props, "GenerateSecretString")):
+    if not _together(props, "SecretString", "GenerateSecretString"):
         return []
     return [
         (
             "SecretString",
-            "SecretString and GenerateSecretString are mutually exclusive. Fix: keep "
-            "GenerateSecretString (no secret in the template).",
+            "SecretString and GenerateSecretString are mutually exclusive: AWS refuses a secret "
+            "with both. Fix: keep GenerateSecretString (no secret in the template), or make each "
+            "the other's Fn::If branch with AWS::NoValue.",
         )
     ]
 

@@ -166,3 +166,32 @@ def test_a_user_group_needs_transit_encryption_as_an_auth_token_does() -> None:
         )
     ]
     assert e9107(CACHE, "TransitEncryptionEnabled: true", "UserGroupIds: [users]") == []
+
+
+SECRET = "AWS::SecretsManager::Secret"
+GENERATED = "GenerateSecretString: {PasswordLength: 30}"
+
+
+def test_a_secret_string_with_a_generated_one_is_refused() -> None:
+    got = e9107(SECRET, "SecretString: x", GENERATED)
+    assert [m.split(":")[0] for _, m in got] == [
+        "SecretString and GenerateSecretString are mutually exclusive"
+    ]
+
+
+def test_a_secret_string_and_a_generated_one_in_opposite_branches_of_one_condition_pass() -> None:
+    # widdix's state/secretsmanager-dbsecret.yaml: one or the other, never both.
+    string = "SecretString: !If [C, x, !Ref AWS::NoValue]"
+    generated = "GenerateSecretString: !If [C, !Ref AWS::NoValue, {PasswordLength: 30}]"
+    assert e9107(SECRET, string, generated) == []
+
+
+def test_a_secret_string_and_a_generated_one_that_can_meet_are_refused() -> None:
+    string = "SecretString: !If [C, x, !Ref AWS::NoValue]"
+    both = [
+        "GenerateSecretString: !If [C, {PasswordLength: 30}, !Ref AWS::NoValue]",
+        "GenerateSecretString: !If [D, !Ref AWS::NoValue, {PasswordLength: 30}]",
+        GENERATED,
+    ]
+    for generated in both:
+        assert len(e9107(SECRET, string, generated)) == 1, generated
