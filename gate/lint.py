@@ -50,11 +50,8 @@ class Defaults:
             for lid, res in (resources.items() if isinstance(resources, dict) else [])
             if isinstance(res, dict) and isinstance(res.get("Condition"), str)
         }
-        try:
-            truth = resolved(template)["Conditions"]
-        except (ResolveError, KeyError, TypeError, ValueError, IndexError, AttributeError):
-            truth = {}  # a parameter without a default: conditions stay unknown
-        return cls(truth, _constant(conditions if isinstance(conditions, dict) else {}), owned)
+        definitions = conditions if isinstance(conditions, dict) else {}
+        return cls(_truth(template, definitions), _constant(definitions), owned)
 
     def never_created(self, logical_id: str | None) -> bool:
         name = self.resource_conditions.get(logical_id or "")
@@ -73,6 +70,35 @@ class Defaults:
         if differing:
             return f"only when {' and '.join(differing)} (not with the parameters' defaults)"
         return None
+
+
+def _truth(template: dict[str, Any], definitions: dict[str, Any]) -> dict[str, bool]:
+    """Each condition's value with the parameters' defaults; a condition that reads a parameter
+    without a default is left out (its value is the deployer's choice)."""
+    params = template.get("Parameters")
+    params = params if isinstance(params, dict) else {}
+    free = {n for n, p in params.items() if not (isinstance(p, dict) and "Default" in p)}
+    try:
+        # The free parameters get a stand-in so the others can be evaluated; what reads them is
+        # dropped below.
+        truth = resolved(template, {n: "" for n in free})["Conditions"]
+    except (ResolveError, KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return {}  # a condition the evaluator cannot read: all stay unknown
+    return {n: v for n, v in truth.items() if not _reads(definitions, n, free, frozenset())}
+
+
+def _reads(definitions: dict[str, Any], name: str, params: set[str], seen: frozenset[str]) -> bool:
+    """Whether the condition reads one of `params`, itself or through the conditions it names."""
+    for _, node in intrinsics.walk(definitions.get(name)):
+        call = intrinsics.intrinsic(node)
+        if call is None:
+            continue
+        if call[0] == "Ref" and call[1] in params:
+            return True
+        nested = call[0] == "Condition" and call[1] not in seen and call[1] != name
+        if nested and _reads(definitions, call[1], params, seen | {name}):
+            return True
+    return False
 
 
 def _constant(definitions: dict[str, Any]) -> frozenset[str]:

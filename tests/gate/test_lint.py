@@ -147,3 +147,21 @@ def test_only_a_known_declared_severity_overrides_an_error() -> None:
     assert severity_of("E9103", "warning") == "warning"
     assert severity_of("E9103", "fatal") == "blocker"
     assert severity_of("W9203", "warning") == "policy"
+
+
+def test_a_condition_reading_a_parameter_without_a_default_stays_unknown_but_others_are_known(
+    tmp_path: Path,
+) -> None:
+    text = CONDITIONED.format(condition="DoCreate").replace(
+        "Resources:", "  Free: !Equals [!Ref Vpc, x]\nResources:"
+    )
+    text = text.replace("Parameters:\n", "Parameters:\n  Vpc:\n    Type: String\n")
+    template = {"Parameters": {"Vpc": {"Type": "String"}, "Create": {"Default": "no"}}}
+    template["Conditions"] = {
+        "DoCreate": {"Fn::Equals": [{"Ref": "Create"}, "yes"]},
+        "Free": {"Fn::Equals": [{"Ref": "Vpc"}, "x"]},
+        "Both": {"Fn::And": [{"Condition": "Free"}, {"Condition": "DoCreate"}]},
+    }
+    assert Defaults.of(template).truth == {"DoCreate": False}
+    found = errors(write(tmp_path, "t.yaml", text))
+    assert [(f.rule_id, f.severity) for f in found] == [("E3002", "warning")]
