@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,7 +157,9 @@ def test_a_condition_reading_a_parameter_without_a_default_stays_unknown_but_oth
         "Resources:", "  Free: !Equals [!Ref Vpc, x]\nResources:"
     )
     text = text.replace("Parameters:\n", "Parameters:\n  Vpc:\n    Type: String\n")
-    template = {"Parameters": {"Vpc": {"Type": "String"}, "Create": {"Default": "no"}}}
+    template: dict[str, Any] = {
+        "Parameters": {"Vpc": {"Type": "String"}, "Create": {"Default": "no"}}
+    }
     template["Conditions"] = {
         "DoCreate": {"Fn::Equals": [{"Ref": "Create"}, "yes"]},
         "Free": {"Fn::Equals": [{"Ref": "Vpc"}, "x"]},
