@@ -302,5 +302,53 @@ class PropertyCombinations(CloudFormationLintRule):
             base = ["Resources", lid, "Properties"]
             for check in CHECKS.get(rtype, ()):
                 for prop, message in check(props, template, types):
-                    matches.append(RuleMatch([*base, prop], message))
+                    matches.append(_severity(check, props, template, [*base, prop], message))
         return matches
+
+
+# Checks whose conflict needs a boolean that may be a parameter: refused as written only when the
+# boolean is true with the parameters' defaults (or every value they allow).
+VALUE_DEPENDENT: dict[Callable[..., list[Problem]], str] = {
+    _multi_az_with_zone: "MultiAZ",
+    _two_master_passwords: "ManageMasterUserPassword",
+}
+
+
+def _severity(
+    check: Callable[..., list[Problem]],
+    props: dict[str, Any],
+    template: dict[str, Any],
+    path: list[Any],
+    message: str,
+) -> RuleMatch:
+    flag = VALUE_DEPENDENT.get(check)
+    if flag is None or true_as_written(props.get(flag), template):
+        return RuleMatch(path, message)
+    what, _, fix = message.partition(" Fix: ")
+    return c.warning(
+        path,
+        f"{what} This fails only for values that make {flag} true (not the parameters' "
+        f"defaults). Fix: {fix}",
+    )
+
+
+def true_as_written(value: Any, template: dict[str, Any]) -> bool:
+    """Whether a boolean property is true as deployed with the parameters' defaults (a parameter
+    without one: with every value it allows); unknown values are not."""
+    literal = c.truthy(value)
+    if literal is not None:
+        return literal
+    call = intrinsics.intrinsic(value)
+    if call is None:
+        return False
+    function, arg = call
+    if function == "Ref" and isinstance(arg, str):
+        param = c.mapping(c.mapping(template.get("Parameters")).get(arg))
+        if "Default" in param:
+            return c.truthy(param["Default"]) is True
+        allowed = param.get("AllowedValues")
+        return isinstance(allowed, list) and bool(allowed) and all(c.truthy(v) for v in allowed)
+    if function == "Fn::If":
+        parts = intrinsics.if_parts(arg)
+        return parts is not None and all(true_as_written(p, template) for p in parts[1:])
+    return False
