@@ -19,22 +19,50 @@ WORD = set(string.ascii_letters + string.digits + "_")  # \w
 UNBOUNDED = math.inf
 
 
-class Bound:
-    """The longest a value can be (int, inf, or None = unknown) and the chars it can hold."""
+# The shortest value of each pseudo parameter, for the length a name has in every account and
+# region: us-east-1 (9), aws (3), amazonaws.com (13).
+PSEUDO_MIN_LENGTH: dict[str, int] = {
+    "AWS::AccountId": 12,
+    "AWS::Region": 9,
+    "AWS::Partition": 3,
+    "AWS::URLSuffix": 13,
+    "AWS::NoValue": 0,
+}
 
-    def __init__(self, length: float | None, chars: set[str] | None, why: list[str]) -> None:
+
+class Bound:
+    """The longest a value can be (int, inf, or None = unknown) and the chars it can hold.
+
+    Beside the worst case, the value as deployed with the parameters' defaults: `least` is its
+    length (a parameter without a default counts with its shortest allowed value, a pseudo
+    parameter with its shortest, each Fn::If branch and mapping leaf with the shortest), and
+    `sure` the characters it holds for certain. The worst case fails for some values (a warning);
+    the defaults' case fails as written (a blocker).
+    """
+
+    def __init__(
+        self,
+        length: float | None,
+        chars: set[str] | None,
+        why: list[str],
+        least: float = 0,
+        sure: set[str] | None = None,
+    ) -> None:
         self.length = length
         self.chars = chars  # None: unknown characters (no constraint known)
         self.why = why  # the parameters / pseudo parameters that make it up
+        self.least = least
+        self.sure = sure if sure is not None else set()
 
     def __add__(self, other: Bound) -> Bound:
         length = None if self.length is None or other.length is None else self.length + other.length
         chars = None if self.chars is None or other.chars is None else self.chars | other.chars
-        return Bound(length, chars, self.why + other.why)
+        least, sure = self.least + other.least, self.sure | other.sure
+        return Bound(length, chars, self.why + other.why, least, sure)
 
 
 def literal(text: str) -> Bound:
-    return Bound(len(text), set(text), [])
+    return Bound(len(text), set(text), [], len(text), set(text))
 
 
 def pattern_bounds(pattern: str) -> tuple[float, set[str] | None]:
@@ -131,7 +159,35 @@ def parameter_bound(name: str, param: dict[str, Any]) -> Bound:
         if chars is None:
             chars = pchars
     length = min(lengths) if lengths else UNBOUNDED
-    return Bound(length, chars, [name])
+    least, sure = _as_deployed(param)
+    return Bound(length, chars, [name], least, sure)
+
+
+def _as_deployed(param: dict[str, Any]) -> tuple[float, set[str]]:
+    """(length, characters) of the parameter's default, else the shortest value it allows."""
+    default = param.get("Default")
+    if isinstance(default, str | int | float) and not isinstance(default, bool):
+        text = str(default)
+        return len(text), set(text)
+    allowed = param.get("AllowedValues")
+    if isinstance(allowed, list) and allowed:
+        return min(len(str(v)) for v in allowed), set()
+    shortest: float = c.literal_int(param.get("MinLength")) or 0
+    pattern = param.get("AllowedPattern")
+    if isinstance(pattern, str):
+        shortest = max(shortest, pattern_min_length(pattern))
+    return shortest, set()
+
+
+def pattern_min_length(pattern: str) -> int:
+    """The shortest string an AllowedPattern admits (0 when it does not parse)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            low: int = sre_parse.parse(pattern).getwidth()[0]
+    except (re.error, TypeError, ValueError, OverflowError):
+        return 0
+    return low
 
 
 def unknown() -> Bound:
@@ -210,14 +266,17 @@ def _widest(bounds: list[Bound]) -> Bound:
     chars: set[str] | None = set()
     for b in bounds:
         chars = None if chars is None or b.chars is None else chars | b.chars
-    return Bound(length, chars, [w for b in bounds for w in b.why])
+    least = min(b.least for b in bounds)
+    sure = set.intersection(*(b.sure for b in bounds))
+    return Bound(length, chars, [w for b in bounds for w in b.why], least, sure)
 
 
 def _name_bound(name: str, template: dict[str, Any]) -> Bound:
     # AWS::StackName and AWS::StackId (chosen at deploy time, up to 128 characters) are unknown,
     # like the other pseudo parameters without a known length: not judged offline.
     if name in PSEUDO_MAX_LENGTH:
-        return Bound(PSEUDO_MAX_LENGTH[name], set(PSEUDO_CHARS[name]), [name])
+        least = PSEUDO_MIN_LENGTH.get(name, 0)
+        return Bound(PSEUDO_MAX_LENGTH[name], set(PSEUDO_CHARS[name]), [name], least)
     param = (template.get("Parameters") or {}).get(name)
     if isinstance(param, dict):
         return parameter_bound(name, param)

@@ -11,9 +11,21 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from cfnlint.rules import RuleMatch
+
 from cfnmodel import intrinsics
 
+# A match's own severity, read by the gate (gate/lint.py): an error rule's match is a blocker
+# (AWS refuses the template as written, with its parameters' defaults) unless it says "warning"
+# (it fails only for some allowed values, or only in some accounts).
+SEVERITY_ATTR = "gate_severity"
+
 DYNREF = re.compile(r"\{\{resolve:secretsmanager:((?:" + intrinsics.PLACEHOLDER + r"|[^}])*)\}\}")
+
+
+def warning(path: list[Any], message: str) -> RuleMatch:
+    """A match that fails only for some values or in some accounts: the gate's WARNING."""
+    return RuleMatch(path, message, **{SEVERITY_ATTR: "warning"})
 
 
 def mapping(value: Any) -> dict[str, Any]:

@@ -66,6 +66,21 @@ def root_administers(policy: dict[str, Any]) -> bool:
     )
 
 
+# Services whose resource AWS refuses to create without the key grant; the others (publishers
+# to an encrypted topic) deploy, and their messages are dropped.
+REFUSED_AT_CREATE = ("logs", "cloudtrail")
+
+
+def _consequence(service: str) -> str:
+    if service == "logs":
+        return (
+            'AWS refuses the log group ("The specified KMS key does not exist or is not allowed").'
+        )
+    if service == "cloudtrail":
+        return "AWS refuses the trail (InsufficientEncryptionPolicyException)."
+    return "the deploy succeeds, but AWS drops every message it publishes to the topic."
+
+
 class KeysLetTheirUsersIn(CloudFormationLintRule):
     """A KMS key policy must grant every service principal the template makes use the key.
 
@@ -107,7 +122,8 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
             if policy is None:
                 continue  # conditional or unparseable: nothing to say offline
             path = ["Resources", key, "Properties", "KeyPolicy"]
-            matches.extend(RuleMatch(path, m) for m in self._problems(key, policy, needs[key]))
+            for message, as_written in self._problems(key, policy, needs[key]):
+                matches.append(RuleMatch(path, message) if as_written else c.warning(path, message))
         return matches
 
     def _needs(self, template: dict[str, Any], keys: set[str]) -> dict[str, list[Need]]:
@@ -130,24 +146,35 @@ class KeysLetTheirUsersIn(CloudFormationLintRule):
         return needs
 
     @staticmethod
-    def _problems(key: str, policy: dict[str, Any], needs: list[Need]) -> list[str]:
+    def _problems(key: str, policy: dict[str, Any], needs: list[Need]) -> list[tuple[str, bool]]:
+        """(message, whether AWS refuses the template as written) of each problem."""
         problems = []
         if not root_administers(policy):
+            # KMS checks that the principal creating the key may administer it: a policy that
+            # grants administration to a role the deployer uses instead of the root passes.
             problems.append(
-                f"Key '{key}' policy does not let the account root administer it "
-                f'({ADMIN_ACTION}); KMS refuses it: "The new key policy will not allow '
-                'you to update the key policy in the future". Fix: allow '
-                "arn:${AWS::Partition}:iam::${AWS::AccountId}:root the key "
-                "administration actions."
+                (
+                    f"Key '{key}' policy does not let the account root administer it "
+                    f"({ADMIN_ACTION}). This depends on who deploys: unless the policy grants "
+                    'the deploying principal that action, KMS refuses it: "The new key policy '
+                    'will not allow you to update the key policy in the future". Fix: allow '
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:root the key "
+                    "administration actions.",
+                    False,
+                )
             )
         # Each (service, what) comes once: one entry per resource, and per publisher of a topic.
         for service, actions, what in needs:
             if grants_service(policy, service, actions):
                 continue
             problems.append(
-                f"Key '{key}' is used by {what} but its policy does not allow "
-                f"{service}.amazonaws.com {', '.join(actions)}. Fix: add a statement "
-                f"with Principal Service {service}.amazonaws.com and those actions."
+                (
+                    f"Key '{key}' is used by {what} but its policy does not allow "
+                    f"{service}.amazonaws.com {', '.join(actions)}; {_consequence(service)} "
+                    f"Fix: add a statement with Principal Service {service}.amazonaws.com and "
+                    "those actions.",
+                    service in REFUSED_AT_CREATE,
+                )
             )
         return problems
 

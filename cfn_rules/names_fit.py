@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfn_rules import _bounds as b
+from cfn_rules import _common as c
 from cfnmodel.limits import NAME_LIMITS, NameLimit
 
 
@@ -41,35 +42,88 @@ class NamesFitTheirServices(CloudFormationLintRule):
                 if rule is None or isinstance(value, str):
                     continue
                 path = ["Resources", lid, "Properties", prop]
-                matches.extend(RuleMatch(path, m) for m in self._check(prop, value, rule, template))
+                for message, as_written in self._check(prop, value, rule, template):
+                    matches.append(
+                        RuleMatch(path, message) if as_written else c.warning(path, message)
+                    )
         return matches
 
     @staticmethod
-    def _check(prop: str, value: Any, rule: NameLimit, template: dict[str, Any]) -> list[str]:
+    def _check(
+        prop: str, value: Any, rule: NameLimit, template: dict[str, Any]
+    ) -> list[tuple[str, bool]]:
+        """(message, whether it fails as written with the defaults) of each problem."""
         max_len, allowed = rule
         found = b.bound(value, template)
-        parts = ", ".join(sorted(set(found.why))) or "literals"
         problems = []
-        if found.length == math.inf:
-            # The parameters that are unbounded themselves (pseudo parameters never are).
-            unbounded = {w for w in found.why if b.bound({"Ref": w}, template).length == math.inf}
-            problems.append(
-                f"{prop} has no upper length bound (from {', '.join(sorted(unbounded))}); "
-                f"the service allows {max_len}. Fix: give the parameter a MaxLength or a bounded "
-                "AllowedPattern so the whole name stays within the limit."
-            )
-        elif found.length is not None and found.length > max_len:
-            problems.append(
-                f"{prop} can be {int(found.length)} characters long (from {parts}); the service "
-                f"allows {max_len}. Fix: lower the parameters' MaxLength or shorten the literal "
-                f"parts by {int(found.length) - max_len}."
-            )
+        if found.length is not None and found.length > max_len:
+            problems.append(_too_long(prop, found, max_len, template))
         if allowed is not None and found.chars is not None:
             bad = found.chars - set(allowed)
             if bad:
-                problems.append(
-                    f"{prop} can contain {''.join(sorted(bad))!r}, which the service refuses "
-                    f"(from {parts}). Fix: restrict AllowedPattern / the literal to "
-                    f"{allowed!r}."
-                )
+                problems.append(_refused(prop, found, bad, allowed))
         return problems
+
+
+def _parts(found: b.Bound) -> str:
+    return ", ".join(sorted(set(found.why))) or "literals"
+
+
+def _as_deployed(found: b.Bound, max_len: int) -> str:
+    if found.least > max_len:
+        return (
+            f"With the parameters' defaults it is already {int(found.least)}: AWS refuses it as "
+            "written."
+        )
+    return (
+        f"With the parameters' defaults (their shortest allowed values where they have none) it is "
+        f"{int(found.least)}, so only longer values fail:"
+    )
+
+
+def _too_long(
+    prop: str, found: b.Bound, max_len: int, template: dict[str, Any]
+) -> tuple[str, bool]:
+    written = found.least > max_len
+    head = _as_deployed(found, max_len)
+    if found.length == math.inf:
+        # The parameters that are unbounded themselves (pseudo parameters never are).
+        unbounded = sorted(
+            {w for w in found.why if b.bound({"Ref": w}, template).length == math.inf}
+        )
+        first = b.bound({"Ref": unbounded[0]}, template)
+        needed = max_len - int(found.least - first.least) + 1
+        example = "" if written else f" a {needed}-character {unbounded[0]} makes it {max_len + 1}."
+        return (
+            f"{prop} has no upper length bound (from {', '.join(unbounded)}); the service allows "
+            f"{max_len}. {head}{example} Fix: give the parameter a MaxLength or a bounded "
+            "AllowedPattern so the whole name stays within the limit.",
+            written,
+        )
+    longest = int(found.length or 0)
+    names = sorted(set(found.why))
+    who = ", ".join(
+        f"a {int(b.bound({'Ref': w}, template).length or 0)}-character {w}" for w in names
+    )
+    example = "" if written else f" {who} make{'s' if len(names) == 1 else ''} it {longest}."
+    return (
+        f"{prop} can be {longest} characters long (from {_parts(found)}); the service allows "
+        f"{max_len}. {head}{example} Fix: lower the parameters' MaxLength or shorten the "
+        f"literal parts by {longest - max_len}.",
+        written,
+    )
+
+
+def _refused(prop: str, found: b.Bound, bad: set[str], allowed: str) -> tuple[str, bool]:
+    written = bool(bad & found.sure)
+    head = (
+        "The literals or the defaults hold them: AWS refuses it as written."
+        if written
+        else "The defaults hold none of them, so only values that do fail."
+    )
+    return (
+        f"{prop} can contain {''.join(sorted(bad))!r}, which the service refuses "
+        f"(from {_parts(found)}). {head} Fix: restrict AllowedPattern / the literal to "
+        f"{allowed!r}.",
+        written,
+    )

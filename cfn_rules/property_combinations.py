@@ -105,14 +105,35 @@ def _one_subnet(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
     ]
 
 
+def _presence(value: Any) -> tuple[str, bool, bool] | None:
+    """(condition, present when it is true, present when false) of a property written as Fn::If."""
+    call = intrinsics.intrinsic(value)
+    parts = intrinsics.if_parts(call[1]) if call is not None and call[0] == "Fn::If" else None
+    if parts is None or not isinstance(parts[0], str):
+        return None
+    return parts[0], parts[1] != intrinsics.NO_VALUE, parts[2] != intrinsics.NO_VALUE
+
+
+def _together(props: dict[str, Any], first: str, second: str) -> bool:
+    """Whether both properties can be present at once: not when each is a Fn::If on the same
+    condition that leaves it out in the other's branch."""
+    if not (_present(props, first) and _present(props, second)):
+        return False
+    a, b = _presence(props[first]), _presence(props[second])
+    if a is None or b is None or a[0] != b[0]:
+        return True
+    return (a[1] and b[1]) or (a[2] and b[2])
+
+
 def _literal_and_generated_secret(props: dict[str, Any], _: Any, __: Any) -> list[Problem]:
-    if not (_present(props, "SecretString") and _present(props, "GenerateSecretString")):
+    if not _together(props, "SecretString", "GenerateSecretString"):
         return []
     return [
         (
             "SecretString",
-            "SecretString and GenerateSecretString are mutually exclusive. Fix: keep "
-            "GenerateSecretString (no secret in the template).",
+            "SecretString and GenerateSecretString are mutually exclusive: AWS refuses a secret "
+            "with both. Fix: keep GenerateSecretString (no secret in the template), or make each "
+            "the other's Fn::If branch with AWS::NoValue.",
         )
     ]
 
@@ -281,5 +302,53 @@ class PropertyCombinations(CloudFormationLintRule):
             base = ["Resources", lid, "Properties"]
             for check in CHECKS.get(rtype, ()):
                 for prop, message in check(props, template, types):
-                    matches.append(RuleMatch([*base, prop], message))
+                    matches.append(_severity(check, props, template, [*base, prop], message))
         return matches
+
+
+# Checks whose conflict needs a boolean that may be a parameter: refused as written only when the
+# boolean is true with the parameters' defaults (or every value they allow).
+VALUE_DEPENDENT: dict[Callable[..., list[Problem]], str] = {
+    _multi_az_with_zone: "MultiAZ",
+    _two_master_passwords: "ManageMasterUserPassword",
+}
+
+
+def _severity(
+    check: Callable[..., list[Problem]],
+    props: dict[str, Any],
+    template: dict[str, Any],
+    path: list[Any],
+    message: str,
+) -> RuleMatch:
+    flag = VALUE_DEPENDENT.get(check)
+    if flag is None or true_as_written(props.get(flag), template):
+        return RuleMatch(path, message)
+    what, _, fix = message.partition(" Fix: ")
+    return c.warning(
+        path,
+        f"{what} This fails only for values that make {flag} true (not the parameters' "
+        f"defaults). Fix: {fix}",
+    )
+
+
+def true_as_written(value: Any, template: dict[str, Any]) -> bool:
+    """Whether a boolean property is true as deployed with the parameters' defaults (a parameter
+    without one: with every value it allows); unknown values are not."""
+    literal = c.truthy(value)
+    if literal is not None:
+        return literal
+    call = intrinsics.intrinsic(value)
+    if call is None:
+        return False
+    function, arg = call
+    if function == "Ref" and isinstance(arg, str):
+        param = c.mapping(c.mapping(template.get("Parameters")).get(arg))
+        if "Default" in param:
+            return c.truthy(param["Default"]) is True
+        allowed = param.get("AllowedValues")
+        return isinstance(allowed, list) and bool(allowed) and all(c.truthy(v) for v in allowed)
+    if function == "Fn::If":
+        parts = intrinsics.if_parts(arg)
+        return parts is not None and all(true_as_written(p, template) for p in parts[1:])
+    return False

@@ -130,7 +130,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                 full = ["Resources", lid, "Properties", *path]
                 problem, target = self._resolve(secret_id, secrets, names, external, types)
                 if problem:
-                    matches.append(RuleMatch(full, problem))
+                    matches.append(c.warning(full, problem))
                     continue
                 if (
                     target
@@ -184,7 +184,7 @@ class SecretReferencesResolve(CloudFormationLintRule):
                 path = ["Resources", lid, "Properties", "Environment", "EnvironmentVariables", *i]
                 problem, target = self._resolve(secret_id, secrets, names, external, types)
                 if problem:
-                    matches.append(RuleMatch([*path, "Value"], problem))
+                    matches.append(c.warning([*path, "Value"], problem))
                     continue
                 keys = known_keys(target, secrets, attached)
                 if key and keys is not None and key not in keys:
@@ -224,8 +224,9 @@ class SecretReferencesResolve(CloudFormationLintRule):
                     return None, lid
         return (
             f"Secret '{secret_id}' is not created by this template nor passed in by a parameter "
-            "documented as an external secret; AWS fails with \"Secrets Manager can't find the "
-            'specified secret". Fix: create an AWS::SecretsManager::Secret and reference it as '
+            "documented as an external secret. This depends on the account: the secret must "
+            "exist before deploy, or AWS fails with \"Secrets Manager can't find the specified "
+            'secret". Fix: create an AWS::SecretsManager::Secret and reference it as '
             "${SecretLogicalId} in a Fn::Sub, or pass its ARN in a parameter whose Description "
             'says "external secret".',
             None,

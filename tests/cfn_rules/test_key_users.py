@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from tests.support.rules import findings
+from tests.support.severities import severities
 
 ROOT = (
     '{Effect: Allow, Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}, Action: "kms:*"}'
 )
 ROOT_MESSAGE = (
-    "Key '{key}' policy does not let the account root administer it (kms:PutKeyPolicy); KMS "
+    "Key '{key}' policy does not let the account root administer it (kms:PutKeyPolicy). This "
+    "depends on who deploys: unless the policy grants the deploying principal that action, KMS "
     'refuses it: "The new key policy will not allow you to update the key policy in the future". '
     "Fix: allow arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root the key administration "
     "actions."
@@ -36,11 +38,21 @@ def e9104(*resources: str) -> list[tuple[int, str]]:
     return [(line, message) for _, line, message in findings("key_users", template)]
 
 
+CONSEQUENCE = {
+    "logs": 'AWS refuses the log group ("The specified KMS key does not exist or is not allowed").',
+    "cloudtrail": "AWS refuses the trail (InsufficientEncryptionPolicyException).",
+    **{
+        service: "the deploy succeeds, but AWS drops every message it publishes to the topic."
+        for service in ("cloudwatch", "events", "s3", "codestar-notifications")
+    },
+}
+
+
 def not_allowed(what: str, service: str, actions: str, key_name: str = "Key") -> str:
     return (
         f"Key '{key_name}' is used by {what} but its policy does not allow "
-        f"{service}.amazonaws.com {actions}. Fix: add a statement with Principal Service "
-        f"{service}.amazonaws.com and those actions."
+        f"{service}.amazonaws.com {actions}; {CONSEQUENCE[service]} Fix: add a statement with "
+        f"Principal Service {service}.amazonaws.com and those actions."
     )
 
 
@@ -124,3 +136,29 @@ def test_a_notification_rule_publishing_to_the_topic_needs_codestar_notification
             ),
         )
     ]
+
+
+# Severity: refused at creation (logs, cloudtrail) is a blocker; a root left out depends on who
+# deploys and a publisher left out deploys and loses its messages: warnings.
+
+
+def test_a_log_group_the_key_refuses_is_a_blocker() -> None:
+    template = "Resources:\n" + key(ROOT) + LOG_GROUP
+    assert [(r, s) for r, s, _ in severities("key_users", template)] == [("E9104", "blocker")]
+
+
+def test_a_root_left_out_of_the_key_policy_is_a_warning() -> None:
+    deployer = "arn:aws:iam::111122223333:role/Deployer"
+    other = f'{{Effect: Allow, Principal: {{AWS: "{deployer}"}}, Action: "kms:*"}}'
+    found = severities("key_users", "Resources:\n" + key(other))
+    assert [(r, s) for r, s, _ in found] == [("E9104", "warning")]
+    assert "This depends on who deploys" in found[0][2]
+
+
+def test_a_publisher_the_topic_key_refuses_is_a_warning() -> None:
+    template = "Resources:\n" + "".join(
+        topic_and(resource("Alarm", "AWS::CloudWatch::Alarm", "AlarmActions: [!Ref Topic]"))
+    )
+    found = severities("key_users", template)
+    assert [(r, s) for r, s, _ in found] == [("E9104", "warning")]
+    assert "the deploy succeeds, but AWS drops every message" in found[0][2]

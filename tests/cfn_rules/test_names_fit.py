@@ -5,11 +5,13 @@ constraint and AllowedPattern admits; the names left alone."""
 from __future__ import annotations
 
 import ast
+import re
 import string
 
 import pytest
 
 from tests.support.rules import findings
+from tests.support.severities import severities
 
 PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
 BUCKET_CHARS = set(string.ascii_lowercase + string.digits + ".-")
@@ -51,8 +53,16 @@ def e9103(template: str) -> list[tuple[str, int, str]]:
     return findings("names_fit", template)
 
 
+# The sentence that says whether the name fails as written or only for some values: checked by
+# the severity tests below, left out where a test is about lengths, parts and characters.
+SEVERITY_SENTENCE = re.compile(
+    r" (With the parameters' defaults|The literals or the defaults|The defaults hold none).*?"
+    r"(?= Fix: )"
+)
+
+
 def messages(template: str) -> list[str]:
-    return [message for _, _, message in e9103(template)]
+    return [SEVERITY_SENTENCE.sub("", message) for _, _, message in e9103(template)]
 
 
 def too_long(length: int, parts: str, allowed: int = 63, prop: str = "BucketName") -> str:
@@ -101,7 +111,8 @@ def test_a_name_that_can_be_too_long_is_flagged_on_its_line_with_its_parts() -> 
     )
     parts = "AWS::AccountId, AWS::Partition, AWS::Region, AWS::URLSuffix, Short, Tier"
     # 4 + 10 + 12 + 14 + 9 + 16, and five dashes.
-    assert e9103(named(value)) == [("E9103", 23, too_long(70, parts))]
+    assert [(r, line) for r, line, _ in e9103(named(value))] == [("E9103", 23)]
+    assert messages(named(value)) == [too_long(70, parts)]
 
 
 def test_a_name_exactly_at_the_limit_passes() -> None:
@@ -256,7 +267,8 @@ def test_parts_nothing_is_known_about_offline_are_not_judged(value: str) -> None
 
 def test_characters_the_service_refuses_are_flagged_with_the_fix() -> None:
     value = '!Sub "Edu_${Tier}"'
-    assert e9103(named(value)) == [("E9103", 23, refused("E_", "Tier"))]
+    assert [line for _, line, _ in e9103(named(value))] == [23]
+    assert messages(named(value)) == [refused("E_", "Tier")]
 
 
 def test_the_delimiter_of_a_join_counts_as_characters() -> None:
@@ -350,3 +362,70 @@ def test_names_after_resources_that_are_skipped_are_still_checked() -> None:
         "    Properties:\n      Tags: []\n      BucketName: !Sub '${Free}'\n"
     )  # fmt: skip
     assert [line for _, line, _ in e9103(template)] == [23, 29]
+
+
+# Severity: a blocker when the name fails as written (literals, defaults, shortest allowed
+# values), a warning naming the value when only some allowed values make it fail.
+
+
+def env_bucket(constraints: str, value: str = '!Sub "edu-${Env}-artifacts"') -> str:
+    return f"""Parameters:
+  Env:
+    Type: String
+{constraints}Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: {value}
+"""
+
+
+def test_a_name_too_long_with_the_defaults_is_a_blocker() -> None:
+    found = severities("names_fit", env_bucket(f"    Default: {'a' * 50}\n    MaxLength: 60\n"))
+    assert [(rule, severity) for rule, severity, _ in found] == [("E9103", "blocker")]
+    assert "With the parameters' defaults it is already 64: AWS refuses it" in found[0][2]
+
+
+def test_a_name_too_long_only_for_a_long_allowed_value_is_a_warning_naming_it() -> None:
+    found = severities("names_fit", env_bucket("    Default: dev\n    MaxLength: 64\n"))
+    assert [(rule, severity) for rule, severity, _ in found] == [("E9103", "warning")]
+    # edu- and -artifacts are 14 characters: 17 with "dev", 78 with 64 characters.
+    assert "it is 17, so only longer values fail: a 64-character Env makes it 78." in found[0][2]
+
+
+def test_a_parameter_without_a_default_counts_with_its_shortest_allowed_value() -> None:
+    found = severities("names_fit", env_bucket(f"    AllowedValues: [{'a' * 50}, {'b' * 60}]\n"))
+    assert [severity for _, severity, _ in found] == ["blocker"]
+    found = severities("names_fit", env_bucket(f"    AllowedValues: [dev, {'b' * 60}]\n"))
+    assert [severity for _, severity, _ in found] == ["warning"]
+    assert "a 60-character Env makes it 74" in found[0][2]
+
+
+def test_an_unbounded_parameter_is_a_warning_that_names_the_length_that_fails() -> None:
+    found = severities("names_fit", env_bucket("    Default: dev\n"))
+    assert [severity for _, severity, _ in found] == ["warning"]
+    # 63 - 14 literal characters + 1: a 50-character Env makes the name 64.
+    assert "a 50-character Env makes it 64." in found[0][2]
+
+
+def test_an_unbounded_parameter_whose_default_is_already_too_long_is_a_blocker() -> None:
+    found = severities("names_fit", env_bucket(f"    Default: {'a' * 50}\n"))
+    assert [severity for _, severity, _ in found] == ["blocker"]
+
+
+def test_the_shortest_region_counts_as_deployed_and_the_longest_as_the_worst_case() -> None:
+    # 12 + 40 + the region: 61 in us-east-1 (9), 66 in a 14-character region.
+    value = '!Sub "${AWS::AccountId}' + "x" * 40 + '${AWS::Region}"'
+    found = severities("names_fit", env_bucket("    Default: dev\n", value))
+    assert [severity for _, severity, _ in found] == ["warning"]
+    assert "it is 61, so only longer values fail" in found[0][2]
+    assert "a 14-character AWS::Region make it 66" in found[0][2]
+
+
+def test_refused_characters_in_a_literal_or_default_are_a_blocker_else_a_warning() -> None:
+    pattern = '    Default: dev\n    MaxLength: 5\n    AllowedPattern: "[a-zA-Z]*"\n'
+    found = severities("names_fit", env_bucket(pattern, '!Sub "Edu-${Env}"'))
+    assert [severity for _, severity, _ in found] == ["blocker"]
+    found = severities("names_fit", env_bucket(pattern, '!Sub "edu-${Env}"'))
+    assert [severity for _, severity, _ in found] == ["warning"]
+    assert "The defaults hold none of them, so only values that do fail." in found[0][2]

@@ -4,6 +4,7 @@ neighbours."""
 from __future__ import annotations
 
 from tests.support.rules import findings
+from tests.support.severities import severities
 
 HEAD = """
 Parameters:
@@ -37,7 +38,7 @@ def test_a_literal_false_multi_az_allows_an_availability_zone() -> None:
 
 
 def test_a_password_with_a_managed_password_is_refused() -> None:
-    got = e9107(DB, "ManageMasterUserPassword: !Ref Free", "MasterUserPassword: x")
+    got = e9107(DB, "ManageMasterUserPassword: true", "MasterUserPassword: x")
     assert got == [(FIRST + 1, TWO_PASSWORDS)]
 
 
@@ -166,3 +167,66 @@ def test_a_user_group_needs_transit_encryption_as_an_auth_token_does() -> None:
         )
     ]
     assert e9107(CACHE, "TransitEncryptionEnabled: true", "UserGroupIds: [users]") == []
+
+
+SECRET = "AWS::SecretsManager::Secret"
+GENERATED = "GenerateSecretString: {PasswordLength: 30}"
+
+
+def test_a_secret_string_with_a_generated_one_is_refused() -> None:
+    got = e9107(SECRET, "SecretString: x", GENERATED)
+    assert [m.split(":")[0] for _, m in got] == [
+        "SecretString and GenerateSecretString are mutually exclusive"
+    ]
+
+
+def test_a_secret_string_and_a_generated_one_in_opposite_branches_of_one_condition_pass() -> None:
+    # widdix's state/secretsmanager-dbsecret.yaml: one or the other, never both.
+    string = "SecretString: !If [C, x, !Ref AWS::NoValue]"
+    generated = "GenerateSecretString: !If [C, !Ref AWS::NoValue, {PasswordLength: 30}]"
+    assert e9107(SECRET, string, generated) == []
+
+
+def test_a_secret_string_and_a_generated_one_that_can_meet_are_refused() -> None:
+    string = "SecretString: !If [C, x, !Ref AWS::NoValue]"
+    both = [
+        "GenerateSecretString: !If [C, {PasswordLength: 30}, !Ref AWS::NoValue]",
+        "GenerateSecretString: !If [D, !Ref AWS::NoValue, {PasswordLength: 30}]",
+        GENERATED,
+    ]
+    for generated in both:
+        assert len(e9107(SECRET, string, generated)) == 1, generated
+
+
+# Severity: refused as written when the boolean is true with the defaults, else only for the values
+# that make it true.
+
+
+def e9107_severities(*properties: str, params: str = "") -> list[tuple[str, str]]:
+    lines = "".join(f"\n      {p}" for p in properties)
+    head = HEAD.replace("Resources:", params + "Resources:")
+    template = f"{head}    Type: {DB}\n    Properties:{lines}\n"
+    return [(sev, msg) for _, sev, msg in severities("property_combinations", template)]
+
+
+def test_multi_az_true_as_written_with_a_zone_is_a_blocker() -> None:
+    found = e9107_severities("MultiAZ: true", "AvailabilityZone: us-east-1a")
+    assert [sev for sev, _ in found] == ["blocker"]
+    on = "  Multi:\n    Type: String\n    Default: 'true'\n"
+    found = e9107_severities("MultiAZ: !Ref Multi", "AvailabilityZone: us-east-1a", params=on)
+    assert [sev for sev, _ in found] == ["blocker"]
+
+
+def test_multi_az_from_a_parameter_false_by_default_is_a_warning_that_says_so() -> None:
+    off = "  Single:\n    Type: String\n    Default: 'false'\n    AllowedValues: ['true', 'false']\n"
+    found = e9107_severities("MultiAZ: !Ref Single", "AvailabilityZone: us-east-1a", params=off)
+    assert [sev for sev, _ in found] == ["warning"]
+    assert "This fails only for values that make MultiAZ true" in found[0][1]
+    assert found[0][1].count(" Fix: ") == 1
+
+
+def test_a_managed_password_from_a_free_parameter_is_a_warning() -> None:
+    found = e9107_severities("ManageMasterUserPassword: !Ref Free", "MasterUserPassword: x")
+    assert [sev for sev, _ in found] == ["warning"]
+    found = e9107_severities("ManageMasterUserPassword: true", "MasterUserPassword: x")
+    assert [sev for sev, _ in found] == ["blocker"]

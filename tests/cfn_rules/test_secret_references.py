@@ -4,6 +4,7 @@ finds its secret, and which JSON keys that secret holds."""
 from __future__ import annotations
 
 from tests.support.rules import findings
+from tests.support.severities import severities
 
 HEAD = """
 Parameters:
@@ -49,8 +50,9 @@ def not_created(secret_id: str, line: int = FIRST) -> tuple[int, str]:
     return (
         line,
         f"Secret '{secret_id}' is not created by this template nor passed in by a parameter "
-        "documented as an external secret; AWS fails with \"Secrets Manager can't find the "
-        'specified secret". Fix: create an AWS::SecretsManager::Secret and reference it as '
+        "documented as an external secret. This depends on the account: the secret must exist "
+        'before deploy, or AWS fails with "Secrets Manager can\'t find the specified secret". '
+        "Fix: create an AWS::SecretsManager::Secret and reference it as "
         "${SecretLogicalId} in a Fn::Sub, or pass its ARN in a parameter whose Description says "
         '"external secret".',
     )
@@ -197,3 +199,27 @@ def test_codebuild_variables_may_name_a_whole_secret_or_an_external_one() -> Non
         "{Name: VENDOR, Type: SECRETS_MANAGER, Value: !Ref Vendor}",
     )
     assert e9101(template) == []
+
+
+# Severity: a secret the template does not create may exist in the account (a warning); a JSON key
+# the created secret does not hold, or a literal name nothing orders, fails in every account.
+
+
+def test_a_secret_not_created_here_is_a_warning_that_says_it_depends_on_the_account() -> None:
+    found = severities("secret_references", HEAD + use("elsewhere/db"))
+    assert [(r, s) for r, s, _ in found] == [("E9101", "warning")]
+    assert "This depends on the account" in found[0][2]
+
+
+def test_a_json_key_the_created_secret_lacks_is_a_blocker() -> None:
+    found = severities("secret_references", HEAD + use("${Secret}::nope"))
+    assert [(r, s) for r, s, _ in found] == [("E9101", "blocker")]
+
+
+def test_a_codebuild_variable_naming_a_secret_not_created_here_is_a_warning() -> None:
+    project = resource(
+        "AWS::CodeBuild::Project",
+        "Environment: {EnvironmentVariables: "
+        "[{Name: P, Type: SECRETS_MANAGER, Value: elsewhere/db}]}",
+    )
+    assert [s for _, s, _ in severities("secret_references", HEAD + project)] == ["warning"]

@@ -28,14 +28,14 @@ def test_validate_exits_zero_without_findings(tmp_path: Path, no_checkov: None) 
 def test_validate_exits_four_with_findings(missing_secret: Path, no_checkov: None) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert validate_command(missing_secret, "text", out, err) == 4
-    assert "BLOCKER E9101 Db" in err.getvalue() and out.getvalue() == ""
+    assert "WARNING E9101 Db" in err.getvalue() and out.getvalue() == ""
 
 
 def test_validate_json_is_one_object_on_stdout(missing_secret: Path, no_checkov: None) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert validate_command(missing_secret, "json", out, err) == 4
     payload = json.loads(out.getvalue())
-    assert payload["blockers"] >= 1 and payload["findings"][0]["rule_id"]
+    assert payload["warnings"] >= 1 and payload["findings"][0]["rule_id"]
     assert err.getvalue() == ""
 
 

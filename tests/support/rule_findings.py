@@ -1,7 +1,8 @@
 """What each custom rule reports on each of its fixtures: the snapshot and how it is made.
 
-The snapshot (tests/cfn_rules/findings.json) pins every finding's rule, line and message, so a
-changed message, a lost finding or a new one fails a test; `make golden` writes it anew on purpose.
+The snapshot (tests/cfn_rules/findings.json) pins every finding's rule, line, severity (as the
+gate decides it: blocker, warning or policy) and message, so a changed message or severity, a lost
+finding or a new one fails a test; `make golden` writes it anew on purpose.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import json
 from pathlib import Path
 
 from tests.support.paths import RULE_FIXTURES
-from tests.support.rules import decode, load, module_of_rule, run
+from tests.support.rules import decode, load, module_of_rule
+from tests.support.severities import run
 
 SNAPSHOT = RULE_FIXTURES.parent / "findings.json"
 
@@ -24,12 +26,13 @@ def name_of(path: Path) -> str:
 
 
 def findings_of(path: Path) -> list[list[str | int]]:
-    """Sorted [rule, line, message] of the custom rules a fixture is for (all, for robustness)."""
+    """Sorted [rule, line, severity, message] of the custom rules a fixture is for (all, for
+    robustness)."""
     folder = path.parent.name
     rules = load() if folder == "robustness" else load(module_of_rule()[folder])
     found = run(rules, decode(path.read_text(encoding="utf-8")))
     custom: list[list[str | int]] = [
-        [rid, line, msg] for rid, line, msg in found if rid[:2] in ("E9", "W9")
+        [rid, line, severity, msg] for rid, line, severity, msg in found if rid[:2] in ("E9", "W9")
     ]
     return sorted(custom, key=json.dumps)
 
