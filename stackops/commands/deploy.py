@@ -94,6 +94,12 @@ def replaced(change_rows: list[ChangeRow]) -> list[ChangeRow]:
     return [r for r in change_rows if r.replacement in ("True", "Conditional")]
 
 
+def top_stack_rows(change_rows: list[ChangeRow]) -> list[ChangeRow]:
+    """The rows of the top stack: the progress board sees only its events, so a nested row
+    (its path holds "/") would stay pending to the end."""
+    return [r for r in change_rows if "/" not in r.logical_id]
+
+
 def _refuse_no_rollback_replacement(
     session: Session, req: Request, prep: Prepared, run: Run
 ) -> None:
@@ -186,7 +192,7 @@ def _execute(session: Session, req: Request, prep: Prepared, run: Run) -> Follow
         session.console.info(
             f"Executing change set ({prep.operation}) on stack {req.stack_name}..."
         )
-        expect = [(r.logical_id, r.type) for r in prep.change_rows]
+        expect = [(r.logical_id, r.type) for r in top_stack_rows(prep.change_rows)]
         done = watch(
             session, stack_id, cursor, review_pending=prep.operation == "create", expect=expect
         )
