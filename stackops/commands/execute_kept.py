@@ -65,6 +65,7 @@ def run(session: Session, req: Request) -> Result:
         _show_header(session, rollback, basis)
         show_review(session, "Kept change set", req, prep, warning_notes(prep))
         deploying._refuse_data_loss(session, prep, this_run)
+        deploying._refuse_no_rollback_replacement(session, req, prep, this_run)
         if not deploying._confirmed(session, req, prep):
             result = _declined(session, req, prep, started)
         else:

@@ -218,7 +218,9 @@ def test_multi_az_true_as_written_with_a_zone_is_a_blocker() -> None:
 
 
 def test_multi_az_from_a_parameter_false_by_default_is_a_warning_that_says_so() -> None:
-    off = "  Single:\n    Type: String\n    Default: 'false'\n    AllowedValues: ['true', 'false']\n"
+    off = (
+        "  Single:\n    Type: String\n    Default: 'false'\n    AllowedValues: ['true', 'false']\n"
+    )
     found = e9107_severities("MultiAZ: !Ref Single", "AvailabilityZone: us-east-1a", params=off)
     assert [sev for sev, _ in found] == ["warning"]
     assert "This fails only for values that make MultiAZ true" in found[0][1]

@@ -211,3 +211,31 @@ def test_a_change_set_of_another_stack_is_bad_input(
     result = execute(moto_env, "theirs", arn)
     assert result.returncode == 4, result.stderr
     assert f"error: change set {arn} belongs to stack mine, not theirs" in result.stderr
+
+
+def with_role() -> dict[str, Any]:
+    """The topic template plus an IAM role that may publish to it: a change that widens access."""
+    template = topic_template()
+    trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "Topic"}}
+    template["Resources"]["Publisher"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [{**trust, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "publish", "PolicyDocument": {"Statement": [publish]}}],
+        },
+    }
+    return template
+
+
+def test_require_approval_is_honoured_on_a_kept_change_set(
+    moto_env: MotoEnv, tmp_path: Path, received: Received
+) -> None:
+    created(moto_env, tmp_path, "wide")
+    arn = keep(moto_env, tmp_path, "wide", with_role())["change_set_arn"]
+    refused = execute(moto_env, "wide", arn)
+    assert refused.returncode == 3, refused.stderr
+    assert "--require-approval never" in refused.stderr
+    done = execute(moto_env, "wide", arn, "--require-approval", "never")
+    assert done.returncode == 0, done.stderr
+    assert received.execute_change_set[-1] == arn
