@@ -32,7 +32,12 @@ def _read_line(stream: socket.socket, buffer: bytearray) -> bytes:
 
 
 def _read_command(conn: socket.socket, buffer: bytearray) -> list[str]:
-    """One RESP array of bulk strings (what every client sends)."""
+    """One RESP array of bulk strings (what every client sends); anything else (a TLS
+    handshake sent to the plain server) closes the connection at once."""
+    if not buffer:
+        buffer.extend(conn.recv(4096))
+    if not buffer.startswith(b"*"):
+        raise ValueError("not RESP")
     count = int(_read_line(conn, buffer)[1:])
     parts = []
     for _ in range(count):
@@ -48,12 +53,14 @@ def _read_command(conn: socket.socket, buffer: bytearray) -> list[str]:
 
 
 def _answer(command: list[str], refuse_auth: bool) -> bytes:
-    name = command[0].upper() if command else ""
+    name = " ".join(command[:2]).upper()
     if name == "PING":
         return b"+PONG\r\n"
-    if name == "AUTH" and refuse_auth:
+    if name.startswith("AUTH") and refuse_auth:
         return b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
-    return b"+OK\r\n"
+    if name.startswith("AUTH") or name == "CLIENT SETINFO":
+        return b"+OK\r\n"
+    return b"-ERR unknown command\r\n"  # as a server without the client's newer extras
 
 
 def _serve(server: socket.socket, fake: FakeRedis, context: ssl.SSLContext | None,
