@@ -7,12 +7,12 @@ AWSCLI_VENV := .venv-awscli
 PROFILE ?= production
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard
+.PHONY: bundle template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard
 
 # The pinned requirements, then the project itself, editable and without dependencies (the pins
 # are its dependencies), so both tools and every package import from anywhere in .venv.
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt app/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
 	$(PY) -m pip install $(PIP_FLAGS) --no-deps -e .
@@ -45,6 +45,11 @@ $(AWSCLI_VENV)/.installed: requirements-bench.txt
 template: venv
 	$(PY) generate.py --profile $(PROFILE) --output template.json
 	$(PY) deploy.py validate --template template.json
+
+# bundle.zip: what a team's CI uploads to the source bucket (the sample application, deploy.py and
+# the packages it imports, the requirements, the buildspecs); the same checkout, the same bytes.
+bundle: venv
+	$(PY) -m app.build bundle --out bundle.zip
 
 # Both profiles, for people who want to compare them.
 templates: venv
@@ -81,4 +86,4 @@ mutation: venv
 	$(PY) -m bench.mutation_score
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json .pytest_cache .ruff_cache mutants
+	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json bundle.zip .pytest_cache .ruff_cache mutants

@@ -43,7 +43,8 @@ def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> d
         else:
             raise ResolveError(f"parameter {name} has no value and no default")
         kind = str(spec.get("Type", "String"))
-        is_list = kind.startswith("List<") or kind == "CommaDelimitedList"
+        # An SSM parameter of a list type resolves to a list too (the contract's subnets).
+        is_list = "List<" in kind or kind == "CommaDelimitedList"
         values[name] = [part.strip() for part in str(raw).split(",")] if is_list else str(raw)
     return values
 

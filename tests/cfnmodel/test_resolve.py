@@ -86,3 +86,23 @@ def test_the_input_template_is_left_as_it_was() -> None:
     before = repr(TEMPLATE)
     resolved(TEMPLATE, {"Name": "n"})
     assert repr(TEMPLATE) == before
+
+
+def test_an_ssm_parameter_of_a_list_type_resolves_to_a_list() -> None:
+    template = {
+        "Parameters": {
+            "Subnets": {"Type": "AWS::SSM::Parameter::Value<List<AWS::EC2::Subnet::Id>>"},
+            "Vpc": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::VPC::Id>"},
+        },
+        "Resources": {
+            "F": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"SubnetIds": {"Ref": "Subnets"}, "Vpc": {"Ref": "Vpc"}},
+            }
+        },
+    }
+    got = resolved(template, {"Subnets": "subnet-1, subnet-2", "Vpc": "vpc-1"})
+    assert got["Resources"]["F"]["Properties"] == {
+        "SubnetIds": ["subnet-1", "subnet-2"],
+        "Vpc": "vpc-1",
+    }
