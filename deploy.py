@@ -149,13 +149,39 @@ def build_parser() -> Parser:
 
     validate = sub.add_parser(
         "validate",
-        help="the offline gate: cfn-lint, checkov, custom rules",
+        help="the offline gate: cfn-lint, checkov, custom rules, Control Tower controls",
         epilog=epilog,
         formatter_class=fmt,
     )
-    validate.add_argument("--template", required=True, type=Path)
-    validate.add_argument("--output", choices=("text", "json"), default="text")
+    _validate_flags(validate)
     return parser
+
+
+def _validate_flags(p: argparse.ArgumentParser) -> None:
+    """validate: the template, the values to judge it with, the controls layer, the format."""
+    p.add_argument("--template", required=True, type=Path)
+    p.add_argument(
+        "--output",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text on stderr, or one JSON object or one SARIF 2.1.0 log on stdout",
+    )
+    p.add_argument(
+        "--parameters",
+        type=Path,
+        help="judge the template with these values: CLI list, CodePipeline {Parameters, Tags}, "
+        "or a {key: value} map",
+    )
+    p.add_argument(
+        "--parameter", action="append", metavar="KEY=VALUE", help="overrides the file; repeatable"
+    )
+    p.add_argument(
+        "--controls",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="Control Tower proactive controls: auto = when the template's Metadata has "
+        "StackOps: {Controls: on}",
+    )
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -168,8 +194,11 @@ def _gate(args: argparse.Namespace, err: TextIO) -> None:
         err.write("Offline validation skipped (--skip-validation).\n")
         return
     import gate
+    from gate.params import read_values
 
-    report = gate.run_gate(args.template)
+    # The values being deployed (read as _request read them): each layer judges those.
+    values = read_values(args.template, args.parameters, args.parameter)
+    report = gate.run_gate(args.template, parameters=values)
     for note in report.notes:
         err.write(f"note: {note}\n")
     for finding in report.warnings + report.policies:
@@ -256,7 +285,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "validate":
         from gate.command import validate_command
 
-        return validate_command(args.template, args.output, out, err)
+        return validate_command(
+            args.template,
+            args.output,
+            out,
+            err,
+            parameter_file=args.parameters,
+            parameter_flags=args.parameter,
+            controls=args.controls,
+        )
     result = _command(args, err)
     render.text(result, err)
     if args.output == "json":
