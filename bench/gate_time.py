@@ -35,7 +35,7 @@ TARGET_S = 15.0
 TARGET_RATIO = 1.2
 
 
-def commands(tmp: Path) -> dict[str, list[str]]:
+def commands(tmp: Path, *, controls_off: bool = False) -> dict[str, list[str]]:
     """The four command lines, on templates written into `tmp`; a tool not installed is absent."""
     from gate.checkov import checkov_bin
     from gate.controls import binary_path, guard_home, installed, rules_path
@@ -53,6 +53,8 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     }
     found["cfn-lint"] += [str(ROOT / "cfn_rules"), "--include-checks", "I"]
     found["cfn-lint"] += ["--regions", "us-east-1", "--", str(template)]
+    if controls_off:  # the gate as it was before the controls layer: cfn-lint and checkov
+        found["gate, controls off"] = [*found["gate"], "--controls", "off"]
     checkov = checkov_bin()
     if checkov is not None:
         found["checkov"] = [str(checkov), "-f", str(template), "--framework", "cloudformation"]
@@ -72,13 +74,15 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_all(runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def time_all(
+    runs: int, *, controls_off: bool = False
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """({name: wall times}, {name: CPU seconds, its children included}); the gate must pass
     (exit 0), the tools' exit codes are theirs."""
     # The gate's result cache would turn every run after the first into a lookup.
     env = {**os.environ, "DEPLOY_GATE_CACHE": "off"}
     with tempfile.TemporaryDirectory(prefix="gate-time-") as tmp:
-        found = commands(Path(tmp))
+        found = commands(Path(tmp), controls_off=controls_off)
         walls: dict[str, list[float]] = {name: [] for name in found}
         cpus: dict[str, list[float]] = {name: [] for name in found}
         for _ in range(runs):
@@ -87,7 +91,7 @@ def time_all(runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]
                 proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
                 walls[name].append(time.perf_counter() - started)
                 cpus[name].append(_children_cpu() - cpu)
-                if name == "gate" and proc.returncode != 0:
+                if name.startswith("gate") and proc.returncode != 0:
                     print(proc.stderr, file=sys.stderr)
                     raise SystemExit(f"deploy.py validate exited {proc.returncode}")
     return walls, cpus
@@ -100,7 +104,7 @@ def summary(walls: dict[str, list[float]], cpus: dict[str, list[float]]) -> tupl
     on a saturated machine the wall ratio tends to the gate's CPU over the slowest tool's.
     """
     medians = {name: statistics.median(times) for name, times in walls.items()}
-    tools = {name: m for name, m in medians.items() if name != "gate"}
+    tools = {name: m for name, m in medians.items() if not name.startswith("gate")}
     slowest = max(tools, key=lambda name: tools[name])
     ratio = medians["gate"] / tools[slowest]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -124,8 +128,13 @@ def summary(walls: dict[str, list[float]], cpus: dict[str, list[float]]) -> tupl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--controls-off",
+        action="store_true",
+        help="also time the gate with --controls off (the gate before the controls layer)",
+    )
     args = parser.parse_args(argv)
-    walls, cpus = time_all(max(1, args.runs))
+    walls, cpus = time_all(max(1, args.runs), controls_off=args.controls_off)
     line, ratio = summary(walls, cpus)
     print(line)
     print(
