@@ -47,7 +47,11 @@ def prepare(path: Path, values: Mapping[str, str], switch: str, tmp: Path) -> La
         # cfn-lint reports why the file cannot be read, as a blocker.
         return files
     if values:
-        deployed = params.deployed(files.template, values)
+        try:
+            deployed = params.deployed(files.template, values)
+        except (ResolveError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            files.notes.append(f"checkov reads the template as written (not resolvable: {exc})")
+            return files
         files.checkov = params.write_json(deployed, tmp / "deployed.json")
     return files
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import deploy
+from gate.layers import prepare
 from gate.params import deployed, read_values, stand_ins
 from stackops.errors import BadInput
 from tests.support.controls_layer import ha_template, rds_home, write_template
@@ -106,3 +107,11 @@ def test_stand_ins_and_the_deployed_template() -> None:
     document = deployed(template, {"Ha": "yes"})
     assert document["Resources"]["Db"]["Properties"]["MultiAZ"] is True
     assert "Conditions" not in document
+
+
+def test_an_unresolvable_template_is_a_note_for_checkov(tmp_path: Path) -> None:
+    template = ha_template()
+    template["Resources"]["Db"]["Condition"] = "Undefined"
+    path = write_template(tmp_path, template)
+    files = prepare(path, {"Ha": "yes"}, "off", tmp_path)
+    assert files.checkov == path and "not resolvable" in files.notes[0]
