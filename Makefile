@@ -41,8 +41,9 @@ $(AWSCLI_VENV)/.installed: requirements-bench.txt
 	$(AWSCLI_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements-bench.txt
 	touch $@
 
-# Writes template.json atomically, then runs the offline gate on it.
-template: venv
+# Writes template.json atomically, then runs the offline gate on it (with the Control Tower
+# controls the template opts into: hence `guard`).
+template: venv guard
 	$(PY) generate.py --profile $(PROFILE) --output template.json
 	$(PY) deploy.py validate --template template.json
 

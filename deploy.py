@@ -412,11 +412,39 @@ def build_parser() -> Parser:
     _force_flag(delete)
     _rollback_parser(sub)
 
-    validate = _sub(sub, "validate", "the offline gate: cfn-lint, checkov, custom rules")
-    validate.add_argument("--template", required=True, type=Path)
-    validate.add_argument("--output", choices=("text", "json"), default="text")
+    validate = _sub(
+        sub, "validate", "the offline gate: cfn-lint, checkov, custom rules, Control Tower controls"
+    )
+    _validate_flags(validate)
     _role_and_kept_flags(plan, deploy, delete)
     return parser
+
+
+def _validate_flags(p: argparse.ArgumentParser) -> None:
+    """validate: the template, the values to judge it with, the controls layer, the format."""
+    p.add_argument("--template", required=True, type=Path)
+    p.add_argument(
+        "--output",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text on stderr, or one JSON object or one SARIF 2.1.0 log on stdout",
+    )
+    p.add_argument(
+        "--parameters",
+        type=Path,
+        help="judge the template with these values: CLI list, CodePipeline {Parameters, Tags}, "
+        "or a {key: value} map",
+    )
+    p.add_argument(
+        "--parameter", action="append", metavar="KEY=VALUE", help="overrides the file; repeatable"
+    )
+    p.add_argument(
+        "--controls",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="Control Tower proactive controls: auto = when the template's Metadata has "
+        "StackOps: {Controls: on}",
+    )
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -424,13 +452,17 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def _gate(args: argparse.Namespace, err: TextIO) -> None:
-    """The offline gate before any AWS call: blockers stop, policy findings warn (or stop)."""
+    """The offline gate before any AWS call: blockers stop, warnings and policy findings are
+    shown (and stop with --strict)."""
     if args.skip_validation:
         err.write("Offline validation skipped (--skip-validation).\n")
         return
     import gate
+    from gate.params import read_values
 
-    report = gate.run_gate(args.template)
+    # The values being deployed (read as _request read them): each layer judges those.
+    values = read_values(args.template, args.parameters, args.parameter)
+    report = gate.run_gate(args.template, parameters=values)
     for note in report.notes:
         err.write(f"note: {note}\n")
     for finding in report.warnings + report.policies:
@@ -440,10 +472,13 @@ def _gate(args: argparse.Namespace, err: TextIO) -> None:
             f"the offline gate found {len(report.blockers)} blocker(s) in {args.template}",
             [f.line() for f in report.blockers],
         )
-    if args.strict and report.policies:
+    # --strict: a warning (fails for some values or in some accounts) stops too.
+    flagged = report.warnings + report.policies
+    if args.strict and flagged:
         raise BadInput(
-            f"--strict: the offline gate found {len(report.policies)} policy finding(s)",
-            [f.line() for f in report.policies],
+            f"--strict: the offline gate found {len(report.warnings)} warning(s) and "
+            f"{len(report.policies)} policy finding(s)",
+            [f.line() for f in flagged],
         )
 
 
@@ -578,7 +613,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "validate":
         from gate.command import validate_command
 
-        return validate_command(args.template, args.output, out, err)
+        return validate_command(
+            args.template,
+            args.output,
+            out,
+            err,
+            parameter_file=args.parameters,
+            parameter_flags=args.parameter,
+            controls=args.controls,
+        )
     result = _command(args, err)
     render.text(result, err)
     if args.output == "json":

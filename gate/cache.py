@@ -8,11 +8,13 @@ import importlib.metadata
 import json
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
 from clikit.files import write_atomic
 from gate import checkov, lint
+from gate.controls import binary_path, guard_home, rules_path
 from gate.findings import Finding, GateReport
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -36,8 +38,17 @@ def cache_dir() -> Path | None:
     return base / "edu-stackops" / "gate"
 
 
-def cache_key(template_path: Path, use_checkov: bool) -> str | None:
+def cache_key(
+    template_path: Path,
+    use_checkov: bool,
+    *,
+    values: Mapping[str, str] | None = None,
+    controls: str = "off",
+) -> str | None:
     """sha256 of everything a result depends on; None if the template cannot be read.
+
+    The parameter values and the controls switch are part of it: the same template judged with
+    other values, or with the controls on, is another result.
 
     Cheap on purpose: it must not import cfnlint (about 1 s), which a hit never needs.
     """
@@ -56,9 +67,27 @@ def cache_key(template_path: Path, use_checkov: bool) -> str | None:
         f"cfn-lint={_distribution_version('cfn-lint')}",
         f"rules={source_fingerprint(lint.RULES_DIR)}",
         f"gate={source_fingerprint(PACKAGE_DIR)}",
+        f"values={json.dumps(dict(values or {}), sort_keys=True)}",
+        f"controls={controls}:{guard_fingerprint() if controls != 'off' else 'unused'}",
     ):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()
+
+
+def guard_fingerprint() -> str:
+    """Which Guard rules and cfn-guard would run (home, binary mtime and size; or absent)."""
+    home = guard_home()
+    try:
+        stat = binary_path(home).stat()
+    except OSError:
+        return "absent"
+    installed = installed_rules(home)
+    return f"{home.resolve()}:{stat.st_mtime_ns}:{stat.st_size}:{installed}"
+
+
+def installed_rules(home: Path) -> int:
+    """How many rule files are installed: a partial unpack is another result."""
+    return sum(1 for _ in rules_path(home).rglob("*.guard")) if rules_path(home).is_dir() else 0
 
 
 def source_fingerprint(directory: Path) -> str:

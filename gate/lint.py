@@ -15,6 +15,7 @@ Warnings and informational findings (W*, I*) are policy.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,11 +122,15 @@ def _constant(definitions: dict[str, Any]) -> frozenset[str]:
     return frozenset(n for n in definitions if not reads_a_value(n, frozenset({n})))
 
 
-def run_cfn_lint(template_path: Path, *, custom_rules: bool = True) -> list[Finding]:
+def run_cfn_lint(
+    template_path: Path, *, custom_rules: bool = True, parameters: Mapping[str, str] | None = None
+) -> list[Finding]:
     """cfn-lint through its API, each match with its severity (see the module's docstring).
 
     Informational checks (I*) are included: they are cheap, and this project's own template is
     held to zero of them, so any that appear are drift worth a look (policy, not a blocker).
+    With `parameters` (the values being deployed), cfn-lint judges that one parameter set, and
+    severities are decided with those values in place of the defaults.
     """
     # Imported here: cfnlint takes about 1 s to import, and a cache hit never needs it.
     from cfnlint.api import ManualArgs, lint_file
@@ -134,11 +139,27 @@ def run_cfn_lint(template_path: Path, *, custom_rules: bool = True) -> list[Find
     args: dict[str, Any] = {"include_checks": ["I"], "regions": ["us-east-1"]}
     if custom_rules:
         args["append_rules"] = [str(RULES_DIR)]
+    if parameters:
+        args["parameters"] = [dict(parameters)]
     matches = lint_file(Path(template_path), config=ManualArgs(**args))
     template, _ = decode(str(template_path))
-    defaults = Defaults.of(template)
+    defaults = Defaults.of(with_values(template, parameters or {}))
     found = (finding_from_match(match, defaults) for match in matches)
     return unique(f for f in found if f is not None)
+
+
+def with_values(template: Any, values: Mapping[str, str]) -> Any:
+    """The template with each given value as its parameter's default (a shallow copy)."""
+    params = template.get("Parameters") if isinstance(template, dict) else None
+    if not values or not isinstance(params, dict):
+        return template
+    merged = {
+        name: {**spec, "Default": values[name]}
+        if name in values and isinstance(spec, dict)
+        else spec
+        for name, spec in params.items()
+    }
+    return {**template, "Parameters": merged}
 
 
 def finding_from_match(match: Any, defaults: Defaults | None = None) -> Finding | None:

@@ -50,4 +50,7 @@ def build_template(profile: str = "production") -> Template:
     buckets = storage.add_buckets(ctx, key)
     # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
     pipeline.add_pipeline(ctx, net, groups, key, creds, buckets, topic)
+    # Opts this template into the offline gate's Control Tower controls layer (docs/gate.md):
+    # organisations run those controls as hooks, where a failing one blocks the deploy.
+    ctx.template.metadata["StackOps"] = {"Controls": "on"}
     return ctx.template

@@ -13,7 +13,7 @@ import pytest
 
 from gate import run_gate
 from gate.findings import Finding
-from gate.lint import Defaults, run_cfn_lint, severity_of
+from gate.lint import Defaults, run_cfn_lint, severity_of, with_values
 from tests.support.gate_templates import CLEAN, MISSING_SECRET, PUBLIC_DB, write
 from tests.support.paths import ROOT
 
@@ -168,3 +168,15 @@ def test_a_condition_reading_a_parameter_without_a_default_stays_unknown_but_oth
     assert Defaults.of(template).truth == {"DoCreate": False}
     found = errors(write(tmp_path, "t.yaml", text))
     assert [(f.rule_id, f.severity) for f in found] == [("E3002", "warning")]
+
+
+def test_given_values_stand_in_for_the_defaults_when_severities_are_decided() -> None:
+    template: dict[str, Any] = {
+        "Parameters": {"On": {"Type": "String", "Default": "no"}, "Name": {"Type": "String"}},
+        "Conditions": {"Wanted": {"Fn::Equals": [{"Ref": "On"}, "yes"]}},
+    }
+    assert with_values(template, {})["Parameters"]["On"]["Default"] == "no"
+    changed = with_values(template, {"On": "yes", "Other": "x"})
+    assert changed["Parameters"]["On"] == {"Type": "String", "Default": "yes"}
+    assert changed["Parameters"]["Name"] == {"Type": "String"}
+    assert template["Parameters"]["On"]["Default"] == "no"  # the original is not changed
