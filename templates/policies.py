@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from awacs import (
+    awslambda,
     cloudformation,
     codebuild,
     codeconnections,
@@ -13,11 +14,13 @@ from awacs import (
     codestar_connections,
     ec2,
     elasticache,
+    iam,
     kms,
     logs,
     s3,
     secretsmanager,
     sns,
+    ssm,
     sts,
 )
 from awacs.aws import (
@@ -329,3 +332,72 @@ def _codebuild_in_vpc(vpc_id: Any) -> list[Statement]:
             ),
         ),
     ]
+
+
+# -- application delivery -------------------------------------------------------------------
+
+# What `deploy.py plan --keep-change-set` calls on the production application stack: make and
+# read the change set, read the stack and its events, template, resources and policy for the
+# review, and delete the change set again when the plan fails or is interrupted. No
+# ExecuteChangeSet: executing is the DeployProduction project's, after the approval.
+PLAN_STACK_ACTIONS = [
+    cloudformation.CreateChangeSet,
+    cloudformation.DeleteChangeSet,
+    cloudformation.DescribeChangeSet,
+    cloudformation.DescribeEvents,
+    cloudformation.DescribeStackEvents,
+    cloudformation.DescribeStacks,
+    cloudformation.GetStackPolicy,
+    cloudformation.GetTemplate,
+    cloudformation.ListStackResources,
+]
+
+
+def ssm_parameter_arn(path: str) -> Sub:
+    """The ARN of an SSM parameter (or, ending in `*`, of a path) given with a leading `/`."""
+    return Sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{path}")
+
+
+def pass_to_cloudformation(role_arn: Any) -> Statement:
+    """iam:PassRole on one CloudFormation service role, to CloudFormation only."""
+    return Statement(
+        Effect=Allow,
+        Action=[iam.PassRole],
+        Resource=[role_arn],
+        Condition=Condition(StringEquals({"iam:PassedToService": "cloudformation.amazonaws.com"})),
+    )
+
+
+def plan_production(
+    *, execution_role_arn: Any, contract_path: str, rollback_alarms_path: str
+) -> PolicyDocument:
+    """The production plan project: a change set on the production application stack only, made
+    with the production execution role; the platform contract's parameters, which CloudFormation
+    resolves with the caller's permissions, and the rollback alarms' list, which CodeBuild
+    resolves into the project's environment. Reviews go to the artifact store
+    (`artifact_store`)."""
+    return identity_document(
+        Statement(
+            Effect=Allow,
+            Action=PLAN_STACK_ACTIONS,
+            Resource=[Sub(deploy_stack_arn("production"))],
+        ),
+        pass_to_cloudformation(execution_role_arn),
+        Statement(
+            Effect=Allow,
+            Action=[ssm.GetParameters],
+            Resource=[ssm_parameter_arn(contract_path), ssm_parameter_arn(rollback_alarms_path)],
+        ),
+    )
+
+
+def health_check() -> PolicyDocument:
+    """Both deploy projects: invoke their own stage's health check after a deploy,
+    `edu-app-<stage>-<suffix>-health`, keyed like `deploy_access` by the role's `Stage` tag."""
+    function = (
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        f"edu-app-${{!aws:PrincipalTag/{STAGE_TAG}}}-${{{SUFFIX_PARAM}}}-health"
+    )
+    return identity_document(
+        Statement(Effect=Allow, Action=[awslambda.InvokeFunction], Resource=[Sub(function)])
+    )
