@@ -7,7 +7,7 @@ AWSCLI_VENV := .venv-awscli
 PROFILE ?= production
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard
+.PHONY: bundle template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard
 
 # The pinned requirements, then the project itself, editable and without dependencies (the pins
 # are its dependencies), so both tools and every package import from anywhere in .venv.
@@ -39,6 +39,11 @@ $(AWSCLI_VENV)/.installed: requirements-bench.txt
 template: venv
 	$(PY) generate.py --profile $(PROFILE) --output template.json
 	$(PY) deploy.py validate --template template.json
+
+# bundle.zip: what a team's CI uploads to the source bucket (the sample application, deploy.py and
+# the packages it imports, the requirements, the buildspecs); the same checkout, the same bytes.
+bundle: venv
+	$(PY) -m app.build bundle --out bundle.zip
 
 # Both profiles, for people who want to compare them.
 templates: venv
@@ -75,4 +80,4 @@ mutation: venv
 	$(PY) -m bench.mutation_score
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json .pytest_cache .ruff_cache mutants
+	rm -rf $(VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) template*.json bundle.zip .pytest_cache .ruff_cache mutants
