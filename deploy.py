@@ -227,6 +227,7 @@ def _execute_kept(args: argparse.Namespace, err: TextIO) -> Result:
         allow_replacement=tuple(args.allow_replacement),
         termination_protection=args.termination_protection,
         on_interrupt=args.on_interrupt,
+        require_approval=args.require_approval,
         change_set_arn=options.change_set_arn(args.change_set),
     )
     return execute_kept.run(_session(args, err), request)
