@@ -77,9 +77,6 @@ EXECUTE_SPEC = "buildspecs/execute.yml"
 # #{PlanProduction.NAME}.
 PLAN_NAMESPACE = "PlanProduction"
 PLAN_VARIABLES = ("CHANGE_SET_ARN", "REVIEW_URL", "SUMMARY")
-# CloudFormation service roles of the application stacks (the platform contract's resources):
-# each stage's deploy runs with its own.
-EXECUTION_ROLES = {"staging": "StagingExecutionRole", "production": "ProductionExecutionRole"}
 # Production's change sets roll back when one of these alarms fires (CloudFormation takes at
 # most five): the database's and the cache primary's load. Their ARNs reach the plan project
 # through an SSM parameter, resolved at build start: a GetAtt in the project would make the
@@ -120,7 +117,8 @@ class _Stage:
 
     @property
     def execution_role_arn(self) -> GetAtt:
-        return GetAtt(EXECUTION_ROLES[self.stage], "Arn")
+        # The stage's CloudFormation service role (templates/delivery.py).
+        return GetAtt(policies.EXECUTION_ROLE_IDS[self.stage], "Arn")
 
 
 STAGING = _Stage("DeployStaging", "deploy-staging")
