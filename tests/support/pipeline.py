@@ -224,3 +224,61 @@ def _repack(dist: Any, into: Path) -> None:
         for f in files:
             if "__pycache__" not in str(f):
                 wheel.write(dist.locate_file(f), str(f))
+
+
+# -- the pinned install ------------------------------------------------------------------------
+
+# CodeBuild's environment for markers: Amazon Linux on x86_64, the buildspecs' Python.
+CODEBUILD_MARKERS = {
+    "python_version": "3.12",
+    "python_full_version": "3.12.0",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "os_name": "posix",
+    "platform_machine": "x86_64",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+}
+
+
+def pins(path: Path) -> dict[str, str]:
+    """name (canonical) -> version of each `name==version` line; ValueError on anything else."""
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.split("#")[0].strip()
+        if not text:
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9.+!-]+)", text)
+        if match is None:
+            raise ValueError(f"{path.name}: not an exact pin: {text!r}")
+        found[canonicalize_name(match[1])] = match[2]
+    return found
+
+
+def closure(roots: Mapping[str, str]) -> dict[str, str]:
+    """Every distribution `roots` need on CodeBuild, from the installed copies' metadata:
+    name (canonical) -> installed version."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, str] = {}
+    todo = [(name, frozenset[str]()) for name in roots]
+    extras_of: dict[str, frozenset[str]] = {}
+    while todo:
+        name, extras = todo.pop()
+        if name in found and extras <= extras_of[name]:
+            continue
+        dist = importlib.metadata.distribution(name)
+        found[name], extras_of[name] = dist.version, extras_of.get(name, frozenset()) | extras
+        for text in dist.requires or []:
+            need = Requirement(text)
+            wanted = ["", *sorted(extras_of[name])]
+            if need.marker is None or any(
+                need.marker.evaluate({**CODEBUILD_MARKERS, "extra": e}) for e in wanted
+            ):
+                todo.append((canonicalize_name(need.name), frozenset(need.extras)))
+    return found
