@@ -15,6 +15,8 @@ from typing import Any
 import redis
 from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 TOKEN_SECONDS = 900
 SERVICE = "elasticache"
@@ -54,15 +56,18 @@ def client(host: str, port: int, creds: IamCredentials, ca_bundle: Path | None) 
         ssl_check_hostname=True,
         ssl_ca_certs=str(ca_bundle) if ca_bundle else None,
         credential_provider=creds,
+        # RESP2: plain `AUTH user token`, what ElastiCache's IAM sign-in documents.
+        protocol=2,
+        # A health check reports the first failure, within the function's timeout.
+        retry=Retry(NoBackoff(), 0),
         socket_connect_timeout=CONNECT_TIMEOUT,
         socket_timeout=CONNECT_TIMEOUT,
-        single_connection_client=True,
     )
 
 
 def check(conn: redis.Redis, user: str) -> dict[str, Any]:
-    """{"tls": True, "ping": True, "user": ...} or an exception. The connection class is TLS
-    only (a plain server fails the handshake), so a PONG proves the TLS session."""
+    """{"tls": True, "ping": True, "user": ...} or an exception. The pool makes only TLS
+    connections (a plain server fails the handshake), so a PONG proves the TLS session."""
     pong = conn.ping()
-    tls = isinstance(conn.connection, redis.SSLConnection) if conn.connection else False
+    tls = issubclass(conn.connection_pool.connection_class, redis.SSLConnection)
     return {"tls": tls, "ping": bool(pong), "user": user}

@@ -1,0 +1,105 @@
+"""A throwaway PostgreSQL server with TLS only: initdb in a temporary directory, a server
+certificate from a test CA, `ssl=on`, a password user, and a pg_hba.conf with only `hostssl`
+lines, so a connection without TLS is refused by the server itself.
+
+Runs as the `postgres` system user when the tests run as root (initdb refuses root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support import certs
+
+USER = "app"
+DATABASE = "appdb"
+HBA = (
+    "local all postgres trust\n"
+    "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+    "hostssl all all ::1/128 scram-sha-256\n"
+)
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    ca: Path  # the CA that signed the server's certificate
+    version: str  # the major version of the binaries
+
+
+def bin_dir() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (Debian's layout), or one on PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=_major)
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _major(path: Path) -> int:
+    name = path.parent.parent.name
+    return int(name) if name.isdigit() else 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _as_owner() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def _run(command: list[str]) -> None:
+    subprocess.run([*_as_owner(), *command], check=True, capture_output=True, timeout=120)
+
+
+def _configure(data: Path, tls: certs.Certificates, port: int) -> None:
+    (data / "pg_hba.conf").write_text(HBA)
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"listen_addresses = '127.0.0.1'\nport = {port}\n"
+            f"unix_socket_directories = '{data}'\nssl = on\n"
+            f"ssl_cert_file = '{tls.cert}'\nssl_key_file = '{tls.key}'\n"
+            "ssl_min_protocol_version = 'TLSv1.2'\n"
+        )
+
+
+def _give_to_owner(paths: list[Path]) -> None:
+    if os.geteuid() == 0:
+        for path in paths:
+            shutil.chown(path, "postgres", "postgres")
+
+
+@contextmanager
+def running(root: Path, password: str) -> Iterator[Server]:
+    """Start the server under `root` (made readable to its owner), yield it, stop it."""
+    binaries = bin_dir()
+    assert binaries is not None, "no PostgreSQL binaries"
+    tls = certs.make(root / "tls")
+    data, port = root / "data", free_port()
+    tls.key.chmod(0o600)
+    _give_to_owner([root, root / "tls", tls.cert, tls.key])
+    _run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"])
+    _configure(data, tls, port)
+    _run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "start"])
+    try:
+        psql = [str(binaries / "psql"), "-h", str(data), "-p", str(port), "-U", "postgres"]
+        _run([*psql, "-c", f"CREATE ROLE {USER} LOGIN PASSWORD '{password}'"])
+        _run([*psql, "-c", f"CREATE DATABASE {DATABASE} OWNER {USER}"])
+        yield Server("localhost", port, USER, password, DATABASE, tls.ca, binaries.parent.name)
+    finally:
+        _run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
