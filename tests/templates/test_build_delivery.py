@@ -189,7 +189,12 @@ def _attached_to(template: dict[str, Any], policy: str) -> set[str]:
 def test_a_deploy_role_may_pass_only_its_own_stages_execution_role(
     template: dict[str, Any],
 ) -> None:
-    (holder, statement), *others = _passes_to_cloudformation(template)
+    passes = _passes_to_cloudformation(template)
+    # The production plan project makes production's change set with production's execution
+    # role, and may pass that one only (test_build_pipeline_review.py).
+    (plan,) = [s for lid, s in passes if lid == "PlanProductionPolicy"]
+    assert plan["Resource"] == [{"Fn::GetAtt": [STAGES["production"], "Arn"]}]
+    (holder, statement), *others = [(lid, s) for lid, s in passes if lid != "PlanProductionPolicy"]
     assert others == []
     assert _attached_to(template, holder) == set(DEPLOY_ROLES.values())
     condition = statement["Condition"]["StringEquals"]
@@ -263,7 +268,13 @@ def test_the_pipeline_side_waits_for_neither_database_nor_cache(
 
 
 def _contract(template: dict[str, Any]) -> dict[str, Any]:
-    return resources(template, "AWS::SSM::Parameter")
+    # Under /edu/<suffix>/; the pipeline's own parameter (the rollback alarms) is under
+    # /edu-pipeline/<suffix>/.
+    return {
+        lid: r
+        for lid, r in resources(template, "AWS::SSM::Parameter").items()
+        if r["Properties"]["Name"]["Fn::Sub"].startswith("/edu/")
+    }
 
 
 def test_the_contract_is_one_parameter_per_key(template: dict[str, Any]) -> None:
