@@ -7,6 +7,7 @@ from troposphere import Template
 from templates import (
     backup,
     data,
+    delivery,
     monitoring,
     network,
     parameters,
@@ -48,6 +49,7 @@ def build_template(profile: str = "production") -> Template:
     backup.add_backup(ctx, key, database)
     monitoring.add_alarms(ctx, database, cache, topic)
     buckets = storage.add_buckets(ctx, key)
+    delivery.add_delivery(ctx, net, groups, key, creds, database, cache, buckets)
     # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
     pipeline.add_pipeline(ctx, net, groups, key, creds, buckets, topic)
     # Opts this template into the offline gate's Control Tower controls layer (docs/gate.md):

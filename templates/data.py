@@ -91,7 +91,11 @@ def add_database(
     )
     ctx.output("DbEndpoint", GetAtt(db, "Endpoint.Address"))
     ctx.output("DbPort", GetAtt(db, "Endpoint.Port"))
-    return handles.Database(instance_id=Ref(db))
+    return handles.Database(
+        instance_id=Ref(db),
+        endpoint=GetAtt(db, "Endpoint.Address"),
+        port=GetAtt(db, "Endpoint.Port"),
+    )
 
 
 def _db_subnet_group(ctx: Context, net: handles.Network) -> rds.DBSubnetGroup:

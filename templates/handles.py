@@ -51,6 +51,7 @@ class SecurityGroups:
     database: Any
     cache: Any
     rotation: Any  # the hosted secret-rotation Lambda
+    app: Any  # applications: the data tiers admit it (published in the contract)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Topic:
 @dataclass(frozen=True)
 class Database:
     instance_id: Any
+    endpoint: Any  # GetAtt: a consumer waits for the instance
+    port: Any
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,13 @@ class Buckets:
     source: Bucket
     artifacts: Bucket
     logs: Bucket
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the pipeline needs to deploy an application: each stage's CloudFormation execution
+    role, which its deploy job passes to CloudFormation, and the boundary its roles carry."""
+
+    boundary_arn: Any
+    # Stage name (staging, production) -> GetAtt of the stage's execution role's ARN.
+    execution_role_arns: dict[str, Any]

@@ -50,6 +50,11 @@ GROUP_OPS = "Operations and delivery"
 # NatMode's default per profile: production survives the loss of an AZ (each private subnet
 # leaves through its own AZ's NAT gateway); ephemeral stacks keep the one, cheaper gateway.
 NAT_MODE_DEFAULTS = {"production": "per-az", "ephemeral": "single"}
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Who approves production deploys (the pipeline's Approval notices). Production has no default:
+# a production stack without an approver would leave approvals unseen. Ephemeral stacks may
+# leave it empty (no subscription), as their pipelines are for trying things out.
+APPROVER_EMAIL = "ApproverEmail"
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,18 @@ PARAMETERS: tuple[_Spec, ...] = (
         "AlarmEmail",
         GROUP_OPS,
         "Alarm e-mail (optional)",
-        {"Type": "String", "Default": "", "AllowedPattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"},
+        {"Type": "String", "Default": "", "AllowedPattern": f"^$|{EMAIL_PATTERN}"},
+    ),
+    _Spec(
+        APPROVER_EMAIL,
+        GROUP_OPS,
+        "Approver e-mail (production deploys)",
+        {
+            "Type": "String",
+            "Description": "Gets each pending production approval with a link to its review",
+            "AllowedPattern": EMAIL_PATTERN,
+            "ConstraintDescription": "an e-mail address",
+        },
     ),
 )
 
@@ -160,6 +176,12 @@ def _profile_props(ctx: Context, spec: _Spec) -> dict[str, Any]:
     """The spec's properties, with the defaults that depend on the profile filled in."""
     if spec.name == "NatMode":
         return {**spec.props, "Default": NAT_MODE_DEFAULTS[ctx.profile.name]}
+    if spec.name == APPROVER_EMAIL and ctx.profile.name != "production":
+        optional = {
+            "AllowedPattern": f"^$|{EMAIL_PATTERN}",
+            "ConstraintDescription": "empty, or an e-mail address",
+        }
+        return {**spec.props, "Default": "", **optional}
     return spec.props
 
 

@@ -1,8 +1,10 @@
 """CI/CD: CodeBuild projects, the V2 CodePipeline, its source (an S3 bundle or a CodeConnections
-repository), the bundle's EventBridge trigger and the failure alert."""
+repository), the bundle's EventBridge trigger, the reviewed production approval and the failure
+alert."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,22 +32,35 @@ from troposphere.codepipeline import (
 from troposphere.events import Rule, Target
 from troposphere.iam import ManagedPolicy, Policy, Role
 from troposphere.logs import LogGroup
+from troposphere.sns import SubscriptionResource, Topic
+from troposphere.ssm import Parameter as SsmParameter
 
 from templates import handles, policies
-from templates.context import SUFFIX_PARAM, Context
+from templates.context import PROJECT, SUFFIX_PARAM, Context
+from templates.contract import PREFIX as CONTRACT_PREFIX
 from templates.data import CACHE_APP_USER
-from templates.parameters import GROUP_OPS
+from templates.monitoring import CACHE_ALARMS, DB_ALARMS
+from templates.parameters import APPROVER_EMAIL, GROUP_OPS
 
-# Source -> Build -> DeployStaging -> Approval -> DeployProduction. The source is chosen at
-# deploy time: with SourceConnectionArn empty (the default), a bundle uploaded to the source
-# bucket, whose S3 "Object Created" event starts the pipeline through EventBridge (never
-# polling); with a CodeConnections connection, a push to the branch of the connected
-# repository starts it instead, and the bundle's trigger is not created.
+# Source -> Build -> DeployStaging -> PlanProduction -> Approval -> DeployProduction. The
+# production change set is made and its review stored before the approval, and after it the
+# pipeline executes exactly that change set (CodePipeline V2 variables carry its ARN).
+# The source is chosen at deploy time: with SourceConnectionArn empty (the default), a bundle
+# uploaded to the source bucket, whose S3 "Object Created" event starts the pipeline through
+# EventBridge (never polling); with a CodeConnections connection, a push to the branch of the
+# connected repository starts it instead, and the bundle's trigger is not created.
 # Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
 
 # The object key whose "Object Created" event starts the pipeline.
 SOURCE_OBJECT_KEY = "bundle.zip"
-STAGE_NAMES = ("Source", "Build", "DeployStaging", "Approval", "DeployProduction")
+STAGE_NAMES = (
+    "Source",
+    "Build",
+    "DeployStaging",
+    "PlanProduction",
+    "Approval",
+    "DeployProduction",
+)
 BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 # The DB secret is JSON {"username", "password"}; the cache secret is the bare AUTH token
 # (template-core's secrets.py).
@@ -55,6 +70,24 @@ DB_SECRET_KEY = "password"
 # reviewed and versioned with the code they build, and both sources carry them.
 BUILD_SPEC = "buildspecs/build.yml"
 DEPLOY_SPEC = "buildspecs/deploy.yml"
+PLAN_SPEC = "buildspecs/plan.yml"
+EXECUTE_SPEC = "buildspecs/execute.yml"
+
+# The plan project's exported variables (buildspecs/plan.yml), read by the later actions as
+# #{PlanProduction.NAME}.
+PLAN_NAMESPACE = "PlanProduction"
+PLAN_VARIABLES = ("CHANGE_SET_ARN", "REVIEW_URL", "SUMMARY")
+# Production's change sets roll back when one of these alarms fires (CloudFormation takes at
+# most five): the database's and the cache primary's load. Their ARNs reach the plan project
+# through an SSM parameter, resolved at build start: a GetAtt in the project would make the
+# pipeline wait for the database and the cache.
+ROLLBACK_ALARMS = tuple(a.title for a in [*DB_ALARMS, *CACHE_ALARMS[:2]])
+ROLLBACK_ALARMS_PATH = f"/edu-pipeline/${{{SUFFIX_PARAM}}}/rollback-alarms"
+# At least ten minutes of watching after the resources are in place (deploy.py's default with
+# an alarm; stated here so that the template says what production gets).
+MONITOR_MINUTES = "10"
+# Every platform-contract parameter of this stack (templates/contract.py).
+CONTRACT_PATH = f"{CONTRACT_PREFIX}/${{{SUFFIX_PARAM}}}/*"
 
 # SourceConnectionArn: empty, or a connection ARN under either service prefix (connections made
 # before the CodeStar Connections rename keep the codestar-connections ARN).
@@ -81,6 +114,11 @@ class _Stage:
     @property
     def stack_name(self) -> str:
         return f"edu-app-{self.stage}-${{{SUFFIX_PARAM}}}"
+
+    @property
+    def execution_role_arn(self) -> GetAtt:
+        # The stage's CloudFormation service role (templates/delivery.py).
+        return GetAtt(policies.EXECUTION_ROLE_IDS[self.stage], "Arn")
 
 
 STAGING = _Stage("DeployStaging", "deploy-staging")
@@ -191,17 +229,20 @@ def _action(
     *,
     inputs: tuple[str, ...] = (),
     outputs: tuple[str, ...] = (),
+    namespace: str | None = None,
 ) -> Actions:
-    artifacts: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
     if inputs:
-        artifacts["InputArtifacts"] = [InputArtifacts(Name=n) for n in inputs]
+        extra["InputArtifacts"] = [InputArtifacts(Name=n) for n in inputs]
     if outputs:
-        artifacts["OutputArtifacts"] = [OutputArtifacts(Name=n) for n in outputs]
+        extra["OutputArtifacts"] = [OutputArtifacts(Name=n) for n in outputs]
+    if namespace:
+        extra["Namespace"] = namespace
     return Actions(
         Name=name,
         ActionTypeId=ActionTypeId(Category=category, Owner="AWS", Provider=provider, Version="1"),
         Configuration=configuration,
-        **artifacts,
+        **extra,
     )
 
 
@@ -304,6 +345,18 @@ class _SharedPolicies:
 
     artifact_store: ManagedPolicy
     deploy_access: ManagedPolicy
+    health_check: ManagedPolicy
+
+
+@dataclass(frozen=True)
+class _Projects:
+    build: Project
+    staging: Project
+    plan: Project
+    production: Project
+
+    def all(self) -> list[Project]:
+        return [self.build, self.staging, self.plan, self.production]
 
 
 def add_pipeline(
@@ -317,14 +370,20 @@ def add_pipeline(
 ) -> None:
     source = _source_parameters(ctx)
     shared = _shared_policies(ctx, net, key, creds, buckets)
-    build = _build_project(ctx, key, shared)
     vpc = VpcConfig(VpcId=net.vpc_id, Subnets=net.private.id_list, SecurityGroupIds=[groups.deploy])
     staging, production = (
         _deploy_project(ctx, stage, key, creds, buckets, shared, vpc)
         for stage in (STAGING, PRODUCTION)
     )
-    role = _pipeline_role(ctx, source, buckets, topic, shared, [build, staging, production])
-    actions = _stage_actions(_source_action(source, buckets), topic, build, staging, production)
+    projects = _Projects(
+        build=_build_project(ctx, key, buckets, shared),
+        staging=staging,
+        plan=_plan_project(ctx, key, buckets, shared),
+        production=production,
+    )
+    approvals = _approval_topic(ctx, key)
+    role = _pipeline_role(ctx, source, buckets, approvals, shared, projects.all())
+    actions = _stage_actions(_source_action(source, buckets), approvals, projects)
     pipeline = _pipeline(ctx, role, key, buckets, actions)
     pipeline_arn = Sub(
         "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"
@@ -357,10 +416,15 @@ def _shared_policies(
             cache_connect_arns=_cache_connect_arns(),
         ),
     )
-    return _SharedPolicies(artifact_store=artifact_store, deploy_access=deploy_access)
+    health_check = _managed(ctx, "HealthCheckPolicy", policies.health_check())
+    return _SharedPolicies(
+        artifact_store=artifact_store, deploy_access=deploy_access, health_check=health_check
+    )
 
 
-def _build_project(ctx: Context, key: handles.Key, shared: _SharedPolicies) -> Project:
+def _build_project(
+    ctx: Context, key: handles.Key, buckets: handles.Buckets, shared: _SharedPolicies
+) -> Project:
     log_group = _log_group(ctx, "BuildLogGroup", "build", key)
     role = _role(
         ctx,
@@ -382,8 +446,12 @@ def _build_project(ctx: Context, key: handles.Key, shared: _SharedPolicies) -> P
         log_group=log_group,
         key=key,
         buildspec=BUILD_SPEC,
-        # No variables: generate.py takes none (the suffix is a stack parameter at deploy time).
-        env=[],
+        # The application's code goes to the artifact bucket; its parameter file names the
+        # platform (the suffix of the contract's SSM paths) and where the code is.
+        env=[
+            _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+            _plain("ENVIRONMENT_SUFFIX", Ref(SUFFIX_PARAM)),
+        ],
     )
 
 
@@ -402,7 +470,7 @@ def _deploy_project(
         f"{stage.logical}Role",
         "codebuild.amazonaws.com",
         stage.part,
-        managed=[shared.artifact_store, shared.deploy_access],
+        managed=[shared.artifact_store, shared.deploy_access, shared.health_check],
         inline=[
             Policy(
                 PolicyName="deploy",
@@ -419,10 +487,106 @@ def _deploy_project(
         role=role,
         log_group=log_group,
         key=key,
-        buildspec=DEPLOY_SPEC,
+        # Production executes the change set reviewed before the approval; staging deploys.
+        buildspec=EXECUTE_SPEC if stage is PRODUCTION else DEPLOY_SPEC,
         vpc=vpc,
         env=_deploy_env(stage, creds, buckets),
     )
+
+
+def _plan_project(
+    ctx: Context, key: handles.Key, buckets: handles.Buckets, shared: _SharedPolicies
+) -> Project:
+    """Makes production's change set and stores its review before the approval. Out of the
+    VPC and without the secrets: it runs no migration, and it cannot execute anything."""
+    log_group = _log_group(ctx, "PlanProductionLogGroup", "plan-production", key)
+    # Managed, as every CloudFormation grant here is: the stack grants are reviewed in one place.
+    plan = _managed(
+        ctx,
+        "PlanProductionPolicy",
+        policies.plan_production(
+            execution_role_arn=PRODUCTION.execution_role_arn,
+            contract_path=CONTRACT_PATH,
+            rollback_alarms_path=ROLLBACK_ALARMS_PATH,
+        ),
+    )
+    role = _role(
+        ctx,
+        "PlanProductionRole",
+        "codebuild.amazonaws.com",
+        "plan-production",
+        managed=[shared.artifact_store, plan],
+        inline=[
+            Policy(
+                PolicyName="plan",
+                PolicyDocument=policies.project_role(GetAtt(log_group, "Arn")),
+            )
+        ],
+    )
+    _rollback_alarms_parameter(ctx)
+    return _project(
+        ctx,
+        "PlanProductionProject",
+        "plan-production",
+        role=role,
+        log_group=log_group,
+        key=key,
+        buildspec=PLAN_SPEC,
+        env=[
+            _plain("STACK_NAME", Sub(PRODUCTION.stack_name)),
+            _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+            _plain("EXECUTION_ROLE_ARN", PRODUCTION.execution_role_arn),
+            EnvironmentVariable(
+                Name="ROLLBACK_ALARM_ARNS", Type="PARAMETER_STORE", Value=Sub(ROLLBACK_ALARMS_PATH)
+            ),
+            _plain("MONITOR_MINUTES", MONITOR_MINUTES),
+        ],
+    )
+
+
+def _rollback_alarms_parameter(ctx: Context) -> None:
+    """The production alarms' ARNs, comma-separated, for the plan project's rollback triggers."""
+    ctx.add(
+        SsmParameter(
+            "RollbackAlarmsParameter",
+            Name=Sub(ROLLBACK_ALARMS_PATH),
+            Type="StringList",
+            Value=Join(",", [GetAtt(alarm, "Arn") for alarm in ROLLBACK_ALARMS]),
+            Description="Alarms that roll back a production application deploy",
+            Tags={
+                "Environment": Ref(SUFFIX_PARAM),
+                "Project": PROJECT,
+                "Name": ctx.name("rollback-alarms"),
+            },
+        )
+    )
+
+
+def _approval_topic(ctx: Context, key: handles.Key) -> handles.Topic:
+    """Pending production approvals, e-mailed to the approver with the review's link. Production
+    requires the address; an ephemeral stack without one gets no subscription."""
+    topic = ctx.add(
+        Topic(
+            "ApprovalTopic",
+            TopicName=ctx.name("approvals"),
+            KmsMasterKeyId=key.key_arn,
+            Tags=ctx.tags("approvals"),
+        )
+    )
+    extra: dict[str, Any] = {}
+    if ctx.profile.name != "production":
+        extra["Condition"] = ctx.condition("HasApproverEmail", Not(Equals(Ref(APPROVER_EMAIL), "")))
+    ctx.add(
+        SubscriptionResource(
+            "ApproverEmailSubscription",
+            TopicArn=Ref(topic),
+            Protocol="email",
+            Endpoint=Ref(APPROVER_EMAIL),
+            **extra,
+        )
+    )
+    ctx.output("ApprovalTopicArn", Ref(topic))
+    return handles.Topic(arn=Ref(topic))
 
 
 def _cache_connect_arns() -> list[Sub]:
@@ -441,6 +605,8 @@ def _deploy_env(
     return [
         _plain("STACK_NAME", Sub(stage.stack_name)),
         _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+        # CloudFormation changes the application's resources with this role, not the project's.
+        _plain("EXECUTION_ROLE_ARN", stage.execution_role_arn),
         # The DB port is the secret's `port` key; Redis's 6379 and the DB user name are fixed by
         # the template, so they are documented (docs/pipeline.md) rather than passed.
         # No GetAtt on the database or cache here: it would make the pipeline wait for both.
@@ -490,38 +656,74 @@ def _pipeline_role(
 
 
 def _codebuild_action(
-    name: str, project: Project, inputs: str, outputs: tuple[str, ...] = ()
+    name: str,
+    project: Project,
+    inputs: str,
+    outputs: tuple[str, ...] = (),
+    *,
+    variables: dict[str, str] | None = None,
+    namespace: str | None = None,
 ) -> Actions:
+    configuration: dict[str, Any] = {"ProjectName": Ref(project)}
+    if variables:
+        # A JSON string, as CodePipeline takes it; values may name pipeline variables.
+        configuration["EnvironmentVariables"] = json.dumps(
+            [{"name": k, "value": v, "type": "PLAINTEXT"} for k, v in variables.items()]
+        )
     return _action(
         name,
         "Build",
         "CodeBuild",
-        {"ProjectName": Ref(project)},
+        configuration,
         inputs=(inputs,),
         outputs=outputs,
+        namespace=namespace,
     )
 
 
+def plan_variable(name: str) -> str:
+    """The pipeline-variable reference to one of the plan project's exported variables."""
+    assert name in PLAN_VARIABLES, name
+    return f"#{{{PLAN_NAMESPACE}.{name}}}"
+
+
 def _stage_actions(
-    source: Actions | If,
-    topic: handles.Topic,
-    build: Project,
-    staging: Project,
-    production: Project,
+    source: Actions | If, approvals: handles.Topic, projects: _Projects
 ) -> dict[str, Actions | If]:
     """Stage name -> its one action, in the order of STAGE_NAMES."""
+    # The approver sees what will change in one line and opens the stored review from the
+    # notice or the console; DeployProduction then executes that change set and no other.
     approval = _action(
         "Approval",
         "Approval",
         "Manual",
-        {"NotificationArn": topic.arn, "CustomData": "Approve to deploy production."},
+        {
+            "NotificationArn": approvals.arn,
+            "CustomData": plan_variable("SUMMARY"),
+            "ExternalEntityLink": plan_variable("REVIEW_URL"),
+        },
+    )
+    plan = _codebuild_action(
+        "PlanProduction",
+        projects.plan,
+        "Build",
+        # Reviews are stored under the execution's ID (buildspecs/plan.yml).
+        variables={"PIPELINE_EXECUTION_ID": "#{codepipeline.PipelineExecutionId}"},
+        namespace=PLAN_NAMESPACE,
+    )
+    execute = _codebuild_action(
+        "DeployProduction",
+        projects.production,
+        "Build",
+        variables={"CHANGE_SET_ARN": plan_variable("CHANGE_SET_ARN")},
     )
     return {
         "Source": source,
-        "Build": _codebuild_action("Build", build, "Source", ("Build",)),
-        "DeployStaging": _codebuild_action("DeployStaging", staging, "Build"),
+        "Build": _codebuild_action("Build", projects.build, "Source", ("Build",)),
+        "DeployStaging": _codebuild_action("DeployStaging", projects.staging, "Build"),
+        "PlanProduction": plan,
         "Approval": approval,
-        "DeployProduction": _codebuild_action("DeployProduction", production, "Build"),
+        "DeployProduction": execute,
     }
 
 

@@ -308,6 +308,7 @@ def add_security_groups(
         database=Ref(tiers["db"]),
         cache=Ref(tiers["cache"]),
         rotation=Ref(clients["rotation"]),
+        app=Ref(clients["app"]),
     )
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from templates.contract import CONTRACT_KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -83,6 +85,7 @@ def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path
     assert all("password" not in v.lower() for v in body["outputs"].values())
 
     _assert_audit_trail_and_private_paths(suffix)
+    _assert_contract(suffix, body["outputs"])
 
     again = _run("deploy.py", "deploy", *common, *params)
     assert again.returncode == 0, again.stderr
@@ -97,6 +100,33 @@ def test_create_noop_and_delete_leave_nothing_behind(live_stack: tuple[str, Path
     groups = boto3.client("logs").describe_log_groups(logGroupNamePrefix="/aws/")["logGroups"]
     stale = [g["logGroupName"] for g in groups if f"-{suffix}/" in g["logGroupName"]]
     assert stale == [], f"log groups left behind: {stale}"
+    assert _contract_parameters(suffix) == {}, "contract parameters left behind"
+
+
+def _contract_parameters(suffix: str) -> dict[str, dict[str, str]]:
+    """Name -> the parameter, for everything under `/edu/<suffix>/`."""
+    import boto3
+
+    pages = boto3.client("ssm").get_paginator("get_parameters_by_path")
+    return {
+        p["Name"]: p
+        for page in pages.paginate(Path=f"/edu/{suffix}/", Recursive=True)
+        for p in page["Parameters"]
+    }
+
+
+def _assert_contract(suffix: str, outputs: dict[str, str]) -> None:
+    """The contract an application reads: every key, with its type, holding the platform's own
+    values (the same as the outputs that publish them too)."""
+    found = _contract_parameters(suffix)
+    assert {name: p["Type"] for name, p in found.items()} == {
+        k.path(suffix): k.ssm_type for k in CONTRACT_KEYS
+    }
+    value = {name.rsplit("/", 1)[-1]: p["Value"] for name, p in found.items()}
+    assert value["vpc-id"] == outputs["VpcId"]
+    assert value["db-endpoint"] == outputs["DbEndpoint"]
+    assert value["cache-endpoint"] == outputs["CacheEndpoint"]
+    assert value["boundary-arn"] == outputs["AppPermissionsBoundaryArn"]
 
 
 def _assert_audit_trail_and_private_paths(suffix: str) -> None:

@@ -11,7 +11,8 @@ from tests.support.guard import installed_home
 from tests.support.paths import ROOT
 
 # The parameters without a default, as a deploy would give them.
-REQUIRED = {"EnvironmentSuffix": "test"}
+# ApproverEmail: required on the production profile.
+REQUIRED = {"EnvironmentSuffix": "test", "ApproverEmail": "approver@example.org"}
 # Every skip, per profile (docs/template.md gives each reason). A new skip fails this test until
 # it is added here and in the docs.
 SKIPS: dict[str, set[tuple[str, str]]] = {

@@ -15,12 +15,18 @@ from tests.support.paths import ROOT
 from tests.templates.helpers import references, tag_map
 
 GROUP = "Operations and delivery"
-STAGES = ["Source", "Build", "DeployStaging", "Approval", "DeployProduction"]
-PROJECTS = ("BuildProject", "DeployStagingProject", "DeployProductionProject")
+STAGES = ["Source", "Build", "DeployStaging", "PlanProduction", "Approval", "DeployProduction"]
+PROJECTS = (
+    "BuildProject",
+    "DeployStagingProject",
+    "PlanProductionProject",
+    "DeployProductionProject",
+)
 DEPLOY_PROJECTS = ("DeployStagingProject", "DeployProductionProject")
 LOG_GROUPS = {
     "BuildProject": "BuildLogGroup",
     "DeployStagingProject": "DeployStagingLogGroup",
+    "PlanProductionProject": "PlanProductionLogGroup",
     "DeployProductionProject": "DeployProductionLogGroup",
 }
 
@@ -47,8 +53,13 @@ def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
     return {"Fn::GetAtt": [key_id, "Arn"]}
 
 
-def _topic_arn(template: dict[str, Any]) -> dict[str, Any]:
-    (topic_id,) = resources(template, "AWS::SNS::Topic")
+def _topic_arn(template: dict[str, Any], name: str = "alarms") -> dict[str, Any]:
+    """The topic whose TopicName is edu-<name>-<suffix>."""
+    (topic_id,) = [
+        lid
+        for lid, t in resources(template, "AWS::SNS::Topic").items()
+        if t["Properties"]["TopicName"] == {"Fn::Sub": f"edu-{name}-${{EnvironmentSuffix}}"}
+    ]
     return {"Ref": topic_id}
 
 
@@ -57,7 +68,7 @@ CONNECTION = (
 )
 REPOSITORY = "edu-org/platform"
 # The deploy-time values of each source, and the parameters a deploy must always give.
-REQUIRED = {"EnvironmentSuffix": "test"}
+REQUIRED = {"EnvironmentSuffix": "test", "ApproverEmail": "approver@example.org"}
 WITH_CONNECTION = {**REQUIRED, "SourceConnectionArn": CONNECTION, "SourceRepository": REPOSITORY}
 
 
@@ -109,7 +120,7 @@ def test_stages_run_in_order(template: dict[str, Any]) -> None:
     assert [s["Name"] for s in _pipeline(template)["Stages"]] == STAGES
 
 
-def test_approval_is_manual_and_notifies_the_topic(template: dict[str, Any]) -> None:
+def test_approval_is_manual_and_notifies_the_approvals_topic(template: dict[str, Any]) -> None:
     (action,) = _stage(template, "Approval")
     assert action["ActionTypeId"] == {
         "Category": "Approval",
@@ -117,7 +128,7 @@ def test_approval_is_manual_and_notifies_the_topic(template: dict[str, Any]) -> 
         "Provider": "Manual",
         "Version": "1",
     }
-    assert action["Configuration"]["NotificationArn"] == _topic_arn(template)
+    assert action["Configuration"]["NotificationArn"] == _topic_arn(template, "approvals")
 
 
 def test_production_deploy_comes_only_after_approval(template: dict[str, Any]) -> None:
@@ -427,10 +438,11 @@ def test_deploy_projects_run_deploy_py(template: dict[str, Any], project: str) -
     assert '--stack-name "$STACK_NAME"' in deploy
 
 
-def test_build_project_writes_the_template_into_its_artifact(template: dict[str, Any]) -> None:
+def test_build_project_writes_the_app_template_into_its_artifact(template: dict[str, Any]) -> None:
     spec = _buildspec(template, "BuildProject")
     assert any(
-        "generate.py --output template.json" in c for c in spec["phases"]["build"]["commands"]
+        "python3 -m app.build template --out build/app" in c
+        for c in spec["phases"]["build"]["commands"]
     )
     assert spec["artifacts"]["files"] == ["**/*"]
 
@@ -506,7 +518,8 @@ def test_only_deploy_roles_get_the_stack_grant(template: dict[str, Any]) -> None
 
 
 def test_no_inline_policy_grants_stack_actions(template: dict[str, Any]) -> None:
-    # The stage-keyed statement above is the only CloudFormation grant.
+    # CloudFormation grants are managed policies: the stage-keyed statement above, and the plan
+    # project's (test_build_pipeline_review.py).
     roles = resources(template, "AWS::IAM::Role")
     assert roles
     for lid, role in roles.items():

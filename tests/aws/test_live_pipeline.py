@@ -1,0 +1,190 @@
+"""The sample application through the real pipeline, on a real AWS account.
+
+What moto cannot run: CodePipeline and CodeBuild themselves (the buildspecs on CodeBuild's
+image, the V2 variables between actions, the approval), and the health function's code. It
+deploys the platform (ephemeral profile), uploads bundle.zip to its source bucket, waits for
+the approval, reads the review the approval links, approves with `put-approval-result`, waits
+for the execution to succeed and invokes production's health check. It costs money (the
+platform for about 45 minutes), so it runs only when asked:
+
+    EDU_LIVE_AWS=1 AWS_PROFILE=sandbox .venv/bin/python -m pytest \
+        tests/aws/test_live_pipeline.py -m aws -v
+
+It never runs against an emulator (AWS_ENDPOINT_URL must be unset), and deletes what it made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_S = 3600
+POLL_S = 20
+
+
+def _credentials_present() -> bool:
+    try:
+        import boto3
+
+        return boto3.Session().get_credentials() is not None
+    except Exception:  # any problem resolving credentials means: not set up for live runs
+        return False
+
+
+pytestmark = [
+    pytest.mark.aws,
+    pytest.mark.skipif(
+        os.environ.get("EDU_LIVE_AWS") != "1"
+        or "AWS_ENDPOINT_URL" in os.environ
+        or not _credentials_present(),
+        reason="live AWS test: set EDU_LIVE_AWS=1 with real credentials and no AWS_ENDPOINT_URL",
+    ),
+]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=WAIT_S
+    )
+
+
+@dataclass(frozen=True)
+class Platform:
+    suffix: str
+    outputs: dict[str, str]
+
+    def app_stack(self, stage: str) -> str:
+        return f"edu-app-{stage}-{self.suffix}"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    suffix = f"cp{secrets.token_hex(3)}"
+    stack = f"edu-live-{suffix}"
+    template = tmp_path_factory.mktemp("live") / "template.json"
+    built = _run("generate.py", "--profile", "ephemeral", "--output", str(template))
+    assert built.returncode == 0, built.stderr
+    try:
+        created = _run(
+            *("deploy.py", "deploy", "--stack-name", stack, "--template", str(template)),
+            *("--yes", "--require-approval", "never", "--output", "json"),
+            *("--parameter", f"EnvironmentSuffix={suffix}", "--parameter", "CacheNodeCount=1"),
+            *("--parameter", "DbMultiAz=false"),
+        )
+        assert created.returncode == 0, created.stderr
+        yield Platform(suffix=suffix, outputs=json.loads(created.stdout)["outputs"])
+    finally:
+        # The application stacks first: the platform's execution roles delete them.
+        for stage in ("production", "staging"):
+            _run("deploy.py", "delete", "--stack-name", f"edu-app-{stage}-{suffix}", "--yes")
+        _run("deploy.py", "delete", "--stack-name", stack, "--yes")
+
+
+def _until(what: str, check: Callable[[], Any]) -> Any:
+    """check()'s first truthy answer, polled; fails after WAIT_S."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        answer = check()
+        if answer:
+            return answer
+        time.sleep(POLL_S)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _stage(codepipeline: Any, pipeline: str, execution: str, name: str) -> dict[str, Any]:
+    """The stage's latest state, failing the test when any stage of the execution failed."""
+    state = codepipeline.get_pipeline_state(name=pipeline)["stageStates"]
+    for stage in state:
+        latest = stage.get("latestExecution") or {}
+        if latest.get("pipelineExecutionId") == execution and latest.get("status") == "Failed":
+            pytest.fail(f"stage {stage['stageName']} failed: {stage.get('actionStates')}")
+    found: dict[str, Any]
+    (found,) = [s for s in state if s["stageName"] == name]
+    return found
+
+
+def _execution_after(codepipeline: Any, pipeline: str, since: float) -> str | None:
+    runs = codepipeline.list_pipeline_executions(pipelineName=pipeline)[
+        "pipelineExecutionSummaries"
+    ]
+    fresh = [r for r in runs if r["startTime"].timestamp() >= since]
+    return str(fresh[-1]["pipelineExecutionId"]) if fresh else None
+
+
+def _plan_outputs(codepipeline: Any, pipeline: str, execution: str) -> dict[str, str]:
+    details = codepipeline.list_action_executions(
+        pipelineName=pipeline, filter={"pipelineExecutionId": execution}
+    )["actionExecutionDetails"]
+    (plan,) = [d for d in details if d["actionName"] == "PlanProduction"]
+    variables: dict[str, str] = plan["output"]["outputVariables"]
+    return variables
+
+
+def test_the_sample_application_is_delivered_through_the_reviewed_approval(
+    platform: Platform, tmp_path: Path
+) -> None:
+    import boto3
+
+    bundle = tmp_path / "bundle.zip"
+    made = _run("-m", "app.build", "bundle", "--out", str(bundle))
+    assert made.returncode == 0, made.stderr
+    codepipeline, s3 = boto3.client("codepipeline"), boto3.client("s3")
+    pipeline = platform.outputs["PipelineName"]
+    started = time.time() - 5
+    s3.upload_file(str(bundle), platform.outputs["SourceBucketName"], "bundle.zip")
+    execution = _until("the upload to start the pipeline",
+                       lambda: _execution_after(codepipeline, pipeline, started))  # fmt: skip
+
+    def approval_token() -> str | None:
+        latest = _stage(codepipeline, pipeline, execution, "Approval").get("latestExecution", {})
+        return latest.get("token") if latest.get("pipelineExecutionId") == execution else None
+
+    token = _until("the approval", approval_token)
+    planned = _plan_outputs(codepipeline, pipeline, execution)
+    key = f"reviews/{execution}/review.json"
+    review = json.loads(
+        s3.get_object(Bucket=platform.outputs["ArtifactsBucketName"], Key=key)["Body"].read()
+    )
+    assert review["change_set_arn"] == planned["CHANGE_SET_ARN"]
+    assert planned["SUMMARY"].startswith(platform.app_stack("production"))
+    assert key.replace(".json", ".txt") in planned["REVIEW_URL"]
+    cfn = boto3.client("cloudformation")
+    assert cfn.describe_change_set(ChangeSetName=planned["CHANGE_SET_ARN"])["ExecutionStatus"] == (
+        "AVAILABLE"
+    )
+
+    codepipeline.put_approval_result(
+        pipelineName=pipeline,
+        stageName="Approval",
+        actionName="Approval",
+        result={"summary": "live test: review read", "status": "Approved"},
+        token=token,
+    )
+
+    def ended() -> str | None:
+        run = codepipeline.get_pipeline_execution(
+            pipelineName=pipeline, pipelineExecutionId=execution
+        )
+        status = str(run["pipelineExecution"]["status"])
+        return None if status in ("InProgress", "Stopping") else status
+
+    status = _until("the execution to end", ended)
+    assert status == "Succeeded"
+    executed = cfn.describe_change_set(ChangeSetName=planned["CHANGE_SET_ARN"])
+    assert executed["ExecutionStatus"] == "EXECUTE_COMPLETE"
+
+    answer = boto3.client("lambda").invoke(
+        FunctionName=f"{platform.app_stack('production')}-health"
+    )
+    assert json.loads(answer["Payload"].read())["ok"] is True

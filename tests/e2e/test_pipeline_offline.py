@@ -1,0 +1,405 @@
+"""The pipeline, run offline: the sample application from bundle.zip to production on moto.
+
+moto runs no CodeBuild or CodePipeline, so the test plays both: it runs the exact commands of
+each project's buildspec with bash (tests/support/pipeline.py) in a copy of the project's input
+artifact, with the environment variables the generated template gives that project and the
+variables the pipeline's actions pass, in the pipeline's order: Build, DeployStaging,
+PlanProduction, Approval, DeployProduction. What the template and the buildspecs must agree on
+(variable names, the plan's exported variables, the approval's configuration, the stack names)
+is therefore proved here, against deploy.py and the application as shipped.
+
+Stand-ins, only for what cannot run here, and each said where it is made:
+- EDU_PIPELINE_OFFLINE=1: buildspecs/health.sh checks that the health function exists instead
+  of invoking it (moto deploys the function but cannot run its code);
+- DB_CA_BUNDLE: the RDS CA bundle from a local file instead of RDS's download;
+- PIP_NO_INDEX and PIP_FIND_LINKS: pip installs the pinned wheels, repacked from this
+  virtualenv, instead of reaching PyPI (the install phase finds every pin already installed);
+- the platform's side (the contract's SSM parameters and the VPC, secret, key, boundary and
+  execution roles they name, the rollback alarms' parameter) is created in moto by the test,
+  since moto cannot deploy the platform template (/work/shared/EMULATOR.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from templates import build_template
+from templates.contract import CONTRACT_KEYS
+from templates.pipeline import PLAN_NAMESPACE
+from tests.support.moto import MotoEnv
+from tests.support.paths import ROOT
+from tests.support.pipeline import (
+    Build,
+    action_environment,
+    artifact_copy,
+    project,
+    project_environment,
+    run_buildspec,
+    stage_action,
+    unzip,
+    wheelhouse,
+    with_variables,
+)
+from tests.support.recording import Received, record_calls
+
+pytestmark = pytest.mark.slow
+
+SUFFIX = "pipe"
+EXECUTION_ID = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+STAGING_STACK = f"edu-app-staging-{SUFFIX}"
+PRODUCTION_STACK = f"edu-app-production-{SUFFIX}"
+
+
+@dataclass
+class Platform:
+    """What the platform stack would have made: names for the template's Refs and GetAtts."""
+
+    moto: MotoEnv
+    names: dict[str, str]
+    alarms: list[str]
+    variables: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def bucket(self) -> str:
+        return self.names["ArtifactsBucket"]
+
+
+@pytest.fixture
+def received(moto_env: MotoEnv, monkeypatch: pytest.MonkeyPatch) -> Received:
+    return record_calls(monkeypatch, moto_env.backend)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    built: dict[str, Any] = json.loads(build_template("production").to_json())
+    return built
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bundle.zip as `make bundle` writes it, unpacked: the Source artifact."""
+    out = tmp_path_factory.mktemp("bundle")
+    made = subprocess.run(
+        [sys.executable, "-m", "app.build", "bundle", "--out", str(out / "bundle.zip")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    return unzip(out / "bundle.zip", out / "source")
+
+
+@pytest.fixture(scope="module")
+def standins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("standins")
+    ca = home / "rds-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n")
+    wheels = wheelhouse(ROOT / "app" / "requirements.txt", home / "wheels")
+    return {
+        "EDU_PIPELINE_OFFLINE": "1",
+        "DB_CA_BUNDLE": str(ca),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheels),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+
+
+def _platform(moto: MotoEnv) -> Platform:
+    """The platform's side in moto, and the physical name of each resource the pipeline's
+    projects name."""
+    ec2, iam = moto.client("ec2"), moto.client("iam")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{n}.0/24")["Subnet"]["SubnetId"]
+        for n in (1, 2)
+    ]
+    group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    secret = moto.client("secretsmanager").create_secret(
+        Name=f"edu-db-{SUFFIX}",
+        SecretString=json.dumps({"host": "db.internal", "password": "x", "port": 5433}),
+    )["ARN"]
+    key = moto.client("kms").create_key()["KeyMetadata"]["Arn"]
+    boundary = iam.create_policy(
+        PolicyName="boundary",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*",
+                                                     "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]  # fmt: skip
+    contract = {
+        "vpc-id": vpc,
+        "private-subnet-ids": ",".join(subnets),
+        "app-security-group-id": group,
+        "app-secret-arn": secret,
+        "db-endpoint": "db.internal",
+        "db-port": "5433",
+        "db-name": "edu",
+        "cache-endpoint": "cache.internal",
+        "cache-port": "6379",
+        "cache-user": f"edu-cache-app-{SUFFIX}",
+        "key-arn": key,
+        "boundary-arn": boundary,
+    }
+    ssm = moto.client("ssm")
+    for k in CONTRACT_KEYS:
+        ssm.put_parameter(Name=k.path(SUFFIX), Type=k.ssm_type, Value=contract[k.key])
+    bucket = f"edu-artifacts-{SUFFIX}-{moto.account}-{moto.region}"
+    moto.client("s3").create_bucket(Bucket=bucket)
+    names = {
+        "EnvironmentSuffix": SUFFIX,
+        "AWS::Region": moto.region,
+        "AWS::AccountId": moto.account,
+        "AWS::Partition": "aws",
+        "ArtifactsBucket": bucket,
+        "DbSecret": secret,
+        **{f"{stage}ExecutionRole.Arn": _role(iam, stage) for stage in ("Staging", "Production")},
+    }
+    return Platform(moto=moto, names=names, alarms=_alarms(moto))
+
+
+def _role(iam: Any, stage: str) -> str:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudformation.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName=f"{stage}Execution", AssumeRolePolicyDocument=json.dumps(trust))
+    arn: str = role["Role"]["Arn"]
+    return arn
+
+
+def _alarms(moto: MotoEnv) -> list[str]:
+    """The production alarms (RollbackAlarmsParameter's value), as the platform writes them."""
+    cloudwatch = moto.client("cloudwatch")
+    arns = []
+    for name in ("db-cpu", "db-storage", "db-connections", "cache-cpu", "cache-memory"):
+        cloudwatch.put_metric_alarm(
+            AlarmName=name,
+            MetricName="CPUUtilization",
+            Namespace="AWS/RDS",
+            Statistic="Average",
+            Period=300,
+            EvaluationPeriods=3,
+            Threshold=80,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+        arns.append(cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"])
+    moto.client("ssm").put_parameter(
+        Name=f"/edu-pipeline/{SUFFIX}/rollback-alarms", Type="StringList", Value=",".join(arns)
+    )
+    return arns
+
+
+def _lookup(moto: MotoEnv) -> Any:
+    """CodeBuild's resolution of PARAMETER_STORE and SECRETS_MANAGER variables."""
+
+    def lookup(kind: str, value: str) -> str:
+        if kind == "PARAMETER_STORE":
+            found: str = moto.client("ssm").get_parameter(Name=value)["Parameter"]["Value"]
+            return found
+        assert kind == "SECRETS_MANAGER", kind
+        parts = value.split(":")
+        arn, json_key = ":".join(parts[:7]), (parts[7] if len(parts) > 7 else "")
+        text: str = moto.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+        return str(json.loads(text)[json_key]) if json_key else text
+
+    return lookup
+
+
+@pytest.fixture
+def platform(moto_env: MotoEnv) -> Platform:
+    return _platform(moto_env)
+
+
+class Pipeline:
+    """Runs one stage's project the way CodePipeline and CodeBuild would."""
+
+    def __init__(
+        self, platform: Platform, template: dict[str, Any], standins: dict[str, str], home: Path
+    ) -> None:
+        self.platform, self.template, self.standins, self.home = platform, template, standins, home
+
+    def run(self, stage: str, logical_id: str, source: Path) -> Build:
+        action = stage_action(self.template, stage)
+        workdir = artifact_copy(source, self.home / f"{stage}-{len(list(self.home.iterdir()))}")
+        env = {
+            **self.platform.moto.env,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "AWS_REGION": self.platform.moto.region,
+            "CODEBUILD_SRC_DIR": str(workdir),
+            "CODEBUILD_BUILD_ID": f"{logical_id}:{EXECUTION_ID}",
+            **self.standins,
+            **project_environment(
+                self.template, logical_id, self.platform.names, _lookup(self.platform.moto)
+            ),
+            **action_environment(action, self.platform.variables),
+        }
+        build = run_buildspec(workdir, project(self.template, logical_id)["Source"]["BuildSpec"],
+                              workdir, env)  # fmt: skip
+        namespace = action.get("Namespace")
+        if namespace:
+            self.platform.variables[namespace] = build.exported
+        return build
+
+
+@pytest.fixture
+def pipeline(
+    platform: Platform,
+    template: dict[str, Any],
+    standins: dict[str, str],
+    tmp_path: Path,
+) -> Iterator[Pipeline]:
+    platform.variables["codepipeline"] = {"PipelineExecutionId": EXECUTION_ID}
+    yield Pipeline(platform, template, standins, tmp_path)
+
+
+def _ok(build: Build) -> Build:
+    assert build.returncode == 0, f"{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
+    return build
+
+
+def _object(platform: Platform, key: str) -> bytes:
+    body: bytes = (
+        platform.moto.client("s3").get_object(Bucket=platform.bucket, Key=key)["Body"].read()
+    )
+    return body
+
+
+def _build_and_stage(pipeline: Pipeline, bundle: Path) -> Path:
+    """Build, then DeployStaging; the Build artifact."""
+    built = _ok(pipeline.run("Build", "BuildProject", bundle)).workdir
+    params = json.loads((built / "params.json").read_text())["Parameters"]
+    code = (built / "build" / "app" / "code.zip").read_bytes()
+    assert _object(pipeline.platform, params["CodeKey"]) == code
+    assert (
+        params["CodeKey"].startswith("app-code/")
+        and params["CodeBucket"] == pipeline.platform.bucket
+    )
+    staged = _ok(pipeline.run("DeployStaging", "DeployStagingProject", built))
+    assert f"{STAGING_STACK}-health exists" in staged.stdout
+    return built
+
+
+def _stack(platform: Platform, name: str) -> dict[str, Any]:
+    stack: dict[str, Any] = platform.moto.client("cloudformation").describe_stacks(StackName=name)[
+        "Stacks"
+    ][0]
+    return stack
+
+
+def test_a_bundle_reaches_staging_and_exactly_the_reviewed_change_reaches_production(
+    pipeline: Pipeline, bundle: Path, received: Received
+) -> None:
+    platform = pipeline.platform
+    built = _build_and_stage(pipeline, bundle)
+    staging = _stack(platform, STAGING_STACK)
+    assert staging["StackStatus"] == "CREATE_COMPLETE"
+    assert staging["RoleARN"] == platform.names["StagingExecutionRole.Arn"]
+
+    planned = _ok(pipeline.run("PlanProduction", "PlanProductionProject", built)).exported
+    arn = planned["CHANGE_SET_ARN"]
+    cfn = platform.moto.client("cloudformation")
+    change_set = cfn.describe_change_set(ChangeSetName=arn)
+    assert change_set["StackName"] == PRODUCTION_STACK
+    assert change_set["ExecutionStatus"] == "AVAILABLE"
+    (request,) = [r for r in received.create_change_set if r["StackName"] == PRODUCTION_STACK]
+    assert request["RoleARN"] == platform.names["ProductionExecutionRole.Arn"]
+    triggers = {v for k, v in request.items() if k.endswith(".Arn") and "RollbackTriggers" in k}
+    assert triggers == set(platform.alarms)
+    assert int(request["RollbackConfiguration.MonitoringTimeInMinutes"]) >= 10
+    review = json.loads(_object(platform, f"reviews/{EXECUTION_ID}/review.json"))
+    assert review["change_set_arn"] == arn
+    assert {c["logical_id"] for c in review["changes"]} >= {"HealthFunction"}
+    text = _object(platform, f"reviews/{EXECUTION_ID}/review.txt").decode()
+    assert "HealthFunction" in text and arn in text
+
+    approval = stage_action(pipeline.template, "Approval")["Configuration"]
+    summary = with_variables(approval["CustomData"], platform.variables)
+    assert summary == planned["SUMMARY"] and "\n" not in summary and len(summary) <= 500
+    assert summary.startswith(f"{PRODUCTION_STACK}: {len(review['changes'])} change(s)")
+    assert review["review_fingerprint"][:19] in summary
+    link = with_variables(approval["ExternalEntityLink"], platform.variables)
+    assert link.startswith("https://") and f"reviews/{EXECUTION_ID}/review.txt" in link
+    assert platform.bucket in link
+
+    executed = _ok(pipeline.run("DeployProduction", "DeployProductionProject", built))
+    assert received.execute_change_set == [
+        *[a for a in received.execute_change_set if a != arn],
+        arn,
+    ]
+    assert _stack(platform, PRODUCTION_STACK)["StackStatus"] == "CREATE_COMPLETE"
+    assert cfn.describe_change_set(ChangeSetName=arn)["ExecutionStatus"] == "EXECUTE_COMPLETE"
+    assert f"{PRODUCTION_STACK}-health exists" in executed.stdout
+
+
+def _with_code_key(platform: Platform, built: Path, key: str) -> Path:
+    """The Build artifact of a next commit: the same code under another key, so the health
+    function changes."""
+    params_file = built / "params.json"
+    body = json.loads(params_file.read_text())
+    s3 = platform.moto.client("s3")
+    s3.copy_object(
+        Bucket=platform.bucket, Key=key, CopySource={"Bucket": platform.bucket,
+                                                    "Key": body["Parameters"]["CodeKey"]}
+    )  # fmt: skip
+    body["Parameters"]["CodeKey"] = key
+    params_file.write_text(json.dumps(body))
+    return built
+
+
+def test_production_changed_after_the_review_stops_the_execution(
+    pipeline: Pipeline, bundle: Path, received: Received
+) -> None:
+    platform = pipeline.platform
+    built = _build_and_stage(pipeline, bundle)
+    _ok(pipeline.run("PlanProduction", "PlanProductionProject", built))
+    _ok(pipeline.run("DeployProduction", "DeployProductionProject", built))
+
+    second = _with_code_key(platform, built, "app-code/second.zip")
+    _ok(pipeline.run("PlanProduction", "PlanProductionProject", second))
+    arn = platform.variables[PLAN_NAMESPACE]["CHANGE_SET_ARN"]
+    assert ":changeSet/" in arn
+    # While the approval waits, someone deploys other code to production by hand.
+    other = _with_code_key(platform, artifact_copy(built, built.parent / "other"), "app-code/x.zip")
+    by_hand = platform.moto.deploy(
+        "deploy", "--stack-name", PRODUCTION_STACK, "--template",
+        other / "build" / "app" / "template.json", "--parameters", other / "params.json",
+        "--yes", "--require-approval", "never", "--skip-validation",
+    )  # fmt: skip
+    assert by_hand.returncode == 0, by_hand.stderr
+    executed = list(received.execute_change_set)
+
+    stopped = pipeline.run("DeployProduction", "DeployProductionProject", second)
+    assert stopped.returncode == 5, stopped.stderr
+    (error,) = [line for line in stopped.stderr.splitlines() if line.startswith("error:")]
+    assert arn in error and PRODUCTION_STACK in error
+    assert "run plan --keep-change-set again" in error
+    assert received.execute_change_set == executed  # the reviewed change set did not run
+    assert "health" not in stopped.stdout  # the stage stopped at the refusal
+
+
+def test_a_bundle_without_a_file_the_pipeline_runs_fails_the_build_naming_it(
+    pipeline: Pipeline, bundle: Path, tmp_path: Path
+) -> None:
+    broken = artifact_copy(bundle, tmp_path / "broken")
+    (broken / "deploy.py").unlink()
+    failed = pipeline.run("Build", "BuildProject", broken)
+    assert failed.returncode == 4
+    (line,) = [x for x in failed.stderr.splitlines() if not x.startswith("[codebuild]")]
+    assert "deploy.py" in line
