@@ -20,12 +20,19 @@ class ChangeRow:
     verdict: str = ""  # the data-safety check's decision on it, if any
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "logical_id": self.logical_id,
             "type": self.type,
             "action": self.action,
             "replacement": self.replacement,
         }
+        # Added keys, present only when they say something, so a review's JSON (the pipeline's
+        # approval artifact among them) carries the causes and the data-safety verdicts.
+        if self.properties:
+            body["caused_by"] = list(self.properties)
+        if self.verdict:
+            body["safety"] = self.verdict
+        return body
 
 
 def _properties(details: list[dict[str, Any]]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stackops.datasafety.decision import Decision, Judged
 from stackops.datasafety.verdicts import Verdict
-from stackops.review import rows, table, with_decisions
+from stackops.review import ChangeRow, rows, table, with_decisions
 
 REAL_CHANGES = [
     {
@@ -136,3 +136,15 @@ def test_stateless_conditional_predicted_offline_only_is_not_a_warning_either() 
     # The two row sources once disagreed here: only the decision decides the word.
     (row,) = with_decisions([], [Judged(topic_may_be_replaced(), Decision.FINE)])
     assert (row.logical_id, row.replacement, row.verdict) == ("Alerts", "Conditional", "")
+
+
+def test_a_rows_json_carries_its_causes_and_verdict_only_when_it_has_them() -> None:
+    plain = ChangeRow("Add", "Topic", "AWS::SNS::Topic", None, ())
+    assert plain.as_dict() == {
+        "logical_id": "Topic", "type": "AWS::SNS::Topic", "action": "Add", "replacement": None,
+    }  # fmt: skip
+    judged = ChangeRow("Modify", "Db", "AWS::RDS::DBInstance", "True", ("Engine",), "REFUSED")
+    assert judged.as_dict() == {
+        "logical_id": "Db", "type": "AWS::RDS::DBInstance", "action": "Modify",
+        "replacement": "True", "caused_by": ["Engine"], "safety": "REFUSED",
+    }  # fmt: skip
