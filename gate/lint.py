@@ -136,16 +136,32 @@ def run_cfn_lint(
     from cfnlint.api import ManualArgs, lint_file
     from cfnlint.decode import decode
 
+    template, _ = decode(str(template_path))
+    values = literal_values(template, parameters or {})
     args: dict[str, Any] = {"include_checks": ["I"], "regions": ["us-east-1"]}
     if custom_rules:
         args["append_rules"] = [str(RULES_DIR)]
-    if parameters:
-        args["parameters"] = [dict(parameters)]
+    if values:
+        args["parameters"] = [values]
     matches = lint_file(Path(template_path), config=ManualArgs(**args))
-    template, _ = decode(str(template_path))
-    defaults = Defaults.of(with_values(template, parameters or {}))
+    defaults = Defaults.of(with_values(template, values))
     found = (finding_from_match(match, defaults) for match in matches)
     return unique(f for f in found if f is not None)
+
+
+def literal_values(template: Any, values: Mapping[str, str]) -> dict[str, str]:
+    """The values cfn-lint can judge: an `AWS::SSM::Parameter::Value<...>` parameter's value is
+    the name of an SSM parameter that CloudFormation reads at deploy time, not the value itself
+    (a subnet list named by its path is not a list), so those are left to their types."""
+    params = template.get("Parameters") if isinstance(template, dict) else None
+    declared = params if isinstance(params, dict) else {}
+
+    def is_ssm(name: str) -> bool:
+        spec = declared.get(name)
+        kind = str(spec.get("Type", "")) if isinstance(spec, dict) else ""
+        return kind.startswith("AWS::SSM::Parameter::Value<")
+
+    return {name: value for name, value in values.items() if not is_ssm(name)}
 
 
 def with_values(template: Any, values: Mapping[str, str]) -> Any:

@@ -96,6 +96,18 @@ CACHE_ALARMS = [
 ]  # fmt: skip
 
 
+# Named, so the pipeline can hold their ARNs (its rollback triggers) without a GetAtt that would
+# make the SSM parameter wait for the database's alarms (and lengthen the deploy).
+ROLLBACK_TRIGGERS = (*DB_ALARMS, *CACHE_ALARMS[:2])
+_NAMED = frozenset(a.title for a in ROLLBACK_TRIGGERS)
+
+
+def alarm_arn(alarm: _Alarm) -> Sub:
+    """The ARN of a named alarm (one of ROLLBACK_TRIGGERS), from its name."""
+    prefix = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    return Sub(prefix + "${Name}", Name=Context.name(alarm.part))
+
+
 def add_alarms(
     ctx: Context,
     database: handles.Database,
@@ -146,6 +158,8 @@ def _alarm(
     condition: str | None = None,
 ) -> None:
     extra: dict[str, Any] = {"Condition": condition} if condition else {}
+    if alarm.title in _NAMED:
+        extra["AlarmName"] = Context.name(alarm.part)
     ctx.add(
         cloudwatch.Alarm(
             alarm.title,

@@ -35,11 +35,10 @@ from troposphere.logs import LogGroup
 from troposphere.sns import SubscriptionResource, Topic
 from troposphere.ssm import Parameter as SsmParameter
 
-from templates import handles, policies
+from templates import handles, monitoring, policies
 from templates.context import PROJECT, SUFFIX_PARAM, Context
 from templates.contract import PREFIX as CONTRACT_PREFIX
 from templates.data import CACHE_APP_USER
-from templates.monitoring import CACHE_ALARMS, DB_ALARMS
 from templates.parameters import APPROVER_EMAIL, GROUP_OPS
 
 # Source -> Build -> DeployStaging -> PlanProduction -> Approval -> DeployProduction. The
@@ -81,7 +80,6 @@ PLAN_VARIABLES = ("CHANGE_SET_ARN", "REVIEW_URL", "SUMMARY")
 # most five): the database's and the cache primary's load. Their ARNs reach the plan project
 # through an SSM parameter, resolved at build start: a GetAtt in the project would make the
 # pipeline wait for the database and the cache.
-ROLLBACK_ALARMS = tuple(a.title for a in [*DB_ALARMS, *CACHE_ALARMS[:2]])
 ROLLBACK_ALARMS_PATH = f"/edu-pipeline/${{{SUFFIX_PARAM}}}/rollback-alarms"
 # At least ten minutes of watching after the resources are in place (deploy.py's default with
 # an alarm; stated here so that the template says what production gets).
@@ -551,7 +549,9 @@ def _rollback_alarms_parameter(ctx: Context) -> None:
             "RollbackAlarmsParameter",
             Name=Sub(ROLLBACK_ALARMS_PATH),
             Type="StringList",
-            Value=Join(",", [GetAtt(alarm, "Arn") for alarm in ROLLBACK_ALARMS]),
+            Value=Join(
+                ",", [monitoring.alarm_arn(alarm) for alarm in monitoring.ROLLBACK_TRIGGERS]
+            ),
             Description="Alarms that roll back a production application deploy",
             Tags={
                 "Environment": Ref(SUFFIX_PARAM),

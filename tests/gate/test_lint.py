@@ -3,6 +3,7 @@ or accounts (warnings), the rest policy, each with a fix."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 from gate import run_gate
 from gate.findings import Finding
-from gate.lint import Defaults, run_cfn_lint, severity_of, with_values
+from gate.lint import Defaults, literal_values, run_cfn_lint, severity_of, with_values
 from tests.support.gate_templates import CLEAN, MISSING_SECRET, PUBLIC_DB, write
 from tests.support.paths import ROOT
 
@@ -180,3 +181,27 @@ def test_given_values_stand_in_for_the_defaults_when_severities_are_decided() ->
     assert changed["Parameters"]["On"] == {"Type": "String", "Default": "yes"}
     assert changed["Parameters"]["Name"] == {"Type": "String"}
     assert template["Parameters"]["On"]["Default"] == "no"  # the original is not changed
+
+
+def test_ssm_typed_values_are_paths_and_are_not_given_to_cfn_lint(tmp_path: Path) -> None:
+    template = {
+        "Parameters": {
+            "Subnets": {
+                "Type": "AWS::SSM::Parameter::Value<List<AWS::EC2::Subnet::Id>>",
+                "Default": "/edu/x/private-subnet-ids",
+            },
+            "Size": {"Type": "Number", "Default": 1},
+        },
+        "Resources": {
+            "Group": {
+                "Type": "AWS::RDS::DBSubnetGroup",
+                "Properties": {"DBSubnetGroupDescription": "d", "SubnetIds": {"Ref": "Subnets"}},
+            }
+        },
+    }
+    given = {"Subnets": "/edu/pipe/private-subnet-ids", "Size": "2"}
+    assert literal_values(template, given) == {"Size": "2"}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template))
+    found = run_cfn_lint(path, parameters=given)
+    assert [f for f in found if f.severity == "blocker"] == []
