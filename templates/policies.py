@@ -271,7 +271,7 @@ def deploy_access(
     AWS services required to create a VPC network interface"), read the stack's secrets,
     which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, sign in
     to the cache as its IAM-authenticated application user, and deploy their own stage's
-    stack."""
+    stack, through their own stage's execution role."""
     return identity_document(
         *_codebuild_in_vpc(vpc_id),
         Statement(
