@@ -271,7 +271,7 @@ def deploy_access(
     AWS services required to create a VPC network interface"), read the stack's secrets,
     which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, sign in
     to the cache as its IAM-authenticated application user, and deploy their own stage's
-    stack."""
+    stack, through their own stage's execution role."""
     return identity_document(
         *_codebuild_in_vpc(vpc_id),
         Statement(
@@ -501,6 +501,10 @@ LAMBDA_ACTIONS = [
     awslambda.GetFunctionCodeSigningConfig,
     awslambda.GetRuntimeManagementConfig,
     awslambda.PutRuntimeManagementConfig,
+    awslambda.GetFunctionRecursionConfig,
+    awslambda.PutFunctionRecursionConfig,
+    awslambda.GetFunctionScalingConfig,
+    awslambda.GetProvisionedConcurrencyConfig,
     awslambda.GetFunctionConcurrency,
     awslambda.PutFunctionConcurrency,
     awslambda.DeleteFunctionConcurrency,
@@ -549,6 +553,8 @@ LOG_GROUP_ACTIONS = [
     logs.TagLogGroup,
     logs.UntagLogGroup,
     logs.ListTagsLogGroup,
+    logs.GetDataProtectionPolicy,
+    logs.DescribeIndexPolicies,
 ]
 ALARM_ACTIONS = [
     cloudwatch.PutMetricAlarm,
@@ -634,10 +640,13 @@ def _execution_logs_and_alarms(names: str) -> list[Statement]:
             Action=LOG_GROUP_ACTIONS,
             Resource=[_arn("logs", f"log-group:/aws/lambda/{names}")],
         ),
-        # DescribeLogGroups has no resource-level permission (the log group handler's read):
-        # Resource must be "*". It lists names and settings, no log data.
+        # The log group handler's reads: neither call has a resource-level permission, so
+        # Resource must be "*". They list names, settings and policies, no log data.
         Statement(
-            Sid="FindLogGroups", Effect=Allow, Action=[logs.DescribeLogGroups], Resource=["*"]
+            Sid="FindLogGroups",
+            Effect=Allow,
+            Action=[logs.DescribeLogGroups, logs.DescribeResourcePolicies],
+            Resource=["*"],
         ),
         Statement(
             Sid="Alarms",

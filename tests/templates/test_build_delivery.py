@@ -36,6 +36,7 @@ NO_RESOURCE_LEVEL = {
     "ec2:DescribeVpcs",
     "ec2:DescribeNetworkInterfaces",
     "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
 }
 DOCS = ROOT / "docs" / "pipeline.md"
 

@@ -16,6 +16,7 @@ RESOURCE_STAR_ALLOWED = {
     "ec2:DescribeSubnets": "CodeBuild in a VPC; EC2 Describe* calls have no resource type",
     "ec2:DescribeVpcs": "CodeBuild in a VPC; EC2 Describe* calls have no resource type",
     "logs:DescribeLogGroups": "the execution roles' log group reads; it has no resource type",
+    "logs:DescribeResourcePolicies": "the execution roles' log group reads; no resource type",
 }
 
 # In a key policy, "Resource": "*" means "this key": the policy is attached to one key only.
