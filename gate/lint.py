@@ -14,8 +14,11 @@ Warnings and informational findings (W*, I*) are policy.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,12 +144,26 @@ def run_cfn_lint(
     args: dict[str, Any] = {"include_checks": ["I"], "regions": ["us-east-1"]}
     if custom_rules:
         args["append_rules"] = [str(RULES_DIR)]
-    if values:
-        args["parameters"] = [values]
-    matches = lint_file(Path(template_path), config=ManualArgs(**args))
+    with _valued_copy(template_path, template, values) as linted:
+        matches = lint_file(linted, config=ManualArgs(**args))
     defaults = Defaults.of(with_values(template, values))
     found = (finding_from_match(match, defaults) for match in matches)
     return unique(f for f in found if f is not None)
+
+
+@contextmanager
+def _valued_copy(path: Path, template: Any, values: Mapping[str, str]) -> Iterator[Path]:
+    """The file cfn-lint reads: the user's own, or, with values, a copy where each value is its
+    parameter's default. (cfn-lint's own deployment parameters would also demand a value for
+    every SSM-typed parameter, which is a path resolved at deploy time.) Findings name resources
+    and property paths, which the copy keeps."""
+    if not values or not isinstance(template, dict):
+        yield Path(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="gate-lint-") as tmp:
+        copy = Path(tmp) / f"{Path(path).stem}.json"
+        copy.write_text(json.dumps(with_values(template, values), default=str), encoding="utf-8")
+        yield copy
 
 
 def literal_values(template: Any, values: Mapping[str, str]) -> dict[str, str]:
