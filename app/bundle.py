@@ -17,6 +17,11 @@ REQUIRED = (
     "requirements.txt",
     "buildspecs/build.yml",
     "buildspecs/deploy.yml",
+    "buildspecs/plan.yml",
+    "buildspecs/execute.yml",
+    "buildspecs/health.sh",
+    "buildspecs/summary.jq",
+    "buildspecs/requirements.lock",
 )
 # deploy.py and the packages it imports; templates/ because app/template.py reads the contract
 # from templates/contract.py.
