@@ -13,28 +13,9 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
+from tests.support.live import live_marks
 
-
-def credentials_present() -> bool:
-    try:
-        import boto3
-
-        return boto3.Session().get_credentials() is not None
-    except Exception:  # any problem resolving credentials means: not set up for live runs
-        return False
-
-
-pytestmark = [
-    pytest.mark.aws,
-    pytest.mark.skipif(
-        os.environ.get("EDU_LIVE_AWS") != "1"
-        or not os.environ.get("EDU_APP_STACK")
-        or "AWS_ENDPOINT_URL" in os.environ
-        or not credentials_present(),
-        reason="live AWS test: set EDU_LIVE_AWS=1, EDU_APP_STACK and real credentials",
-    ),
-]
+pytestmark = live_marks("EDU_APP_STACK")
 
 
 def test_the_health_function_reaches_the_database_and_the_cache_over_tls() -> None:

@@ -12,43 +12,21 @@ deletes what it made in a ``finally``. It runs only when asked:
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.live import live_marks, run_here
 
-
-def _credentials_present() -> bool:
-    try:
-        import boto3
-
-        return boto3.Session().get_credentials() is not None
-    except Exception:  # any problem resolving credentials means: not set up for live runs
-        return False
-
-
-pytestmark = [
-    pytest.mark.aws,
-    pytest.mark.skipif(
-        os.environ.get("EDU_LIVE_AWS") != "1"
-        or "AWS_ENDPOINT_URL" in os.environ
-        or not _credentials_present(),
-        reason="live AWS test: set EDU_LIVE_AWS=1 with real credentials and no AWS_ENDPOINT_URL",
-    ),
-]
+pytestmark = live_marks()
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "deploy.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
+    return run_here("deploy.py", *args, timeout=900)
 
 
 def write(path: Path, resources: dict[str, Any]) -> Path:

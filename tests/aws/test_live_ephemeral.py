@@ -14,44 +14,21 @@ ephemeral profile, whose delete leaves nothing behind.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from templates.contract import CONTRACT_KEYS
+from tests.support.live import live_marks, run_here
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _credentials_present() -> bool:
-    try:
-        import boto3
-
-        return boto3.Session().get_credentials() is not None
-    except Exception:  # any problem resolving credentials means: not set up for live runs
-        return False
-
-
-pytestmark = [
-    pytest.mark.aws,
-    pytest.mark.skipif(
-        os.environ.get("EDU_LIVE_AWS") != "1"
-        or "AWS_ENDPOINT_URL" in os.environ
-        or not _credentials_present(),
-        reason="live AWS test: set EDU_LIVE_AWS=1 with real credentials and no AWS_ENDPOINT_URL",
-    ),
-]
+pytestmark = live_marks()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=3600
-    )
+    return run_here(*args, timeout=3600)
 
 
 @pytest.fixture(scope="module")

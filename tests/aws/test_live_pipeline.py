@@ -16,10 +16,8 @@ It never runs against an emulator (AWS_ENDPOINT_URL must be unset), and deletes 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,35 +26,17 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.live import live_marks, run_here
+
 WAIT_S = 3600
 POLL_S = 20
 
 
-def _credentials_present() -> bool:
-    try:
-        import boto3
-
-        return boto3.Session().get_credentials() is not None
-    except Exception:  # any problem resolving credentials means: not set up for live runs
-        return False
-
-
-pytestmark = [
-    pytest.mark.aws,
-    pytest.mark.skipif(
-        os.environ.get("EDU_LIVE_AWS") != "1"
-        or "AWS_ENDPOINT_URL" in os.environ
-        or not _credentials_present(),
-        reason="live AWS test: set EDU_LIVE_AWS=1 with real credentials and no AWS_ENDPOINT_URL",
-    ),
-]
+pytestmark = live_marks()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=WAIT_S
-    )
+    return run_here(*args, timeout=WAIT_S)
 
 
 @dataclass(frozen=True)
