@@ -34,11 +34,11 @@ def run(session: Session, name: str, yes: bool, *, role_arn: str | None = None) 
     started = session.clock()
     stack = stacks.describe(session.cfn, name)
     if stack is None:
-        return _result(session, name, "DOES_NOT_EXIST", started, exitcodes.OK,
+        return delete_result(session, name, "DOES_NOT_EXIST", started, exitcodes.OK,
                        f"Stack {name} does not exist: nothing to delete")  # fmt: skip
     refuse_protected_delete(stack)
     if not _confirmed(session, name, yes):
-        return _result(session, name, str(stack["StackStatus"]), started, exitcodes.FAILED,
+        return delete_result(session, name, str(stack["StackStatus"]), started, exitcodes.FAILED,
                        "Not deleted: declined")  # fmt: skip
     stack_id = str(stack["StackId"])
     status = str(stack.get("StackStatus", ""))
@@ -47,7 +47,7 @@ def run(session: Session, name: str, yes: bool, *, role_arn: str | None = None) 
         session.console.info(f"Stack {name} is {status}: waiting for it to settle.")
         settled = watch(session, stack_id, EventCursor.before_operation(session.cfn, stack_id))
         if settled.status == "DELETE_COMPLETE":
-            return _result(session, name, settled.status, started, exitcodes.OK,
+            return delete_result(session, name, settled.status, started, exitcodes.OK,
                            f"Stack {name}: DELETE_COMPLETE")  # fmt: skip
     kept, emptied = _prepare(session, stack_id)
     try:
@@ -60,9 +60,10 @@ def run(session: Session, name: str, yes: bool, *, role_arn: str | None = None) 
     return _outcome(session, name, stack_id, done, kept, events, started)
 
 
-def _result(
+def delete_result(
     session: Session, name: str, status: str, started: float, code: int, summary: str
 ) -> Result:
+    """The result of `delete` (with or without --force)."""
     return Result(
         stack=name,
         operation="delete",

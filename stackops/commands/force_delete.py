@@ -19,13 +19,14 @@ from ..errors import BadInput, Interrupted, NeedsHuman
 from ..follow.operation import Followed, watch
 from ..result import Result
 from ..session import Session
+from .delete import delete_result
 
 
 def run(session: Session, name: str, yes: bool) -> Result:
     started = session.clock()
     stack = stacks.describe(session.cfn, name)
     if stack is None:
-        return _result(session, name, "DOES_NOT_EXIST", started, exitcodes.OK,
+        return delete_result(session, name, "DOES_NOT_EXIST", started, exitcodes.OK,
                        f"Stack {name} does not exist: nothing to delete")  # fmt: skip
     refuse_protected_delete(stack)
     status, stack_id = str(stack["StackStatus"]), str(stack["StackId"])
@@ -38,7 +39,9 @@ def run(session: Session, name: str, yes: bool) -> Result:
     for line in left:
         session.console.info(f"left behind: {line}")
     if not _confirmed(session, name, len(left), yes):
-        return _result(session, name, status, started, exitcodes.FAILED, "Not deleted: declined")
+        return delete_result(
+            session, name, status, started, exitcodes.FAILED, "Not deleted: declined"
+        )
     try:
         done = _force(session, stack_id)
     except KeyboardInterrupt:
@@ -48,11 +51,11 @@ def run(session: Session, name: str, yes: bool) -> Result:
         ) from None
     elapsed = session.since(started)
     if done.status != "DELETE_COMPLETE":
-        failed = _result(session, name, done.status, started, exitcodes.FAILED, "")
+        failed = delete_result(session, name, done.status, started, exitcodes.FAILED, "")
         failed.summary = f"Stack {name}: {done.status}"
         failed.root_cause = rootcause.find(session.cfn, done.events)
         return failed
-    gone = _result(session, name, done.status, started, exitcodes.OK, "")
+    gone = delete_result(session, name, done.status, started, exitcodes.OK, "")
     gone.summary = f"Stack {name}: DELETE_COMPLETE (forced) in {elapsed:.1f} s"
     gone.details = [f"left behind: {line}" for line in left]
     return gone
@@ -85,17 +88,4 @@ def _confirmed(session: Session, name: str, count: int, yes: bool) -> bool:
         )
     return session.console.confirm(
         f"Delete stack {name} and leave the {count} resource(s) above behind?"
-    )
-
-
-def _result(
-    session: Session, name: str, status: str, started: float, code: int, summary: str
-) -> Result:
-    return Result(
-        stack=name,
-        operation="delete",
-        status=status,
-        exit_code=code,
-        summary=summary,
-        duration_s=session.since(started),
     )
