@@ -49,13 +49,19 @@ def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> d
     return values
 
 
-def resolved(template: Mapping[str, Any], given: Mapping[str, str] | None = None) -> dict[str, Any]:
+def resolved(
+    template: Mapping[str, Any],
+    given: Mapping[str, str] | None = None,
+    *,
+    pseudo: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """A copy of `template` with parameters, pseudo parameters, conditions and `Fn::If` applied.
 
     Resources and outputs whose condition is false are dropped; `AWS::NoValue` removes its key or
-    list item; `Fn::Sub` and `Fn::Join` whose every part is known become strings.
+    list item; `Fn::Sub` and `Fn::Join` whose every part is known become strings. `pseudo` gives
+    real pseudo-parameter values (an account's, a stack's) in place of the offline stand-ins.
     """
-    values = {**PSEUDO, **parameter_values(template, given or {})}
+    values = {**PSEUDO, **(pseudo or {}), **parameter_values(template, given or {})}
     definitions = template.get("Conditions") or {}
     truth: dict[str, bool] = {}
 

@@ -207,23 +207,6 @@ def _stack_pseudo(stack: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _with_pseudo(node: Any, pseudo: Mapping[str, Any]) -> Any:
-    """``node`` with Refs to pseudo parameters and Sub variables naming them made literal, so the
-    resolver's offline stand-ins (account 123456789012, stack "stack") never reach a reader."""
-    if isinstance(node, list):
-        return [_with_pseudo(item, pseudo) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if len(node) == 1 and node.get("Ref") in pseudo:
-        return pseudo[node["Ref"]]
-    if len(node) == 1 and "Fn::Sub" in node:
-        arg = node["Fn::Sub"]
-        text, local = (arg, {}) if isinstance(arg, str) else (arg[0], dict(arg[1] or {}))
-        known = {k: v for k, v in pseudo.items() if isinstance(v, str)}
-        return {"Fn::Sub": [text, {**known, **_with_pseudo(local, pseudo)}]}
-    return {key: _with_pseudo(value, pseudo) for key, value in node.items()}
-
-
 def desired_properties(req: Request, stack: Mapping[str, Any]) -> dict[str, Any]:
     """Each resource's Properties in the new template, resolved where the values are known.
 
@@ -245,8 +228,9 @@ def desired_properties(req: Request, stack: Mapping[str, Any]) -> dict[str, Any]
     # What cannot be resolved (a malformed or unresolvable expression) is shown as written.
     with suppress(resolve.ResolveError, KeyError, TypeError, ValueError, IndexError):
         template = resolve.resolved(
-            _with_pseudo(req.template, _stack_pseudo(stack)),
+            req.template,
             {k: v for k, v in values.items() if k in declared},
+            pseudo=_stack_pseudo(stack),
         )
     resources = template.get("Resources") or {}
     return {lid: (body or {}).get("Properties") or {} for lid, body in resources.items()}

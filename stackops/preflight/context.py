@@ -174,14 +174,8 @@ def pseudo_values(
 def account_view(
     template: dict[str, Any], values: dict[str, str], pseudo: dict[str, str]
 ) -> dict[str, Any]:
-    """cfnmodel.resolve with this account's pseudo parameters instead of its stand-ins.
-
-    resolve lets a declared parameter's value override a pseudo parameter of the same name, so
-    the real values go in as parameters of a copy; the copy is never sent anywhere.
-    """
-    declared = dict(template.get("Parameters") or {})
-    declared.update({name: {"Type": "String"} for name in pseudo})
-    return resolved({**template, "Parameters": declared}, {**values, **pseudo})
+    """cfnmodel.resolve with this account's pseudo parameters instead of its stand-ins."""
+    return resolved(template, values, pseudo=pseudo)
 
 
 def owned(cfn: Any, stack: dict[str, Any] | None, report: Report) -> Owned | None:

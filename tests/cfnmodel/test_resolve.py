@@ -106,3 +106,21 @@ def test_an_ssm_parameter_of_a_list_type_resolves_to_a_list() -> None:
         "SubnetIds": ["subnet-1", "subnet-2"],
         "Vpc": "vpc-1",
     }
+
+
+def test_real_pseudo_values_replace_the_stand_ins_and_parameters_still_win() -> None:
+    template = {
+        "Parameters": {"Env": {"Type": "String", "Default": "dev"}},
+        "Resources": {
+            "B": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": {"Fn::Sub": "${Env}-${AWS::AccountId}-${AWS::Region}"}
+                },
+            }
+        },
+    }
+    stand_in = resolved(template)["Resources"]["B"]["Properties"]["BucketName"]
+    assert stand_in == "dev-123456789012-us-east-1"
+    real = resolved(template, {"Env": "prod"}, pseudo={"AWS::AccountId": "111122223333"})
+    assert real["Resources"]["B"]["Properties"]["BucketName"] == "prod-111122223333-us-east-1"
