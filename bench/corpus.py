@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clikit import exitcodes
-from gate.findings import BLOCKER, WARNING, Finding
+from gate.findings import Finding, GateReport
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDDIX = ROOT / "bench" / "corpus" / "widdix"
@@ -98,11 +98,11 @@ class Result:
 
     @property
     def blockers(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == BLOCKER]
+        return GateReport(self.findings).blockers
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
+        return GateReport(self.findings).warnings
 
     def unexplained(
         self, documented: dict[tuple[str, str, str | None], str] | None = None

@@ -36,15 +36,7 @@ def resources(cfn: Any, stack: str) -> list[dict[str, Any]]:
 def deployed_template(cfn: Any, stack: str) -> dict[str, Any] | None:
     """The template the stack was last deployed with, or None when it cannot be read."""
     body = cfn.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
-    if body is None:
-        return None
-    if isinstance(body, dict):  # boto3 decodes JSON bodies itself
-        decoded: dict[str, Any] = json.loads(json.dumps(body))
-        return decoded
-    try:
-        return parse_template_text(str(body), f"deployed template of {stack}")
-    except BadInput:
-        return None
+    return decoded_template(body, f"deployed template of {stack}")
 
 
 def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
