@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.moto import MotoEnv, patch_execute_change_set, subprocess_env
+from tests.support.moto import MotoEnv, patch_execute_change_set, reset, subprocess_env
+from tests.support.moto import moto_server as moto_server_at
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """Base URL of an in-process moto server for this worker (see the module docstring)."""
-    from moto.server import ThreadedMotoServer
-
     patch_execute_change_set()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server_at() as url:
+        yield url
 
 
 @pytest.fixture
@@ -28,9 +23,7 @@ def moto_env(
     moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> MotoEnv:
     """A freshly reset emulator and helpers around it (see the module docstring)."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST", data=b"")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200
+    reset(moto_server)
     env = subprocess_env(moto_server)
     # The offline gate's result cache lives for one test: runs within a test share it as a
     # user's runs would, and no test is answered from another's (or the user's) results.

@@ -10,6 +10,9 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,3 +139,24 @@ def run_template(
     if command == "deploy":
         args += ["--yes", "--require-approval", "never"]
     return moto_env.deploy(*args, *extra)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """An in-process moto server's base URL, for the length of the block."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def reset(url: str) -> None:
+    """Forget everything the server holds, as a fresh one would."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.preflight import CREDENTIALS, moto_server, reset
+from tests.support.moto import moto_server, reset
+from tests.support.preflight import CREDENTIALS
 
 
 @pytest.fixture(scope="session")
