@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from clikit import exitcodes
 
 from .. import options, rootcause, securitydiff
@@ -33,9 +35,9 @@ def run(session: Session, req: Request) -> Result:
             return _nothing_to_do(session, req, prep, started)
         options.show_header(session, req)
         show_review(session, "Change set", req, prep, warning_notes(prep))
-        _refuse_data_loss(session, prep, this_run)
-        _refuse_no_rollback_replacement(session, req, prep, this_run)
-        if not _confirmed(session, req, prep):
+
+        def declined() -> Result:
+            assert prep is not None
             said = cleanup(session, this_run)
             return Result(
                 stack=req.stack_name,
@@ -47,8 +49,8 @@ def run(session: Session, req: Request) -> Result:
                 duration_s=session.since(started),
                 drift=prep.drift_json,
             )
-        done = _execute(session, req, prep, this_run)
-        return _outcome(session, req, prep, done, started)
+
+        return execute_reviewed(session, req, prep, this_run, started, declined=declined)
     except KeyboardInterrupt:
         error = interrupted(session, req.stack_name, this_run, req.on_interrupt)
         _tell_story(session, req, prep, this_run, error)
@@ -57,6 +59,25 @@ def run(session: Session, req: Request) -> Result:
         cleanup_quietly(session, this_run)
         _tell_story(session, req, prep, this_run, exc)
         raise
+
+
+def execute_reviewed(
+    session: Session,
+    req: Request,
+    prep: Prepared,
+    run: Run,
+    started: float,
+    *,
+    declined: Callable[[], Result],
+) -> Result:
+    """What follows a review on screen, for a change set made now or a kept one: refuse data loss
+    and a --no-rollback replacement, ask (as --require-approval says), execute, follow it."""
+    _refuse_data_loss(session, prep, run)
+    _refuse_no_rollback_replacement(session, req, prep, run)
+    if not _confirmed(session, req, prep):
+        return declined()
+    done = _execute(session, req, prep, run)
+    return _outcome(session, req, prep, done, started)
 
 
 def _nothing_to_do(session: Session, req: Request, prep: Prepared, started: float) -> Result:

@@ -64,13 +64,14 @@ def run(session: Session, req: Request) -> Result:
     try:
         _show_header(session, rollback, basis)
         show_review(session, "Kept change set", req, prep, warning_notes(prep))
-        deploying._refuse_data_loss(session, prep, this_run)
-        deploying._refuse_no_rollback_replacement(session, req, prep, this_run)
-        if not deploying._confirmed(session, req, prep):
-            result = _declined(session, req, prep, started)
-        else:
-            done = deploying._execute(session, req, prep, this_run)
-            result = deploying._outcome(session, req, prep, done, started)
+        result = deploying.execute_reviewed(
+            session,
+            req,
+            prep,
+            this_run,
+            started,
+            declined=lambda: _declined(session, req, prep, started),
+        )
     except KeyboardInterrupt:
         raise interrupted(session, req.stack_name, this_run, req.on_interrupt) from None
     result.change_set_arn = req.change_set_arn
