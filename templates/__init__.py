@@ -6,8 +6,10 @@ from troposphere import Template
 
 from templates import (
     backup,
+    bootstrap,
     data,
     delivery,
+    handles,
     monitoring,
     network,
     parameters,
@@ -48,10 +50,19 @@ def build_template(profile: str = "production") -> Template:
     secrets.add_rotation(ctx, net, groups, creds, database)
     backup.add_backup(ctx, key, database)
     monitoring.add_alarms(ctx, database, cache, topic)
-    buckets = storage.add_buckets(ctx, key)
-    delivery.add_delivery(ctx, net, groups, key, creds, database, cache, buckets)
-    # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
-    pipeline.add_pipeline(ctx, net, groups, key, creds, buckets, topic)
+    bootstrap.add_bootstrap(ctx, net, groups, key, creds, database)
+    if ctx.profile.pipeline:
+        pipeline_key = security.add_pipeline_key(ctx)
+        buckets = storage.add_buckets(ctx, pipeline_key)
+        code = handles.CodeSource(bucket_arn=buckets.artifacts.arn, key_arn=pipeline_key.key_arn)
+        delivery.add_delivery(ctx, net, groups, key, creds, database, cache, code)
+        # No database or cache handle: the pipeline must not wait for either (see pipeline.py).
+        pipeline.add_pipeline(ctx, net, groups, key, pipeline_key, creds, buckets, topic)
+    else:
+        # A staging platform: the production platform's pipeline deploys it and passes where
+        # the application's code is (delivery.code_source_parameters).
+        code = delivery.code_source_parameters(ctx)
+        delivery.add_delivery(ctx, net, groups, key, creds, database, cache, code)
     # Opts this template into the offline gate's Control Tower controls layer (docs/gate.md):
     # organisations run those controls as hooks, where a failing one blocks the deploy.
     ctx.template.metadata["StackOps"] = {"Controls": "on"}

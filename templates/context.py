@@ -31,6 +31,11 @@ class Profile:
     # still not take them: ephemeral stacks delete them, production retains them.
     storage_policy: str
     log_retention_days: int
+    # The pipeline (buckets, CodeBuild, CodePipeline) lives in the production platform only: a
+    # staging platform is what that pipeline deploys, and deploys nothing itself.
+    pipeline: bool
+    # The application stage this platform hosts (its execution role and contract).
+    app_stage: str
 
 
 PROFILES: dict[str, Profile] = {
@@ -43,6 +48,8 @@ PROFILES: dict[str, Profile] = {
         secret_rotation=True,
         storage_policy="Retain",
         log_retention_days=365,
+        pipeline=True,
+        app_stage="production",
     ),
     "ephemeral": Profile(
         name="ephemeral",
@@ -55,6 +62,22 @@ PROFILES: dict[str, Profile] = {
         # A year, as production: Control Tower's CT.CLOUDWATCH.PR.2 asks every log group to
         # keep a year. It costs nothing here, since ephemeral log groups go with the stack.
         log_retention_days=365,
+        pipeline=True,
+        app_stage="production",
+    ),
+    # The pipeline's staging environment: a data tier of its own (VPC, key, database, cache,
+    # secrets), deleted as cleanly as an ephemeral stack, with smaller defaults and no pipeline.
+    "staging": Profile(
+        name="staging",
+        data_policy="Delete",
+        key_policy="Delete",
+        rds_keep_backups=False,
+        kms_pending_window_days=7,
+        secret_rotation=False,
+        storage_policy="Delete",
+        log_retention_days=365,
+        pipeline=False,
+        app_stage="staging",
     ),
 }
 

@@ -28,7 +28,7 @@ def add_delivery(
     creds: handles.Secrets,
     database: handles.Database,
     cache: handles.Cache,
-    buckets: handles.Buckets,
+    code: handles.CodeSource,
 ) -> handles.Delivery:
     boundary = ctx.add(
         ManagedPolicy(
@@ -43,7 +43,7 @@ def add_delivery(
         )
     )
     arns = {
-        stage: GetAtt(_execution_role(ctx, stage, boundary, key, buckets), "Arn")
+        stage: GetAtt(_execution_role(ctx, stage, boundary, code), "Arn")
         for stage in policies.EXECUTION_ROLE_IDS
     }
     values = {
@@ -78,8 +78,13 @@ def cache_connect_arns() -> list[Sub]:
     ]
 
 
+def code_source_parameters(ctx: Context) -> handles.CodeSource:
+    """A staging platform's application code comes from the production pipeline's bucket."""
+    return handles.CodeSource(bucket_arn="", key_arn="")
+
+
 def _execution_role(
-    ctx: Context, stage: str, boundary: ManagedPolicy, key: handles.Key, buckets: handles.Buckets
+    ctx: Context, stage: str, boundary: ManagedPolicy, code: handles.CodeSource
 ) -> Role:
     # Unnamed, as every role here: deploys need CAPABILITY_IAM only.
     return ctx.add(
@@ -93,8 +98,8 @@ def _execution_role(
                     PolicyDocument=policies.execution_role(
                         stage=stage,
                         boundary_arn=Ref(boundary),
-                        artifacts_bucket_arn=buckets.artifacts.arn,
-                        key_arn=key.key_arn,
+                        artifacts_bucket_arn=code.bucket_arn,
+                        key_arn=code.key_arn,
                     ),
                 )
             ],

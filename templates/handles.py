@@ -61,12 +61,14 @@ class Key:
 
 @dataclass(frozen=True)
 class Secrets:
-    db_secret: Any  # Ref: the secret's ARN
+    db_secret: Any  # Ref: the master user's secret's ARN (only the bootstrap job reads it)
     cache_secret: Any
+    app_secret: Any  # Ref: the application's own database user's secret
     db_username: str  # fixed in the template: MasterUsername is create-only on RDS
     # Logical IDs, for DependsOn where a consumer needs the secret to exist first.
     db_secret_id: str
     cache_secret_id: str
+    app_secret_id: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,25 @@ class Buckets:
     source: Bucket
     artifacts: Bucket
     logs: Bucket
+
+
+@dataclass(frozen=True)
+class CodeSource:
+    """Where the pipeline keeps application code and the key it is encrypted with: the execution
+    role reads code from there. In a staging platform both come in as parameters (the
+    production platform's pipeline passes its own), and may be empty."""
+
+    bucket_arn: Any
+    key_arn: Any
+    # Condition name under which both are given, or None where they always are.
+    condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The in-VPC job that creates the application's database role with the master secret."""
+
+    project_name: Any  # the CodeBuild project's fixed name, edu-db-bootstrap-<suffix>
 
 
 @dataclass(frozen=True)

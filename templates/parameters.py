@@ -49,7 +49,17 @@ GROUP_DATA = "Data tier"
 GROUP_OPS = "Operations and delivery"
 # NatMode's default per profile: production survives the loss of an AZ (each private subnet
 # leaves through its own AZ's NAT gateway); ephemeral stacks keep the one, cheaper gateway.
-NAT_MODE_DEFAULTS = {"production": "per-az", "ephemeral": "single"}
+NAT_MODE_DEFAULTS = {"production": "per-az", "ephemeral": "single", "staging": "single"}
+# A staging platform holds no student data: one database instance and one cache node, which
+# Multi-AZ's rule (below) allows together. Its data-tier availability controls are skipped with
+# that reason (data.py).
+PROFILE_DEFAULTS: dict[str, dict[str, str]] = {
+    "staging": {"DbMultiAz": "false", "CacheNodeCount": "1"},
+}
+# The pipeline's staging platform is named after production's: `<suffix>-stg`. It has no
+# buckets (whose names bound SUFFIX_MAX_LENGTH), so its suffix may be that much longer.
+STAGING_SUFFIX_TAIL = "-stg"
+STAGING_SUFFIX_MAX_LENGTH = SUFFIX_MAX_LENGTH + len(STAGING_SUFFIX_TAIL)
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Who approves production deploys (the pipeline's Approval notices). Production has no default:
 # a production stack without an approver would leave approvals unseen. Ephemeral stacks may
@@ -176,6 +186,15 @@ def _profile_props(ctx: Context, spec: _Spec) -> dict[str, Any]:
     """The spec's properties, with the defaults that depend on the profile filled in."""
     if spec.name == "NatMode":
         return {**spec.props, "Default": NAT_MODE_DEFAULTS[ctx.profile.name]}
+    if spec.name in PROFILE_DEFAULTS.get(ctx.profile.name, {}):
+        return {**spec.props, "Default": PROFILE_DEFAULTS[ctx.profile.name][spec.name]}
+    if spec.name == SUFFIX_PARAM and not ctx.profile.pipeline:
+        longest = STAGING_SUFFIX_MAX_LENGTH
+        return {
+            **spec.props,
+            "MaxLength": longest,
+            "ConstraintDescription": f"2-{longest} chars: a-z, 0-9, single inner hyphens",
+        }
     if spec.name == APPROVER_EMAIL and ctx.profile.name != "production":
         optional = {
             "AllowedPattern": f"^$|{EMAIL_PATTERN}",
@@ -193,6 +212,8 @@ def add_parameters(ctx: Context) -> handles.Params:
             )
         )
         for spec in PARAMETERS
+        # Only a platform with a pipeline has approvals to send.
+        if spec.name != APPROVER_EMAIL or ctx.profile.pipeline
     }
     params = handles.Params(
         vpc_cidr=ref["VpcCidr"],

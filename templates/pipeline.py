@@ -362,6 +362,7 @@ def add_pipeline(
     net: handles.Network,
     groups: handles.SecurityGroups,
     key: handles.Key,
+    pipeline_key: handles.Key,
     creds: handles.Secrets,
     buckets: handles.Buckets,
     topic: handles.Topic,

@@ -13,6 +13,9 @@ from templates.security import KEY_ID
 
 DB_SECRET_ID = "DbSecret"
 CACHE_SECRET_ID = "CacheSecret"
+APP_SECRET_ID = "AppDbSecret"
+# The application's own PostgreSQL login (created by the bootstrap job, dbbootstrap/job.py).
+APP_DB_USERNAME = "edu_app"
 # MasterUsername is create-only on RDS, so it is fixed here rather than a parameter.
 DB_USERNAME = "eduadmin"
 # RDS refuses / @ " and space in a master password; ' and \ break naive connection strings.
@@ -45,14 +48,31 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
         key,
         secretsmanager.GenerateSecretString(PasswordLength=64, ExcludePunctuation=True),
     )
+    # The application's own login: the same RDS-safe characters as the master's, so that any
+    # generated value survives the bootstrap job and the rotation function unquoted.
+    app = _secret(
+        ctx,
+        APP_SECRET_ID,
+        "db-app-credentials",
+        key,
+        secretsmanager.GenerateSecretString(
+            SecretStringTemplate=json.dumps({"username": APP_DB_USERNAME}),
+            GenerateStringKey="password",
+            PasswordLength=32,
+            ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
+        ),
+    )
     ctx.output("DbSecretArn", Ref(db))
     ctx.output("CacheSecretArn", Ref(cache), "Redis AUTH token")
+    ctx.output("AppDbSecretArn", Ref(app), "The application's database login")
     return handles.Secrets(
         db_secret=Ref(db),
         cache_secret=Ref(cache),
+        app_secret=Ref(app),
         db_username=DB_USERNAME,
         db_secret_id=DB_SECRET_ID,
         cache_secret_id=CACHE_SECRET_ID,
+        app_secret_id=APP_SECRET_ID,
     )
 
 

@@ -24,6 +24,7 @@ from templates import handles
 from templates.context import SUFFIX_PARAM, Context
 
 KEY_ID = "Key"
+PIPELINE_KEY_ID = "PipelineKey"
 # An account ID as an AWS principal means that account's root, i.e. the account's IAM policies
 # decide (IAM stores it as the :root ARN); the bare ID is ~40 bytes shorter than the ARN's Sub.
 ACCOUNT_ROOT = Ref("AWS::AccountId")
@@ -220,27 +221,40 @@ def _rds_events_publish_to_topic() -> Statement:
 
 
 def add_key(ctx: Context) -> handles.Key:
+    """The data key: the database, the cache, the secrets and their logs."""
+    return _key(ctx, KEY_ID, "key", "data")
+
+
+def add_pipeline_key(ctx: Context) -> handles.Key:
+    """The pipeline's own key: artifacts, build logs, approvals. A separate key, so that what
+    deploys staging can read the pipeline's artifacts without being able to decrypt anything
+    of production's data."""
+    return _key(ctx, PIPELINE_KEY_ID, "pipeline-key", "pipeline")
+
+
+def _key(ctx: Context, logical_id: str, part: str, what: str) -> handles.Key:
     policy = ctx.profile.key_policy
+    alias = "" if logical_id == KEY_ID else f"{what}-"
     key = ctx.add(
         kms.Key(
-            KEY_ID,
-            Description=Sub(f"edu data key ${{{SUFFIX_PARAM}}}"),
+            logical_id,
+            Description=Sub(f"edu {what} key ${{{SUFFIX_PARAM}}}"),
             EnableKeyRotation=True,
             PendingWindowInDays=ctx.profile.kms_pending_window_days,
             KeyPolicy=_key_policy(),
-            Tags=ctx.tags("key"),
+            Tags=ctx.tags(part),
             DeletionPolicy=policy,
             UpdateReplacePolicy=policy,
         )
     )
     ctx.add(
         kms.Alias(
-            "KeyAlias",
-            AliasName=Sub(f"alias/edu-${{{SUFFIX_PARAM}}}"),
+            f"{logical_id}Alias",
+            AliasName=Sub(f"alias/edu-{alias}${{{SUFFIX_PARAM}}}"),
             TargetKeyId=Ref(key),
         )
     )
-    ctx.output("KeyArn", GetAtt(key, "Arn"))
+    ctx.output(f"{logical_id}Arn", GetAtt(key, "Arn"))
     return handles.Key(key_arn=GetAtt(key, "Arn"))
 
 

@@ -101,4 +101,4 @@ def test_profiles_share_their_parameters(
 
 def test_an_unknown_profile_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown profile"):
-        build_template("staging")
+        build_template("qa")
