@@ -19,6 +19,12 @@ SECRET_NAME = re.compile(r"(password|passwd|secret|token|api_?key|private_?key)"
 DYNAMIC = ("{{resolve:secretsmanager:", "{{resolve:ssm-secure:")
 
 
+def looks_secret(name: str) -> bool:
+    """Named like a secret, and not like the ARN of one (SecretArn, MASTER_SECRET_ARN): an
+    ARN says where a secret is, which its reader's own permissions then decide."""
+    return bool(SECRET_NAME.search(name)) and "arn" not in name.lower()
+
+
 def is_dynamic_reference(value: Any) -> bool:
     """A value every branch of which is a secure dynamic reference (or AWS::NoValue)."""
     if value == intrinsics.NO_VALUE:
@@ -82,7 +88,7 @@ class NoLiteralSecrets(CloudFormationLintRule):
             if not isinstance(p, dict) or "Default" not in p:
                 continue
             no_echo = c.truthy(p.get("NoEcho")) is True
-            if no_echo or (SECRET_NAME.search(name) and "arn" not in name.lower()):
+            if no_echo or looks_secret(name):
                 matches.append(
                     RuleMatch(
                         ["Parameters", name, "Default"],
@@ -127,7 +133,7 @@ class NoLiteralSecrets(CloudFormationLintRule):
             if not isinstance(var, dict) or not isinstance(var.get("Name"), str):
                 continue
             plain = var.get("Type", "PLAINTEXT") == "PLAINTEXT"
-            if plain and SECRET_NAME.search(var["Name"]):
+            if plain and looks_secret(var["Name"]):
                 path = ["Resources", lid, "Properties", "Environment", "EnvironmentVariables", *i]
                 matches.append(
                     RuleMatch(

@@ -47,7 +47,7 @@ def build_template(profile: str = "production") -> Template:
     topic = monitoring.add_topic(ctx, params, key)
     database = data.add_database(ctx, params, net, groups, key, creds)
     cache = data.add_cache(ctx, params, net, groups, key, creds)
-    secrets.add_rotation(ctx, net, groups, creds, database)
+    secrets.add_rotation(ctx, net, groups, key, creds, database)
     backup.add_backup(ctx, key, database)
     monitoring.add_alarms(ctx, database, cache, topic)
     bootstrap.add_bootstrap(ctx, net, groups, key, creds, database)

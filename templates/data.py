@@ -59,6 +59,15 @@ DB_CHECKOV_SKIPS = [
         "does not evaluate boolean Fn::If branches, CT.RDS.PR.1 checks it resolved",
     }
 ]
+# A staging platform defaults to one database instance and one cache node (parameters.py): it
+# holds no student data, and nobody is paged when it is down. The two availability controls
+# are skipped there, with that reason; production and ephemeral keep them.
+SINGLE_AZ_REASON = (
+    "staging profile: a copy for trying changes, holding no student data; one instance by "
+    "default (DbMultiAz/CacheNodeCount raise it)"
+)
+STAGING_DB_CONTROL_SKIPS = [{"id": "CT.RDS.PR.1", "comment": SINGLE_AZ_REASON}]
+STAGING_CACHE_CONTROL_SKIPS = [{"id": "CT.ELASTICACHE.PR.3", "comment": SINGLE_AZ_REASON}]
 CACHE_LOG_TYPES = ["slow-log", "engine-log"]
 CACHE_APP_USER = "cache-app"
 CACHE_DEFAULT_USER_PARAM = "CacheDefaultUserState"
@@ -241,9 +250,24 @@ def _db_instance(
             Tags=ctx.tags("db"),
             DeletionPolicy=policy,
             UpdateReplacePolicy=policy,
-            Metadata={"checkov": {"skip": DB_CHECKOV_SKIPS}},
+            Metadata=_staging_skips(
+                ctx, {"checkov": {"skip": DB_CHECKOV_SKIPS}}, STAGING_DB_CONTROL_SKIPS
+            ),
         )
     )
+
+
+def _staging_skips(
+    ctx: Context, metadata: dict[str, Any], skips: list[dict[str, str]]
+) -> dict[str, Any]:
+    if ctx.profile.name != "staging":
+        return metadata
+    return {**metadata, "guard": {"skip": skips}}
+
+
+def _staging_cache_metadata(ctx: Context) -> dict[str, Any]:
+    metadata = _staging_skips(ctx, {}, STAGING_CACHE_CONTROL_SKIPS)
+    return {"Metadata": metadata} if metadata else {}
 
 
 def add_cache(
@@ -290,6 +314,7 @@ def add_cache(
             Tags=ctx.tags("cache"),
             DeletionPolicy=policy,
             UpdateReplacePolicy=policy,
+            **_staging_cache_metadata(ctx),
         )
     )
     ctx.output("CacheEndpoint", GetAtt(group, "PrimaryEndPoint.Address"), "Redis primary")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import GetAtt, Ref, Sub
+from troposphere import Equals, GetAtt, If, Not, NoValue, Ref, Sub
 from troposphere.iam import ManagedPolicy, Policy, Role
 from troposphere.ssm import Parameter
 
@@ -18,6 +18,16 @@ from templates import handles, policies
 from templates.context import PROJECT, SUFFIX_PARAM, Context
 from templates.contract import CONTRACT_KEYS
 from templates.data import CACHE_APP_USER, DB_NAME
+from templates.parameters import GROUP_OPS
+
+# A staging platform's parameters (code_source_parameters, _bound_every_role): the production
+# platform's pipeline passes all three (buildspecs/deploy.yml).
+APP_CODE_BUCKET = "AppCodeBucket"
+APP_CODE_KEY = "AppCodeKeyArn"
+BOUNDARY_PARAM = "PermissionsBoundaryArn"
+BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$"
+POLICY_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+$"
 
 
 def add_delivery(
@@ -35,22 +45,26 @@ def add_delivery(
             policies.BOUNDARY_ID,
             Description="Permissions boundary of every application IAM role",
             PolicyDocument=policies.app_boundary(
-                # The DB secret until applications get a role and secret of their own.
-                app_secret_arn=creds.db_secret,
+                app_secret_arn=creds.app_secret,
                 key_arn=key.key_arn,
                 cache_connect_arns=cache_connect_arns(),
             ),
         )
     )
+    app_boundary: Any = Ref(boundary)
+    given = _boundary_parameter(ctx) if not ctx.profile.pipeline else None
+    if given:
+        app_boundary = If(given[0], given[1], app_boundary)
+    # TODO(merge): only ctx.profile.app_stage once the pipeline stops naming StagingExecutionRole.
+    stages = list(policies.EXECUTION_ROLE_IDS) if ctx.profile.pipeline else [ctx.profile.app_stage]
     arns = {
-        stage: GetAtt(_execution_role(ctx, stage, boundary, code), "Arn")
-        for stage in policies.EXECUTION_ROLE_IDS
+        stage: GetAtt(_execution_role(ctx, stage, app_boundary, code), "Arn") for stage in stages
     }
     values = {
         "vpc-id": net.vpc_id,
         "private-subnet-ids": net.private.id_csv,
         "app-security-group-id": groups.app,
-        "app-secret-arn": creds.db_secret,
+        "app-secret-arn": creds.app_secret,
         "db-endpoint": database.endpoint,
         "db-port": database.port,
         "db-name": DB_NAME,
@@ -58,14 +72,16 @@ def add_delivery(
         "cache-port": GetAtt(cache.logical_id, "PrimaryEndPoint.Port"),
         "cache-user": Context.name(CACHE_APP_USER),
         "key-arn": key.key_arn,
-        "boundary-arn": Ref(boundary),
+        "boundary-arn": app_boundary,
     }
     _contract(ctx, values)
+    if given:
+        _bound_every_role(ctx, *given)
     # Not exported: an import would lock this stack for as long as the importer exists.
     for stage, arn in arns.items():
         ctx.output(f"{stage.capitalize()}ExecutionRoleArn", arn, export=False)
-    ctx.output("AppPermissionsBoundaryArn", Ref(boundary), export=False)
-    return handles.Delivery(boundary_arn=Ref(boundary), execution_role_arns=arns)
+    ctx.output("AppPermissionsBoundaryArn", app_boundary, export=False)
+    return handles.Delivery(boundary_arn=app_boundary, execution_role_arns=arns)
 
 
 def cache_connect_arns() -> list[Sub]:
@@ -79,13 +95,60 @@ def cache_connect_arns() -> list[Sub]:
 
 
 def code_source_parameters(ctx: Context) -> handles.CodeSource:
-    """A staging platform's application code comes from the production pipeline's bucket."""
-    return handles.CodeSource(bucket_arn="", key_arn="")
+    """A staging platform's application code comes from the production pipeline's bucket,
+    encrypted with the pipeline's key (never production's data key)."""
+    ctx.parameter(
+        APP_CODE_BUCKET,
+        group=GROUP_OPS,
+        label="Application code bucket",
+        Type="String",
+        Description="The pipeline's artifact bucket, where application code is (the pipeline "
+        "passes it)",
+        AllowedPattern=BUCKET_PATTERN,
+        ConstraintDescription="an S3 bucket name",
+    )
+    key = ctx.parameter(
+        APP_CODE_KEY,
+        group=GROUP_OPS,
+        label="Application code key ARN",
+        Type="String",
+        Description="The pipeline key that encrypts the code (the pipeline passes it)",
+        AllowedPattern=KEY_ARN_PATTERN,
+        ConstraintDescription="a KMS key ARN",
+    )
+    return handles.CodeSource(
+        bucket_arn=Sub(f"arn:${{AWS::Partition}}:s3:::${{{APP_CODE_BUCKET}}}"),
+        key_arn=Ref(key),
+    )
 
 
-def _execution_role(
-    ctx: Context, stage: str, boundary: ManagedPolicy, code: handles.CodeSource
-) -> Role:
+def _boundary_parameter(ctx: Context) -> tuple[str, Ref]:
+    """A staging platform deployed by the pipeline: every role of the stack, and every role its
+    applications create, carries the boundary the production platform owns (StagingBoundary),
+    which denies everything of production. Returns the condition under which it is given, and
+    the parameter."""
+    param = ctx.parameter(
+        BOUNDARY_PARAM,
+        group=GROUP_OPS,
+        label="Permissions boundary of every role (optional)",
+        Type="String",
+        Default="",
+        Description="The production platform's StagingBoundary ARN (the pipeline passes it); "
+        "empty: no boundary",
+        AllowedPattern=f"^$|{POLICY_ARN_PATTERN}",
+        ConstraintDescription="empty, or an IAM managed policy ARN",
+    )
+    return ctx.condition("HasPermissionsBoundary", Not(Equals(Ref(param), ""))), Ref(param)
+
+
+def _bound_every_role(ctx: Context, given: str, boundary: Ref) -> None:
+    """Called once every role of the stack is added."""
+    for resource in ctx.template.resources.values():
+        if resource.resource_type == "AWS::IAM::Role":
+            resource.PermissionsBoundary = If(given, boundary, NoValue)
+
+
+def _execution_role(ctx: Context, stage: str, boundary: Any, code: handles.CodeSource) -> Role:
     # Unnamed, as every role here: deploys need CAPABILITY_IAM only.
     return ctx.add(
         Role(
@@ -97,7 +160,7 @@ def _execution_role(
                     PolicyName="execution",
                     PolicyDocument=policies.execution_role(
                         stage=stage,
-                        boundary_arn=Ref(boundary),
+                        boundary_arn=boundary,
                         artifacts_bucket_arn=code.bucket_arn,
                         key_arn=code.key_arn,
                     ),

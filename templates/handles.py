@@ -52,6 +52,7 @@ class SecurityGroups:
     cache: Any
     rotation: Any  # the hosted secret-rotation Lambda
     app: Any  # applications: the data tiers admit it (published in the contract)
+    bootstrap: Any  # the database bootstrap job (templates/bootstrap.py)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,10 @@ def sub_expr(value: Any) -> str | None:
     if isinstance(value, GetAtt):
         logical, attribute = value.data["Fn::GetAtt"]
         return f"${{{logical}.{attribute}}}"
+    if isinstance(value, Sub) and isinstance(value.data["Fn::Sub"], str):
+        # A Sub without variables: its text extends the same way.
+        text: str = value.data["Fn::Sub"]
+        return text
     return None
 
 

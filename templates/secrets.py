@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from troposphere import GetAtt, Ref, secretsmanager
 
@@ -103,36 +104,77 @@ def add_rotation(
     ctx: Context,
     net: handles.Network,
     groups: handles.SecurityGroups,
+    key: handles.Key,
     creds: handles.Secrets,
     database: handles.Database,
 ) -> None:
-    # The attachment adds host, port, engine and dbname to the secret: clients read one secret.
-    attachment = ctx.add(
-        secretsmanager.SecretTargetAttachment(
-            "DbSecretAttachment",
-            SecretId=creds.db_secret,
-            TargetId=database.instance_id,
-            TargetType="AWS::RDS::DBInstance",
+    # The attachments add host, port, engine and dbname to each secret: clients read one secret.
+    attachments = [
+        ctx.add(
+            secretsmanager.SecretTargetAttachment(
+                f"{secret_id}Attachment",
+                SecretId=secret,
+                TargetId=database.instance_id,
+                TargetType="AWS::RDS::DBInstance",
+            )
         )
-    )
+        for secret_id, secret in (
+            (DB_SECRET_ID, creds.db_secret),
+            (APP_SECRET_ID, creds.app_secret),
+        )
+    ]
     if not ctx.profile.secret_rotation:
         return
     ctx.template.set_transform(ROTATION_TRANSFORM)
+    # The master rotates itself. The application's login alternates between two users
+    # (edu_app, edu_app_clone): the rotation function sets the idle one's password with the
+    # master secret, so connections made with the current one never break mid-rotation. Not
+    # right away: the first rotation needs edu_app in the database, which the bootstrap job
+    # creates after the stack (templates/bootstrap.py).
+    _rotation(ctx, net, groups, "DbSecretRotation", "db-rotation", creds.db_secret, attachments[0])
+    _rotation(
+        ctx,
+        net,
+        groups,
+        "AppDbSecretRotation",
+        "db-app-rotation",
+        creds.app_secret,
+        attachments[1],
+        schedule={"RotateImmediatelyOnUpdate": False},
+        RotationType="PostgreSQLMultiUser",
+        MasterSecretArn=creds.db_secret,
+        MasterSecretKmsKeyArn=key.key_arn,
+    )
+
+
+def _rotation(
+    ctx: Context,
+    net: handles.Network,
+    groups: handles.SecurityGroups,
+    logical_id: str,
+    part: str,
+    secret: Any,
+    attachment: secretsmanager.SecretTargetAttachment,
+    *,
+    schedule: dict[str, Any] | None = None,
+    **hosted: Any,
+) -> None:
     ctx.add(
         secretsmanager.RotationSchedule(
-            "DbSecretRotation",
+            logical_id,
             # The hosted Lambda reaches Secrets Manager through NAT; the schedule rotates once
             # right away, so the routes of the always-present AZs must exist first.
             DependsOn=[attachment.title, private_route_id(1), private_route_id(2)],
-            SecretId=creds.db_secret,
+            SecretId=secret,
             HostedRotationLambda=secretsmanager.HostedRotationLambda(
-                RotationType="PostgreSQLSingleUser",
-                RotationLambdaName=ctx.name("db-rotation"),
+                **{"RotationType": "PostgreSQLSingleUser", **hosted},
+                RotationLambdaName=ctx.name(part),
                 KmsKeyArn=GetAtt(KEY_ID, "Arn"),
                 VpcSubnetIds=net.private.id_csv,
                 VpcSecurityGroupIds=groups.rotation,
                 ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
             ),
             RotationRules=secretsmanager.RotationRules(AutomaticallyAfterDays=ROTATION_DAYS),
+            **(schedule or {}),
         )
     )

@@ -303,6 +303,10 @@ CLIENTS = (
     _Client(
         "RotationSecurityGroup", "rotation", "Secret rotation Lambda", ("db",), "secret rotation"
     ),
+    # The only client that signs in with the master secret (templates/bootstrap.py).
+    _Client(
+        "BootstrapSecurityGroup", "bootstrap", "Database bootstrap job", ("db",), "db bootstrap"
+    ),
 )
 
 
@@ -323,6 +327,7 @@ def add_security_groups(
         cache=Ref(tiers["cache"]),
         rotation=Ref(clients["rotation"]),
         app=Ref(clients["app"]),
+        bootstrap=Ref(clients["bootstrap"]),
     )
 
 

@@ -7,7 +7,19 @@ from typing import Any
 
 import pytest
 
-PROFILE_NAMES = ("production", "ephemeral")
+from tests.support.profiles import PROFILE_NAMES, PROFILE_STAGES
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`profile` runs over the module's PROFILES (default: all); with `stage`, in pairs."""
+    if "profile" not in metafunc.fixturenames:
+        return
+    names = getattr(metafunc.module, "PROFILES", PROFILE_NAMES)
+    if "stage" in metafunc.fixturenames:
+        pairs = [(name, PROFILE_STAGES[name]) for name in names]
+        metafunc.parametrize(("profile", "stage"), pairs, ids=[f"{p}-{s}" for p, s in pairs])
+    else:
+        metafunc.parametrize("profile", names, ids=list(names))
 
 
 @pytest.fixture(scope="session")
@@ -18,12 +30,6 @@ def built_templates() -> dict[str, dict[str, Any]]:
     return {p: json.loads(build_template(p).to_json()) for p in PROFILE_NAMES}
 
 
-@pytest.fixture(params=PROFILE_NAMES)
-def profile(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
 @pytest.fixture
 def template(built_templates: dict[str, dict[str, Any]], profile: str) -> dict[str, Any]:
     return built_templates[profile]
@@ -32,6 +38,11 @@ def template(built_templates: dict[str, dict[str, Any]], profile: str) -> dict[s
 @pytest.fixture
 def production(built_templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return built_templates["production"]
+
+
+@pytest.fixture
+def staging(built_templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return built_templates["staging"]
 
 
 @pytest.fixture

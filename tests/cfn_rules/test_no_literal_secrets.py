@@ -198,3 +198,12 @@ def test_a_list_of_passwords_passes_only_when_every_item_is_a_reference() -> Non
     assert w9201(mixed) == [not_a_reference("Passwords")]
     literal = custom("Passwords: [hunter2hunter2hunter2]", rtype=user)
     assert w9201(literal) == [not_a_reference("Passwords")]
+
+
+def test_a_plaintext_variable_holding_a_secrets_arn_is_not_a_secret() -> None:
+    from cfn_rules.no_literal_secrets import looks_secret
+
+    assert looks_secret("DB_PASSWORD")
+    assert looks_secret("MASTER_SECRET")
+    assert not looks_secret("MASTER_SECRET_ARN")
+    assert not looks_secret("AppSecretArn")

@@ -7,7 +7,6 @@ import json
 import re
 from typing import Any
 
-import pytest
 from cfnlint.api import ManualArgs, lint
 
 from cfnmodel.intrinsics import walk
@@ -78,7 +77,6 @@ def _by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # -- the execution roles --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", STAGES)
 def test_only_cloudformation_of_this_account_assumes_an_execution_role(
     template: dict[str, Any], stage: str
 ) -> None:
@@ -92,7 +90,6 @@ def test_only_cloudformation_of_this_account_assumes_an_execution_role(
     }
 
 
-@pytest.mark.parametrize("stage", STAGES)
 def test_every_allow_names_its_resources_unless_the_action_has_none(
     template: dict[str, Any], stage: str
 ) -> None:
@@ -106,7 +103,6 @@ def test_every_allow_names_its_resources_unless_the_action_has_none(
     assert offenders == []
 
 
-@pytest.mark.parametrize("stage", STAGES)
 def test_application_resources_are_the_stages_own(template: dict[str, Any], stage: str) -> None:
     own = f"edu-app-{stage}-${{EnvironmentSuffix}}-*"
     other = next(s for s in STAGES if s != stage)
@@ -119,20 +115,20 @@ def test_application_resources_are_the_stages_own(template: dict[str, Any], stag
         assert texts and all(own in t and f"edu-app-{other}-" not in t for t in texts), sid
 
 
-@pytest.mark.parametrize("stage", STAGES)
 def test_every_role_write_requires_the_boundary(template: dict[str, Any], stage: str) -> None:
     statements = _execution_policy(template, stage)
     writes = [s for s in statements if s["Effect"] == "Allow" and ROLE_WRITES & set(s["Action"])]
     assert {a for s in writes for a in s["Action"]} >= ROLE_WRITES
+    # The boundary the contract publishes: the platform's own, or in a staging platform the
+    # production platform's StagingBoundary when the pipeline passes it.
+    published = template["Resources"]["ContractBoundaryArn"]["Properties"]["Value"]
+    assert {"Ref": BOUNDARY} in (published, published.get("Fn::If", [None, None, None])[2])
     for statement in writes:
-        assert statement["Condition"] == {
-            "StringEquals": {"iam:PermissionsBoundary": {"Ref": BOUNDARY}}
-        }
+        assert statement["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": published}}
     denied = [s for s in statements if s["Effect"] == "Deny"]
     assert any("iam:DeleteRolePermissionsBoundary" in _list(s["Action"]) for s in denied)
 
 
-@pytest.mark.parametrize("stage", STAGES)
 def test_an_execution_role_passes_application_roles_to_lambda_only(
     template: dict[str, Any], stage: str
 ) -> None:
@@ -143,13 +139,13 @@ def test_an_execution_role_passes_application_roles_to_lambda_only(
     }
 
 
-@pytest.mark.parametrize("stage", STAGES)
 def test_code_is_read_under_the_code_prefix_and_decrypted_only_through_s3(
     template: dict[str, Any], stage: str
 ) -> None:
     by_sid = _by_sid(_execution_policy(template, stage))
     (code,) = _list(by_sid["ReadAppCode"]["Resource"])
-    assert re.fullmatch(r"\$\{ArtifactsBucket\.Arn\}/[a-z-]+/\*", _text(code))
+    bucket = r"\$\{ArtifactsBucket\.Arn\}|arn:\$\{AWS::Partition\}:s3:::\$\{AppCodeBucket\}"
+    assert re.fullmatch(rf"({bucket})/app-code/\*", _text(code))
     decrypt = by_sid["DecryptAppCode"]
     assert _list(decrypt["Action"]) == ["kms:Decrypt"]
     via = decrypt["Condition"]["StringEquals"]["kms:ViaService"]
@@ -188,8 +184,11 @@ def _attached_to(template: dict[str, Any], policy: str) -> set[str]:
 
 
 def test_a_deploy_role_may_pass_only_its_own_stages_execution_role(
-    template: dict[str, Any],
+    template: dict[str, Any], profile: str
 ) -> None:
+    if profile == "staging":
+        assert not resources(template, "AWS::CodeBuild::Project").keys() - {"DbBootstrapProject"}
+        return
     passes = _passes_to_cloudformation(template)
     # The production plan project makes production's change set with production's execution
     # role, and may pass that one only (test_build_pipeline_review.py).
@@ -255,14 +254,17 @@ def test_the_boundary_reaches_the_cache_as_the_app_user_only(template: dict[str,
 # -- ordering -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("start", ["DeployAccessPolicy", *STAGES.values(), BOUNDARY])
 def test_the_pipeline_side_waits_for_neither_database_nor_cache(
-    template: dict[str, Any], start: str
+    template: dict[str, Any], profile: str, stage: str
 ) -> None:
     graph = dependency_graph(template)
-    assert start in graph
-    assert not reaches(graph, start, "Database")
-    assert not reaches(graph, start, "Cache")
+    starts = [STAGES[stage], BOUNDARY]
+    if profile != "staging":
+        starts.append("DeployAccessPolicy")
+    for start in starts:
+        assert start in graph
+        assert not reaches(graph, start, "Database"), start
+        assert not reaches(graph, start, "Cache"), start
 
 
 # -- the contract ---------------------------------------------------------------------------
@@ -294,7 +296,7 @@ SAME_AS_OUTPUT = {
     "vpc-id": "VpcId",
     "private-subnet-ids": "PrivateSubnetIds",
     "app-security-group-id": "AppSecurityGroupId",
-    "app-secret-arn": "DbSecretArn",
+    "app-secret-arn": "AppDbSecretArn",
     "db-endpoint": "DbEndpoint",
     "db-port": "DbPort",
     "cache-endpoint": "CacheEndpoint",
@@ -317,16 +319,18 @@ def test_contract_values_are_the_platforms(template: dict[str, Any]) -> None:
     assert values["cache-port"] == {"Fn::GetAtt": ["Cache", "PrimaryEndPoint.Port"]}
 
 
-def test_nothing_of_the_delivery_is_exported(template: dict[str, Any]) -> None:
-    ours = {*_contract(template), *STAGES.values(), BOUNDARY}
+def test_nothing_of_the_delivery_is_exported(template: dict[str, Any], stage: str) -> None:
+    ours = {*_contract(template), STAGES[stage], BOUNDARY}
     exported = [
         name
         for name, output in template["Outputs"].items()
         if "Export" in output and any(lid in json.dumps(output["Value"]) for lid in ours)
     ]
     assert exported == []
-    for name in ("StagingExecutionRoleArn", "ProductionExecutionRoleArn", BOUNDARY + "Arn"):
+    for name in (f"{STAGES[stage]}Arn", BOUNDARY + "Arn"):
         assert name in template["Outputs"]
+    # A platform hosts one stage: the other stage's execution role is not here.
+    assert set(STAGES.values()) & set(template["Resources"]) == {STAGES[stage]}
 
 
 def test_contract_parameters_carry_the_tags(template: dict[str, Any]) -> None:
@@ -368,10 +372,10 @@ def _documented() -> dict[str, set[str]]:
     return found
 
 
-def test_the_docs_list_exactly_the_actions_of_the_template(template: dict[str, Any]) -> None:
-    statements = [*_boundary(template)]
-    for stage in STAGES:
-        statements += _execution_policy(template, stage)
+def test_the_docs_list_exactly_the_actions_of_the_template(
+    template: dict[str, Any], stage: str
+) -> None:
+    statements = [*_boundary(template), *_execution_policy(template, stage)]
     in_template: dict[str, set[str]] = {}
     for s in statements:
         in_template.setdefault(s["Sid"], set()).update(_list(s["Action"]))

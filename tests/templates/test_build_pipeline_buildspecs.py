@@ -13,6 +13,9 @@ from app.bundle import entries
 from tests.support.cfn import resources
 from tests.support.paths import ROOT
 from tests.support.pipeline import closure, commands, load_buildspec, pins
+from tests.support.profiles import PIPELINE_PROFILES
+
+PROFILES = PIPELINE_PROFILES
 
 LOCK = "buildspecs/requirements.lock"
 # CodeBuild's Amazon Linux 2023 standard image 5.0 (templates/pipeline.py BUILD_IMAGE) offers

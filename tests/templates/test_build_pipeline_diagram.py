@@ -9,6 +9,9 @@ import pytest
 
 from templates.diagram import DOC, END, START, main, mermaid, rendered
 from tests.support.cfn import resources
+from tests.support.profiles import PIPELINE_PROFILES
+
+PROFILES = PIPELINE_PROFILES
 
 
 def test_the_documented_diagram_is_regenerated_from_the_template(

@@ -28,7 +28,10 @@ from tests.support.pipeline import (
     project,
     stage_action,
 )
+from tests.support.profiles import PIPELINE_PROFILES
 from tests.templates.helpers import tag_map
+
+PROFILES = PIPELINE_PROFILES
 
 # CodeBuild sets these itself (CodeBuild user guide, "Environment variables in build
 # environments"); the stand-in variables only the offline test sets are named in health.sh.

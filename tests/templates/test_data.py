@@ -172,8 +172,13 @@ def test_database_is_multi_az_per_parameter_as_a_boolean(template: dict[str, Any
     assert template["Conditions"]["DbMultiAzOn"] == {"Fn::Equals": [{"Ref": "DbMultiAz"}, "true"]}
 
 
-def test_database_multi_az_defaults_to_on_in_every_profile(template: dict[str, Any]) -> None:
-    assert template["Parameters"]["DbMultiAz"]["Default"] == "true"
+def test_database_multi_az_defaults_to_on_where_student_data_lives(
+    template: dict[str, Any], profile: str
+) -> None:
+    # A staging platform holds no student data: one instance and one cache node by default.
+    expected = ("false", "1") if profile == "staging" else ("true", "2")
+    params = template["Parameters"]
+    assert (params["DbMultiAz"]["Default"], params["CacheNodeCount"]["Default"]) == expected
 
 
 def test_database_listens_on_a_port_that_is_not_the_engine_default(
@@ -214,8 +219,11 @@ def test_storage_ceiling_sits_in_the_data_tier_group(template: dict[str, Any]) -
     assert interface["ParameterLabels"]["DbMaxAllocatedStorage"]["default"].strip()
 
 
-def test_the_database_skips_no_control(template: dict[str, Any]) -> None:
-    assert "guard" not in template["Resources"]["Database"]["Metadata"]
+def test_the_database_skips_no_control_but_staging_multi_az(
+    template: dict[str, Any], profile: str
+) -> None:
+    skips = template["Resources"]["Database"]["Metadata"].get("guard", {}).get("skip", [])
+    assert [s["id"] for s in skips] == (["CT.RDS.PR.1"] if profile == "staging" else [])
 
 
 def test_production_database_has_deletion_protection(production: dict[str, Any]) -> None:

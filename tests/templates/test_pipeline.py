@@ -12,7 +12,10 @@ from cfnmodel.intrinsics import walk
 from cfnmodel.resolve import resolved
 from tests.support.cfn import matches, resources
 from tests.support.paths import ROOT
+from tests.support.profiles import PIPELINE_PROFILES
 from tests.templates.helpers import references, tag_map
+
+PROFILES = PIPELINE_PROFILES
 
 GROUP = "Operations and delivery"
 STAGES = ["Source", "Build", "DeployStaging", "PlanProduction", "Approval", "DeployProduction"]

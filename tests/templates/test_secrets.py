@@ -80,8 +80,17 @@ def test_production_rotates_with_the_hosted_single_user_lambda(
     )
 
 
-def test_rotation_lambda_runs_in_the_private_subnets(production: dict[str, Any]) -> None:
-    (rotation,) = resources(production, "AWS::SecretsManager::RotationSchedule").values()
+def _rotations(production: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    rotations = resources(production, "AWS::SecretsManager::RotationSchedule")
+    assert set(rotations) == {"DbSecretRotation", "AppDbSecretRotation"}
+    return rotations
+
+
+@pytest.mark.parametrize("rotation_id", ["DbSecretRotation", "AppDbSecretRotation"])
+def test_rotation_lambda_runs_in_the_private_subnets(
+    production: dict[str, Any], rotation_id: str
+) -> None:
+    rotation = _rotations(production)[rotation_id]
     subnets = rotation["Properties"]["HostedRotationLambda"]["VpcSubnetIds"]
     assert subnets == {
         "Fn::If": [
@@ -92,9 +101,38 @@ def test_rotation_lambda_runs_in_the_private_subnets(production: dict[str, Any])
     }
 
 
-def test_rotation_waits_for_the_attachment(production: dict[str, Any]) -> None:
-    (rotation,) = resources(production, "AWS::SecretsManager::RotationSchedule").values()
-    assert "DbSecretAttachment" in rotation["DependsOn"]
+@pytest.mark.parametrize("secret_id", ["DbSecret", "AppDbSecret"])
+def test_rotation_waits_for_the_attachment(production: dict[str, Any], secret_id: str) -> None:
+    rotation = _rotations(production)[f"{secret_id}Rotation"]
+    assert rotation["Properties"]["SecretId"] == {"Ref": secret_id}
+    assert f"{secret_id}Attachment" in rotation["DependsOn"]
+
+
+def test_the_app_secret_alternates_users_with_the_master_and_waits_for_the_bootstrap(
+    production: dict[str, Any],
+) -> None:
+    # The alternating-users function sets the idle login's password as the master; its first
+    # rotation needs edu_app, which the bootstrap job creates after the stack, so not at once.
+    rotation = _rotations(production)["AppDbSecretRotation"]["Properties"]
+    hosted = rotation["HostedRotationLambda"]
+    assert hosted["RotationType"] == "PostgreSQLMultiUser"
+    assert hosted["MasterSecretArn"] == {"Ref": "DbSecret"}
+    assert hosted["MasterSecretKmsKeyArn"] == {"Fn::GetAtt": ["Key", "Arn"]}
+    assert hosted["ExcludeCharacters"] == "/@\"' \\"
+    assert rotation["RotateImmediatelyOnUpdate"] is False
+    assert (
+        "RotateImmediatelyOnUpdate" not in _rotations(production)["DbSecretRotation"]["Properties"]
+    )
+
+
+def test_the_app_secret_is_the_apps_own_login_with_rds_safe_characters(
+    template: dict[str, Any],
+) -> None:
+    generate = template["Resources"]["AppDbSecret"]["Properties"]["GenerateSecretString"]
+    assert json.loads(generate["SecretStringTemplate"]) == {"username": "edu_app"}
+    assert generate["GenerateStringKey"] == "password"
+    assert generate["ExcludeCharacters"] == "/@\"' \\"
+    assert generate["PasswordLength"] >= 32
 
 
 def test_production_declares_the_current_rotation_transform(production: dict[str, Any]) -> None:
@@ -118,7 +156,7 @@ def test_hosted_rotation_lambda_has_exactly_what_it_needs(production: dict[str, 
     # No Runtime: the 2024-09-16 transform keeps the hosted function's runtime current on each
     # stack update, and a pinned one would stop that. The port comes from the DB secret, which
     # the target attachment fills in.
-    (rotation,) = resources(production, "AWS::SecretsManager::RotationSchedule").values()
+    rotation = _rotations(production)["DbSecretRotation"]
     assert rotation["Properties"]["HostedRotationLambda"] == {
         "RotationType": "PostgreSQLSingleUser",
         "RotationLambdaName": {"Fn::Sub": "edu-db-rotation-${EnvironmentSuffix}"},

@@ -220,6 +220,7 @@ def test_database_accepts_its_port_only_from_app_deploy_and_rotation(
         (port, "AppSecurityGroup"),
         (port, "DeploySecurityGroup"),
         (port, "RotationSecurityGroup"),
+        (port, "BootstrapSecurityGroup"),
     }
 
 

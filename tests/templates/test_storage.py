@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from tests.support.cfn import find_resources, matches, resources
+from tests.support.profiles import PIPELINE_PROFILES
+
+PROFILES = PIPELINE_PROFILES
 
 SOURCE, ARTIFACTS, LOGS = "SourceBucket", "ArtifactsBucket", "LogsBucket"
 ALL_BUCKETS = (SOURCE, ARTIFACTS, LOGS)
