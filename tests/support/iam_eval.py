@@ -492,13 +492,22 @@ class Model:
     def __init__(
         self,
         template: Mapping[str, Any],
-        given: Mapping[str, str] | None = None,
+        given: Mapping[str, str | Sym] | None = None,
         *,
         stack: str = "stack",
-        documents: Mapping[str, Policy] | None = None,
+        documents: Mapping[str | Sym, Policy] | None = None,
     ) -> None:
         self.stack = stack
-        self.given = dict(given or {})
+        # A parameter may carry another stack's value (its boundary's ARN): resolve it as a
+        # marker string, turned back into that Sym wherever it lands.
+        self.markers: dict[str, Sym] = {}
+        self.given: dict[str, str] = {}
+        for name, raw in (given or {}).items():
+            if isinstance(raw, Sym):
+                marker = f"\x00{len(self.markers)}\x00"
+                self.markers[marker] = raw
+                raw = marker
+            self.given[name] = raw
         self.template = resolved(template, self.given, pseudo=PSEUDO)
         self.resources: dict[str, Any] = self.template.get("Resources") or {}
         self.documents = dict(documents or {})
@@ -516,7 +525,7 @@ class Model:
     def value(self, node: Any) -> Value:
         """A resolved property value as parts; anything not understood is an Unknown."""
         if isinstance(node, str):
-            return (node,)
+            return self._split(node)
         if isinstance(node, bool | int | float):
             return (str(node).lower() if isinstance(node, bool) else str(node),)
         call = intrinsic(node)
@@ -537,6 +546,17 @@ class Model:
             return self._sub(*sub)
         return (Unknown(repr(node)),)
 
+    def _split(self, raw: str) -> Value:
+        if not self.markers or "\x00" not in raw:
+            return (raw,)
+        parts: list[Part] = []
+        for piece in re.split(r"(\x00\d+\x00)", raw):
+            if piece in self.markers:
+                parts.append(self.markers[piece])
+            elif piece:
+                parts.append(piece)
+        return tuple(parts)
+
     def _sub(self, body: str, local: Mapping[str, Any]) -> Value:
         out: list[Part] = []
         last = 0
@@ -553,7 +573,7 @@ class Model:
         if name in local:
             return self.value(local[name])
         if isinstance(self.known.get(name), str):
-            return (self.known[name],)
+            return self._split(self.known[name])
         logical, _, attr = name.partition(".")
         if logical in self.resources:
             return (self.sym(logical, attr or "Ref"),)
@@ -576,6 +596,8 @@ class Model:
         only = value[0] if len(value) == 1 else None
         if isinstance(only, Sym) and only.stack == self.stack and only.logical in self.resources:
             return self.managed_policy(only.logical), None
+        if isinstance(only, Sym) and only in self.documents:
+            return self.documents[only], None
         name = text(value)
         if name in self.documents:
             return self.documents[name], None
@@ -649,9 +671,9 @@ def decide(
     resource: Given,
     context: Mapping[str, ContextValue] | None = None,
     *,
-    given: Mapping[str, str] | None = None,
+    given: Mapping[str, str | Sym] | None = None,
     stack: str = "stack",
-    documents: Mapping[str, Policy] | None = None,
+    documents: Mapping[str | Sym, Policy] | None = None,
     boundary: Policy | None = None,
 ) -> Decision:
     """What IAM decides for `role_id` doing `action` on `resource` (build a `Model` to reuse)."""

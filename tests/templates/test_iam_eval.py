@@ -314,3 +314,13 @@ def test_an_external_boundary_is_unknown_unless_its_document_is_given() -> None:
         given={"Suffix": "s1"},
     )
     assert plain.allowed
+
+
+def test_a_parameter_may_carry_another_stacks_value() -> None:
+    """The staging stack gets production's boundary ARN: its document comes from production."""
+    foreign = Sym("prod", "Boundary", "Arn", "AWS::IAM::ManagedPolicy")
+    bound = policy_of("prod-boundary", _doc(_allow("ssm:*")))
+    model = Model(TEMPLATE, {"Suffix": "s1", "BoundaryArn": foreign}, documents={foreign: bound})
+    governed = model.governing("Role")
+    assert governed.boundary is bound
+    assert not model.decide("Role", "secretsmanager:GetSecretValue", model.sym("Secret")).allowed
