@@ -77,7 +77,11 @@ def text(value: Value) -> str:
     return "".join(str(part) for part in value)
 
 
-def as_value(given: Given) -> Value:
+def as_value(given: Given | bool | int) -> Value:
+    if isinstance(given, bool):  # JSON policies may write Bool conditions unquoted
+        return ("true" if given else "false",)
+    if isinstance(given, int):
+        return (str(given),)
     if isinstance(given, str | Sym | Unknown):
         return (given,)
     return tuple(given)
@@ -353,8 +357,10 @@ def _condition(
     if base not in _OPERATORS:
         raise ValueError(f"condition operator {operator} is not evaluated")
     glob, fold, negated = _OPERATORS[base]
-    if raw is None:  # AWS: absent key -> false, true for negated operators and IfExists
-        return Tri.YES if (if_exists or negated or qualifier == "ForAllValues") else Tri.NO
+    if raw is None:  # IAM: an absent key fails, except negated, IfExists and ForAllValues
+        if qualifier:
+            return Tri.YES if (if_exists or qualifier == "ForAllValues") else Tri.NO
+        return Tri.YES if (if_exists or negated) else Tri.NO
     variables = {k: v[0] for k, v in _flat_context(context).items() if len(v) == 1}
 
     def one(value: Value) -> Tri:

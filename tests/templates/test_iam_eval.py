@@ -324,3 +324,10 @@ def test_a_parameter_may_carry_another_stacks_value() -> None:
     governed = model.governing("Role")
     assert governed.boundary is bound
     assert not model.decide("Role", "secretsmanager:GetSecretValue", model.sym("Secret")).allowed
+
+
+def test_a_bool_condition_written_unquoted() -> None:
+    deny = _deny("s3:*", Condition={"Bool": {"aws:SecureTransport": False}}, Sid="TlsOnly")
+    role = _role(_doc(_allow("s3:*"), deny))
+    assert evaluate(role, "s3:GetObject", "b", {"aws:SecureTransport": False}).effect == "deny"
+    assert evaluate(role, "s3:GetObject", "b", {"aws:SecureTransport": True}).allowed
