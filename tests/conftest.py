@@ -10,9 +10,18 @@ import pytest
 from tests.support.profiles import PROFILE_NAMES, PROFILE_STAGES
 
 
+def _parametrizes_profile(metafunc: pytest.Metafunc) -> bool:
+    """A test that lists its own profiles (`@pytest.mark.parametrize("profile", ...)`)."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "profile" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`profile` runs over the module's PROFILES (default: all); with `stage`, in pairs."""
-    if "profile" not in metafunc.fixturenames:
+    if "profile" not in metafunc.fixturenames or _parametrizes_profile(metafunc):
         return
     names = getattr(metafunc.module, "PROFILES", PROFILE_NAMES)
     if "stage" in metafunc.fixturenames:
