@@ -22,7 +22,7 @@ EXIT_BUILD_FAILED = exitcodes.FAILED
 EXIT_USAGE = exitcodes.BAD_INPUT
 EXIT_OUTPUT_FAILED = exitcodes.FAILED
 
-PROFILE_CHOICES = ("production", "ephemeral")
+PROFILE_CHOICES = ("production", "ephemeral", "staging")
 FORMAT_CHOICES = ("json", "yaml")
 
 EPILOG = exitcodes.help_epilog(
@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=PROFILE_CHOICES,
         default="production",
-        help="production keeps data on delete; ephemeral (CI) deletes everything "
+        help="production keeps data on delete; ephemeral (CI) deletes everything; staging is "
+        "the pipeline's staging platform (no pipeline, deleted like ephemeral) "
         "(default: %(default)s)",
     )
     parser.add_argument(
