@@ -12,13 +12,14 @@ import pytest
 
 from dbbootstrap import job
 from tests.dbbootstrap import rds_like
-from tests.support import certs, postgres
+from tests.support import postgres
 
 
 @pytest.fixture(scope="module")
 def rds() -> Iterator[postgres.Cluster]:
-    if postgres.bin_dir() is None or certs.openssl() is None:
-        pytest.skip("no PostgreSQL server binaries (initdb) or openssl on this machine")
+    reason = postgres.unavailable()
+    if reason:
+        pytest.skip(reason)
     root = Path(tempfile.mkdtemp(prefix="edu-pg-boot-"))
     try:
         with rds_like.server(root) as cluster:

@@ -11,12 +11,13 @@ import pytest
 
 from dbbootstrap import job
 from tests.dbbootstrap import rds_like
-from tests.support import certs, postgres
+from tests.support import postgres
 
 
 def test_the_job_creates_a_missing_database_owned_by_the_master() -> None:
-    if postgres.bin_dir() is None or certs.openssl() is None:
-        pytest.skip("no PostgreSQL server binaries (initdb) or openssl on this machine")
+    reason = postgres.unavailable()
+    if reason:
+        pytest.skip(reason)
     root = Path(tempfile.mkdtemp(prefix="edu-pg-fresh-"))
     try:
         with rds_like.server(root, with_edu=False) as cluster:

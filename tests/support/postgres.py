@@ -11,6 +11,7 @@ superuser connection over its Unix socket, for tests that build their own roles 
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -72,6 +73,27 @@ def bin_dir() -> Path | None:
         return found[-1].parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
+
+
+def unavailable() -> str | None:
+    """Why no server can be started here (a one-line skip reason), or None."""
+    if bin_dir() is None:
+        return "no PostgreSQL server binaries (initdb): install Debian's postgresql package"
+    if certs.openssl() is None:
+        return "no openssl to make the server's TLS certificate"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root without runuser to start the server as `postgres`"
+    if os.geteuid() == 0 and not _has_user("postgres"):
+        return "running as root and no `postgres` system user to own the server"
+    return None
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _major(path: Path) -> int:
