@@ -448,25 +448,33 @@ def say(line: str) -> None:
     print(line, file=sys.stderr)
 
 
+def read_inputs(config: Config, client: Any) -> tuple[Target, Login, Login]:
+    """Where the database is, the master's login and the application's, from the secrets."""
+    master = read_secret(client, config.master_secret_arn, ("username", "password", "host"))
+    app = read_secret(client, config.app_secret_arn, ("username", "password"))
+    try:
+        port = int(master.get("port", 5432))
+    except (TypeError, ValueError):
+        raise ConfigError(f"secret {config.master_secret_arn} has no usable port") from None
+    if not str(app["password"]).isascii():
+        raise ConfigError(f"secret {config.app_secret_arn}: the password must be ASCII")
+    target = Target(str(master["host"]), port, config.database, config.ca_bundle)
+    login = Login(str(master["username"]), str(master["password"]))
+    return target, login, Login(str(app["username"]), str(app["password"]))
+
+
 def run(config: Config, client: Any) -> int:
     """The job with its configuration and a Secrets Manager client: read both secrets, then
     bootstrap. Failures are one line on stderr with no secret in it."""
     hidden: list[str] = []
     try:
-        master = read_secret(client, config.master_secret_arn, ("username", "password", "host"))
-        app = read_secret(client, config.app_secret_arn, ("username", "password"))
-        hidden = [str(master["password"]), str(app["password"])]
-        target = Target(
-            str(master["host"]), int(master.get("port", 5432)), config.database, config.ca_bundle
-        )
-        report = bootstrap(
-            target,
-            Login(str(master["username"]), hidden[0]),
-            Login(str(app["username"]), hidden[1]),
-        )
-    except (ConfigError, ValueError) as error:
+        target, master, app = read_inputs(config, client)
+        hidden = [master.password, app.password]
+        report = bootstrap(target, master, app)
+    except ConfigError as error:
         say(f"configuration: {_one_line(error, hidden)}")
         return EXIT_CONFIG
+    # ssl's verification error is an OSError (and a ValueError): a database error here.
     except (DatabaseError, InterfaceError, BootstrapError, OSError) as error:
         say(f"database error: {_one_line(error, hidden)}")
         return EXIT_DB

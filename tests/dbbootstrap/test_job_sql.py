@@ -5,17 +5,21 @@ afterwards, the alternating-users clone, and that no plain password reaches the 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.stub import Stubber
 from pg8000.exceptions import DatabaseError
 
-from dbbootstrap import job
+from dbbootstrap import buildspec, job
 from templates.secrets import DB_EXCLUDED_CHARACTERS
 from tests.dbbootstrap import rds_like
-from tests.support import postgres
+from tests.support import certs, moto, postgres
 
 APP = job.APP_ROLE
 CLONE = job.CLONE_ROLE
@@ -259,3 +263,58 @@ def test_a_database_error_is_one_line_without_the_password(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("database error: 28P01 ")
     assert "Wrong-Master-Pw" not in err
+
+
+def test_the_shipped_job_runs_as_codebuild_runs_it(ready: postgres.Cluster, tmp_path: Path) -> None:
+    # job.py as the buildspec's own commands write it, run as `python job.py` with the project's
+    # environment; Secrets Manager is an in-process moto server holding both secrets.
+    for command in yaml.safe_load(buildspec.buildspec())["phases"]["install"]["commands"]:
+        if command.endswith("/job.py"):
+            subprocess.run(["sh", "-c", command.replace(buildspec.WORK, str(tmp_path))], check=True)
+    with moto.moto_server() as url:
+        env = moto.subprocess_env(url)
+        client = boto3.client(
+            "secretsmanager",
+            endpoint_url=url,
+            region_name=moto.REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        master: dict[str, Any] = {"username": rds_like.MASTER.user}
+        master |= {"password": rds_like.MASTER.password}
+        master |= {"host": ready.host, "port": ready.port}
+        app = {"username": APP, "password": "Shipped-Pw-6]"}
+        arns = [
+            client.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
+            for name, value in (("master", master), ("app", app))
+        ]
+        env |= {"MASTER_SECRET_ARN": arns[0], "APP_SECRET_ARN": arns[1], "DB_NAME": "edu"}
+        env["CA_BUNDLE"] = str(ready.ca)
+        runs = [
+            subprocess.run(
+                [sys.executable, str(tmp_path / "job.py")],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            for _ in range(2)
+        ]
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert f"set the password of {APP} (SCRAM-SHA-256)" in runs[0].stderr.splitlines()
+    assert runs[1].stderr.splitlines()[-1] == "no change"
+    assert all("Shipped-Pw-6]" not in run.stderr + run.stdout for run in runs)
+    rds_like.login(ready, APP, "Shipped-Pw-6]").close()
+
+
+def test_a_server_the_ca_bundle_does_not_vouch_for_is_refused(
+    ready: postgres.Cluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stranger = certs.make(tmp_path / "other", name="stranger")
+    client, _ = _stubbed(ready, {"username": APP, "password": "x"}, rds_like.MASTER.password)
+    config = job.Config(MASTER_ARN, APP_ARN, "edu", str(stranger.ca))
+    assert job.run(config, client) == job.EXIT_DB
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("database error: ")
+    assert "certificate verify failed" in err

@@ -129,7 +129,11 @@ MASTER = {"username": "eduadmin", "password": "Master-Secret-1", "host": "db.exa
         ([{"username": "eduadmin", "password": "Master-Secret-1"}], "lacks host"),
         ([MASTER, {"username": "edu_app"}], "lacks password"),
         ([MASTER, {"username": "eduadmin", "password": "App-Secret-2"}], "must be edu_app or"),
-        ([{**MASTER, "port": "not-a-port"}, {"username": "edu_app", "password": "p"}], ""),
+        (
+            [{**MASTER, "port": "not-a-port"}, {"username": "edu_app", "password": "p"}],
+            "no usable port",
+        ),
+        ([MASTER, {"username": "edu_app", "password": "pässword"}], "must be ASCII"),
     ],
 )
 def test_unusable_secrets_exit_2_with_one_line_and_no_secret(
