@@ -26,7 +26,8 @@ What a run makes true (every step checks the catalog first and acts only on a di
              future (default privileges), so pgaudit logs every write on them.
   password   if the app secret's user cannot sign in with its password, its password is set to
              a SCRAM-SHA-256 verifier computed here: the plain password never appears in SQL
-             text (pgaudit logs role statements).
+             text (pgaudit redacts the PASSWORD clause it logs; PostgreSQL's own statement and
+             error logging does not).
 
 Output: one line per change on stderr (or "no change"); never a password or a verifier.
 Exit codes:
