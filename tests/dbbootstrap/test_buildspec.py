@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -90,3 +91,9 @@ def test_it_holds_no_secret_and_fetches_the_ca_over_https() -> None:
 def test_it_stays_under_the_size_cap() -> None:
     assert buildspec.MAX_CHARS == 12_000
     assert len(buildspec.buildspec()) <= buildspec.MAX_CHARS
+
+
+def test_a_buildspec_over_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(buildspec, "MAX_CHARS", len(buildspec.buildspec()) - 1)
+    with pytest.raises(ValueError, match="characters, over"):
+        buildspec.buildspec()
