@@ -277,10 +277,12 @@ def ensure_database_privileges(db: Session, database: str) -> None:
 
 
 def close_other_databases(db: Session, database: str) -> None:
-    """PUBLIC loses CONNECT on every other database the master owns. On RDS the master owns
-    `postgres` and `template1`; `rdsadmin` (no PUBLIC privilege) and `template0` (which refuses
-    connections, datallowconn false, so it is skipped) belong to rdsadmin. A database the master
-    does not own is reported, not changed: REVOKE by a non-owner only warns."""
+    """PUBLIC loses CONNECT on every other database the master owns. On RDS the master user
+    owns `postgres` and `template1` (RDS setup guides have the master revoke PUBLIC's access to
+    both); rdsadmin owns `rdsadmin` (whose ACL names rdsadmin only) and `template0` (which
+    refuses connections, datallowconn false, so it is skipped). A database PUBLIC may connect to
+    that the master does not own (should RDS hand one to rdsadmin) is reported on a note line,
+    not changed: a REVOKE by a non-owner only warns and changes nothing."""
     rows = db.rows(
         "SELECT d.datname, pg_catalog.pg_has_role(CURRENT_USER, d.datdba, 'USAGE'),"
         " pg_catalog.pg_get_userbyid(d.datdba),"
