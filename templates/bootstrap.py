@@ -29,7 +29,7 @@ from troposphere.codebuild import (
 from troposphere.iam import Policy, Role
 from troposphere.logs import LogGroup
 
-from dbbootstrap.buildspec import buildspec
+from dbbootstrap.buildspec import IMAGE, JOB_ENV, buildspec
 from templates import handles, policies
 from templates.context import Context
 from templates.data import DB_NAME
@@ -38,7 +38,6 @@ PROJECT_ID = "DbBootstrapProject"
 ROLE_ID = "DbBootstrapRole"
 LOG_GROUP_ID = "DbBootstrapLogGroup"
 PART = "db-bootstrap"
-IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 # pip, the CA bundle and a few statements: minutes. A hung connection must not hold the
 # pipeline for CodeBuild's default hour.
 TIMEOUT_MINUTES = 15
@@ -113,9 +112,10 @@ def _project(
                 Type="LINUX_CONTAINER",
                 # ARNs and a name, never a password: the job reads both secrets itself.
                 EnvironmentVariables=[
-                    EnvironmentVariable(Name="MASTER_SECRET_ARN", Value=creds.db_secret),
-                    EnvironmentVariable(Name="APP_SECRET_ARN", Value=creds.app_secret),
-                    EnvironmentVariable(Name="DB_NAME", Value=DB_NAME),
+                    EnvironmentVariable(Name=name, Value=value)
+                    for name, value in zip(
+                        JOB_ENV, (creds.db_secret, creds.app_secret, DB_NAME), strict=True
+                    )
                 ],
             ),
             VpcConfig=VpcConfig(
@@ -132,9 +132,7 @@ def _project(
     )
 
 
-def bootstrap_role(
-    *, log_group_arn: Any, secret_arns: list[Any], key_arn: Any, vpc_id: Any
-) -> Any:
+def bootstrap_role(*, log_group_arn: Any, secret_arns: list[Any], key_arn: Any, vpc_id: Any) -> Any:
     """Its log group, the two secrets (decrypted through Secrets Manager only), and the network
     interface CodeBuild places in the VPC for it. Nothing else: no bucket, no other secret."""
     return policies.identity_document(
@@ -156,9 +154,7 @@ def bootstrap_role(
             Action=[kms.Decrypt],
             Resource=[key_arn],
             Condition=Condition(
-                StringEquals(
-                    {"kms:ViaService": Sub("secretsmanager.${AWS::Region}.amazonaws.com")}
-                )
+                StringEquals({"kms:ViaService": Sub("secretsmanager.${AWS::Region}.amazonaws.com")})
             ),
         ),
         *_codebuild_in_vpc(vpc_id),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from troposphere import GetAtt, Ref, secretsmanager
+from troposphere import GetAtt, Ref, Sub, secretsmanager
 
 from templates import handles
 from templates.context import Context
@@ -57,7 +57,7 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
         "db-app-credentials",
         key,
         secretsmanager.GenerateSecretString(
-            SecretStringTemplate=json.dumps({"username": APP_DB_USERNAME}),
+            SecretStringTemplate=_app_secret_template(ctx),
             GenerateStringKey="password",
             PasswordLength=32,
             ExcludeCharacters=DB_EXCLUDED_CHARACTERS,
@@ -75,6 +75,15 @@ def add_secrets(ctx: Context, key: handles.Key) -> handles.Secrets:
         cache_secret_id=CACHE_SECRET_ID,
         app_secret_id=APP_SECRET_ID,
     )
+
+
+def _app_secret_template(ctx: Context) -> Any:
+    """`{"username": "edu_app"}`; where it rotates, also `masterarn`: AWS's alternating-users
+    function reads the master secret's ARN from the secret it rotates."""
+    if not ctx.profile.secret_rotation:
+        return json.dumps({"username": APP_DB_USERNAME})
+    # The ARN comes from a Sub: JSON's braces are not Sub variables, `${DbSecret}` is.
+    return Sub(json.dumps({"username": APP_DB_USERNAME, "masterarn": f"${{{DB_SECRET_ID}}}"}))
 
 
 def _secret(

@@ -126,10 +126,15 @@ def test_the_app_secret_alternates_users_with_the_master_and_waits_for_the_boots
 
 
 def test_the_app_secret_is_the_apps_own_login_with_rds_safe_characters(
-    template: dict[str, Any],
+    template: dict[str, Any], profile: str
 ) -> None:
     generate = template["Resources"]["AppDbSecret"]["Properties"]["GenerateSecretString"]
-    assert json.loads(generate["SecretStringTemplate"]) == {"username": "edu_app"}
+    if profile == "production":
+        # The alternating-users function finds the master secret through `masterarn`.
+        text = generate["SecretStringTemplate"]["Fn::Sub"]
+        assert json.loads(text) == {"username": "edu_app", "masterarn": "${DbSecret}"}
+    else:
+        assert json.loads(generate["SecretStringTemplate"]) == {"username": "edu_app"}
     assert generate["GenerateStringKey"] == "password"
     assert generate["ExcludeCharacters"] == "/@\"' \\"
     assert generate["PasswordLength"] >= 32
