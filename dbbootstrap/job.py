@@ -21,7 +21,8 @@ What a run makes true (every step checks the catalog first and acts only on a di
              may connect to but the master does not own is reported on a "note:" line.
   schemas    `app`, owned by edu_app, is the search_path of both logins; PUBLIC may not CREATE in
              `public` and nothing on it is granted to the application.
-  auditing   the role rds_pgaudit exists (RDS leaves its creation to the user; pgaudit.role names
+  auditing   the pgaudit extension is installed where the server offers it; the role
+             rds_pgaudit exists (RDS leaves its creation to the user; pgaudit.role names
              it) and gets INSERT, UPDATE, DELETE on edu_app's tables in `app`, present and
              future (default privileges), so pgaudit logs every write on them.
   password   if the app secret's user cannot sign in with its password, its password is set to
@@ -322,7 +323,20 @@ def ensure_schemas(db: Session) -> None:
         )
 
 
+def ensure_audit_extension(db: Session) -> None:
+    """pgaudit's DDL logging runs through the extension's event triggers: RDS loads the library
+    (shared_preload_libraries) but leaves CREATE EXTENSION to the user. A server without
+    pgaudit (a test server) has nothing to install."""
+    missing = db.value(
+        "SELECT count(*) FROM pg_catalog.pg_available_extensions"
+        " WHERE name = 'pgaudit' AND installed_version IS NULL"
+    )
+    if missing:
+        db.change("CREATE EXTENSION pgaudit", "created extension pgaudit")
+
+
 def ensure_auditing(db: Session) -> None:
+    ensure_audit_extension(db)
     audit, app, schema = ident(AUDIT_ROLE), ident(APP_ROLE), ident(SCHEMA)
     if not db.value("SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = :r", r=AUDIT_ROLE):
         db.change(f"CREATE ROLE {audit} NOLOGIN", f"created role {AUDIT_ROLE} (NOLOGIN)")

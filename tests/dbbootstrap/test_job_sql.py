@@ -318,3 +318,29 @@ def test_a_server_the_ca_bundle_does_not_vouch_for_is_refused(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("database error: ")
     assert "certificate verify failed" in err
+
+
+class _Recorder:
+    """A Session's surface: answers `value` from a fixed result, records `change`."""
+
+    def __init__(self, available: int) -> None:
+        self.available = available
+        self.changes: list[str] = []
+
+    def value(self, sql: str, **params: object) -> int:
+        assert "pg_available_extensions" in sql
+        return self.available
+
+    def change(self, sql: str, what: str) -> None:
+        self.changes.append(sql)
+
+
+@pytest.mark.parametrize(("available", "expected"), [(1, ["CREATE EXTENSION pgaudit"]), (0, [])])
+def test_the_audit_extension_is_created_only_where_the_server_offers_it(
+    available: int, expected: list[str]
+) -> None:
+    from dbbootstrap.job import ensure_audit_extension
+
+    db = _Recorder(available)
+    ensure_audit_extension(db)  # type: ignore[arg-type]
+    assert db.changes == expected
