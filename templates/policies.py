@@ -1146,6 +1146,14 @@ def _staging_network() -> list[Statement]:
         Statement(
             Sid="StagingNetworkReads", Effect=Allow, Action=STAGING_EC2_READS, Resource=["*"]
         ),
+        # An interface endpoint with private DNS associates the VPC with the endpoint service's
+        # private hosted zone, which AWS owns: only its ARN form can be named.
+        Statement(
+            Sid="StagingEndpointDns",
+            Effect=Allow,
+            Action=[Action("route53", "AssociateVPCWithHostedZone")],
+            Resource=[Sub("arn:${AWS::Partition}:route53:::hostedzone/*")],
+        ),
     ]
 
 
@@ -1216,6 +1224,23 @@ def _staging_logs_and_alarms() -> list[Statement]:
             Sid="FindLogGroups",
             Effect=Allow,
             Action=[logs.DescribeLogGroups, logs.DescribeResourcePolicies],
+            Resource=["*"],
+        ),
+        # The cache's log delivery to CloudWatch Logs is set up with the caller's credentials
+        # (ElastiCache user guide, "Log delivery"); these calls have no resource-level
+        # permission: Resource must be "*".
+        Statement(
+            Sid="CacheLogDelivery",
+            Effect=Allow,
+            Action=_service_actions(
+                "logs",
+                "CreateLogDelivery",
+                "DeleteLogDelivery",
+                "GetLogDelivery",
+                "ListLogDeliveries",
+                "PutResourcePolicy",
+                "UpdateLogDelivery",
+            ),
             Resource=["*"],
         ),
         Statement(
