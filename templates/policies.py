@@ -1308,7 +1308,45 @@ def deploy_staging(*, platform_role_arn: Any, artifacts_bucket_arn: Any) -> Poli
         ),
         pass_to_cloudformation(platform_role_arn),
         Statement(Sid="UploadTemplates", Effect=Allow, Action=[s3.PutObject], Resource=[uploads]),
+        *_staging_preflight(),
     )
+
+
+def _staging_preflight() -> list[Statement]:
+    """deploy.py's account preflight of the staging platform (stackops/preflight/permissions.py):
+    names already taken and quotas, read only, so that a leftover resource or a full quota
+    stops the deploy with one line before CloudFormation starts."""
+    return [
+        Statement(
+            Sid="PreflightStagingNames",
+            Effect=Allow,
+            Action=[
+                secretsmanager.DescribeSecret,
+                Action("rds", "DescribeDBInstances"),
+                elasticache.DescribeReplicationGroups,
+            ],
+            Resource=[
+                _staging_arn("secretsmanager", "secret:{names}"),
+                _staging_arn("rds", "db:{names}"),
+                _staging_arn("elasticache", "replicationgroup:{names}"),
+            ],
+        ),
+        # Listing log groups, addresses, VPCs, NAT gateways, subnets and zones has no
+        # resource-level permission: Resource must be "*". Names and counts, no data.
+        Statement(
+            Sid="PreflightQuotas",
+            Effect=Allow,
+            Action=[
+                logs.DescribeLogGroups,
+                ec2.DescribeAddresses,
+                ec2.DescribeAvailabilityZones,
+                ec2.DescribeNatGateways,
+                ec2.DescribeSubnets,
+                ec2.DescribeVpcs,
+            ],
+            Resource=["*"],
+        ),
+    ]
 
 
 def staging_artifacts(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument:
