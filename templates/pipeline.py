@@ -628,8 +628,8 @@ def _production_project(
 def _plan_project(
     ctx: Context, key: handles.Key, buckets: handles.Buckets, shared: _SharedPolicies
 ) -> Project:
-    """Makes production's change set and stores its review before the approval. Out of the
-    VPC and without the secrets: it runs no migration, and it cannot execute anything."""
+    """Makes production's change set and stores its review before the approval; it cannot
+    execute anything."""
     log_group = _log_group(ctx, "PlanProductionLogGroup", "plan-production", key)
     # Managed, as every CloudFormation grant here is: the stack grants are reviewed in one place.
     plan = _managed(
