@@ -22,7 +22,7 @@ from app import template as app_template
 from clikit import exitcodes
 from clikit.files import write_atomic
 from templates.contract import CONTRACT_KEYS
-from templates.parameters import SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
+from templates.parameters import STAGING_SUFFIX_TAIL, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,11 +71,19 @@ def params(suffix: str, code_bucket: str, code_key: str) -> dict[str, dict[str, 
     return {"Parameters": {**values, "CodeBucket": code_bucket, "CodeKey": code_key}}
 
 
+def platform_suffix(suffix: str) -> bool:
+    """A platform's EnvironmentSuffix: a production or ephemeral one, or the pipeline's staging
+    platform's, which is one of those plus `-stg`."""
+    base = suffix.removesuffix(STAGING_SUFFIX_TAIL)
+    return len(base) <= SUFFIX_MAX_LENGTH and re.fullmatch(SUFFIX_PATTERN, suffix) is not None
+
+
 def run_params(suffix: str, code_bucket: str, code_key: str) -> int:
-    if len(suffix) > SUFFIX_MAX_LENGTH or not re.fullmatch(SUFFIX_PATTERN, suffix):
+    if not platform_suffix(suffix):
         print(
             f"error: --suffix {suffix!r} is not a platform suffix "
-            f"(a-z, 0-9, inner hyphens, at most {SUFFIX_MAX_LENGTH})",
+            f"(a-z, 0-9, inner hyphens, at most {SUFFIX_MAX_LENGTH}, "
+            f"or that plus {STAGING_SUFFIX_TAIL})",
             file=sys.stderr,
         )
         return exitcodes.BAD_INPUT

@@ -42,14 +42,36 @@ def _describe(template: dict[str, Any], action: dict[str, Any]) -> str:
     config = action.get("Configuration") or {}
     if provider == "CodeBuild":
         logical = config["ProjectName"]["Ref"]
-        spec = template["Resources"][logical]["Properties"]["Source"]["BuildSpec"]
-        return f"{logical}<br/>{spec}"
+        props = template["Resources"][logical]["Properties"]
+        lines = [logical, props["Source"]["BuildSpec"], *_targets(template, props)]
+        return "<br/>".join(lines)
     if provider == "S3":
         return f"S3: {config['S3ObjectKey']}"
     if provider == "Manual":
         topic = config["NotificationArn"]["Ref"]
         return f"manual approval<br/>notifies {topic}"
     return str(provider)
+
+
+# The project variables that name what a deploy project changes, in the order its buildspec
+# does: the platform stack it creates, the bootstrap job it runs, the application stack.
+TARGET_VARIABLES = ("PLATFORM_STACK_NAME", "BOOTSTRAP_PROJECT", "STACK_NAME")
+
+
+def _targets(template: dict[str, Any], props: dict[str, Any]) -> list[str]:
+    """`→ <name>` for each target the project's environment names, then the boundary its role
+    carries, if any."""
+    env = {v["Name"]: v["Value"] for v in props["Environment"].get("EnvironmentVariables", [])}
+    lines = [f"→ {_name(env[n])}" for n in TARGET_VARIABLES if n in env]
+    role = template["Resources"][props["ServiceRole"]["Fn::GetAtt"][0]]["Properties"]
+    boundary = role.get("PermissionsBoundary", {}).get("Ref")
+    return [*lines, f"bounded by {boundary}"] if boundary else lines
+
+
+def _name(value: Any) -> str:
+    text = value.get("Fn::Sub", "") if isinstance(value, dict) else str(value)
+    # Mermaid's entity codes: a bare <suffix> would be read as an HTML tag.
+    return str(text).replace("${EnvironmentSuffix}", "#lt;suffix#gt;")
 
 
 def _passed(stages: list[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:

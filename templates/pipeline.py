@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from troposphere import Equals, GetAtt, If, Join, Not, NoValue, Ref, Sub
+from troposphere import Equals, GetAtt, If, Join, Not, NoValue, Ref, Sub, encode_to_dict
 from troposphere.codebuild import (
     Artifacts,
     CloudWatchLogs,
@@ -17,7 +17,6 @@ from troposphere.codebuild import (
     LogsConfig,
     Project,
     Source,
-    VpcConfig,
 )
 from troposphere.codepipeline import (
     Actions,
@@ -38,7 +37,6 @@ from troposphere.ssm import Parameter as SsmParameter
 from templates import handles, monitoring, policies
 from templates.context import PROJECT, SUFFIX_PARAM, Context
 from templates.contract import PREFIX as CONTRACT_PREFIX
-from templates.data import CACHE_APP_USER
 from templates.parameters import APPROVER_EMAIL, GROUP_OPS
 
 # Source -> Build -> DeployStaging -> PlanProduction -> Approval -> DeployProduction. The
@@ -48,7 +46,12 @@ from templates.parameters import APPROVER_EMAIL, GROUP_OPS
 # uploaded to the source bucket, whose S3 "Object Created" event starts the pipeline through
 # EventBridge (never polling); with a CodeConnections connection, a push to the branch of the
 # connected repository starts it instead, and the bundle's trigger is not created.
-# Roles are unnamed so that deploys need CAPABILITY_IAM only, not CAPABILITY_NAMED_IAM.
+# DeployStaging creates or updates a staging platform of its own (this template's staging
+# profile: own VPC, key, database, cache and secrets), runs its bootstrap job and deploys the
+# application into it; everything on that side carries StagingBoundary. The pipeline never
+# updates the production platform stack it runs in: an operator does, with deploy.py.
+# Roles are unnamed; the one named IAM resource is StagingBoundary (its statements name its own
+# ARN), so the platform stack needs CAPABILITY_NAMED_IAM, which deploy.py asks for by itself.
 
 # The object key whose "Object Created" event starts the pipeline.
 SOURCE_OBJECT_KEY = "bundle.zip"
@@ -61,9 +64,6 @@ STAGE_NAMES = (
     "DeployProduction",
 )
 BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
-# The DB secret is JSON {"username", "password"}; the cache secret is the bare AUTH token
-# (template-core's secrets.py).
-DB_SECRET_KEY = "password"
 
 # Buildspecs are files of the source (this repository), paths relative to its root: they are
 # reviewed and versioned with the code they build, and both sources carry them.
@@ -100,10 +100,12 @@ BRANCH_PATTERN = r"^[\w./-]+$"
 
 @dataclass(frozen=True)
 class _Stage:
-    """One deploy target: its logical-ID stem, project name part and target stack."""
+    """One deploy target: its logical-ID stem, project name part and the platform it deploys
+    into (its EnvironmentSuffix, as a Sub text)."""
 
     logical: str
     part: str
+    target_suffix: str
 
     @property
     def stage(self) -> str:
@@ -111,16 +113,22 @@ class _Stage:
 
     @property
     def stack_name(self) -> str:
-        return f"edu-app-{self.stage}-${{{SUFFIX_PARAM}}}"
+        return f"edu-app-{self.stage}-{self.target_suffix}"
 
     @property
-    def execution_role_arn(self) -> GetAtt:
-        # The stage's CloudFormation service role (templates/delivery.py).
-        return GetAtt(policies.EXECUTION_ROLE_IDS[self.stage], "Arn")
+    def bootstrap_project(self) -> str:
+        # The target platform's database bootstrap job (templates/bootstrap.py names it).
+        return f"edu-db-bootstrap-{self.target_suffix}"
 
 
-STAGING = _Stage("DeployStaging", "deploy-staging")
-PRODUCTION = _Stage("DeployProduction", "deploy-production")
+PRODUCTION_SUFFIX = f"${{{SUFFIX_PARAM}}}"
+# The staging platform the pipeline creates: the staging profile of this template, deployed
+# with EnvironmentSuffix `<suffix>-stg` as stack `edu-platform-<suffix>-stg`.
+STAGING = _Stage("DeployStaging", "deploy-staging", policies.STAGING_SUFFIX)
+PRODUCTION = _Stage("DeployProduction", "deploy-production", PRODUCTION_SUFFIX)
+# CloudFormation's service role for production's application stack (templates/delivery.py);
+# staging's is made by the staging platform, and the staging job reads it from that stack.
+PRODUCTION_EXECUTION_ROLE_ARN = GetAtt(policies.EXECUTION_ROLE_IDS["production"], "Arn")
 
 
 def _role(
@@ -131,8 +139,10 @@ def _role(
     *,
     managed: list[ManagedPolicy],
     inline: list[Any],
-    **extra_tags: str,
+    boundary: Ref | None = None,
+    **extra_tags: Any,
 ) -> Role:
+    extra: dict[str, Any] = {"PermissionsBoundary": boundary} if boundary is not None else {}
     return ctx.add(
         Role(
             logical_id,
@@ -140,6 +150,7 @@ def _role(
             ManagedPolicyArns=[Ref(m) for m in managed],
             Policies=inline,
             Tags=ctx.tags(part, **extra_tags),
+            **extra,
         )
     )
 
@@ -173,9 +184,9 @@ def _project(
     key: handles.Key,
     buildspec: str,
     env: list[EnvironmentVariable],
-    vpc: VpcConfig | None = None,
 ) -> Project:
-    extra: dict[str, Any] = {"VpcConfig": vpc} if vpc is not None else {}
+    # No project runs in the VPC: none reaches a database or cache (the bootstrap job, which
+    # does, is the target platform's own, templates/bootstrap.py).
     return ctx.add(
         Project(
             logical_id,
@@ -196,7 +207,6 @@ def _project(
                 CloudWatchLogs=CloudWatchLogs(Status="ENABLED", GroupName=Ref(log_group))
             ),
             Tags=ctx.tags(part),
-            **extra,
         )
     )
 
@@ -204,19 +214,6 @@ def _project(
 def _plain(name: str, value: Any) -> EnvironmentVariable:
     # Type defaults to PLAINTEXT.
     return EnvironmentVariable(Name=name, Value=value)
-
-
-def _secret(name: str, secret_arn: Any, json_key: str | None = None) -> EnvironmentVariable:
-    # CodeBuild resolves `<secret-arn>[:<json-key>]` at build start with the project's role;
-    # without a key it yields the whole secret string.
-    expr = policies.sub_expr(secret_arn)
-    if json_key and expr:
-        value: Any = Sub(f"{expr}:{json_key}")
-    elif json_key:
-        value = Join(":", [secret_arn, json_key])
-    else:
-        value = secret_arn
-    return EnvironmentVariable(Name=name, Type="SECRETS_MANAGER", Value=value)
 
 
 def _action(
@@ -367,58 +364,131 @@ def add_pipeline(
     buckets: handles.Buckets,
     topic: handles.Topic,
 ) -> None:
+    """Everything of the pipeline is encrypted with `pipeline_key`. `key`, the data key, and
+    `net` are named only to deny them to the staging side (StagingBoundary); `groups` is not
+    used: no project runs in the VPC."""
     source = _source_parameters(ctx)
-    shared = _shared_policies(ctx, net, key, creds, buckets)
-    vpc = VpcConfig(VpcId=net.vpc_id, Subnets=net.private.id_list, SecurityGroupIds=[groups.deploy])
-    staging, production = (
-        _deploy_project(ctx, stage, key, creds, buckets, shared, vpc)
-        for stage in (STAGING, PRODUCTION)
-    )
+    shared = _shared_policies(ctx, pipeline_key, buckets)
+    platform_role = _staging_platform_role(ctx)
     projects = _Projects(
-        build=_build_project(ctx, key, buckets, shared),
-        staging=staging,
-        plan=_plan_project(ctx, key, buckets, shared),
-        production=production,
+        build=_build_project(ctx, pipeline_key, buckets, shared),
+        staging=_staging_project(ctx, pipeline_key, buckets, shared, platform_role),
+        plan=_plan_project(ctx, pipeline_key, buckets, shared),
+        production=_production_project(ctx, pipeline_key, buckets, shared),
     )
-    approvals = _approval_topic(ctx, key)
+    approvals = _approval_topic(ctx, pipeline_key)
     role = _pipeline_role(ctx, source, buckets, approvals, shared, projects.all())
     actions = _stage_actions(_source_action(source, buckets), approvals, projects)
-    pipeline = _pipeline(ctx, role, key, buckets, actions)
+    pipeline = _pipeline(ctx, role, pipeline_key, buckets, actions)
     pipeline_arn = Sub(
         "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}"
     )
     _source_upload_trigger(ctx, source, buckets, pipeline_arn)
     _failure_alert(ctx, topic, pipeline)
     ctx.output("PipelineName", Ref(pipeline))
+    # Last: its ceiling is read from the policies of the staging side's roles made above.
+    _staging_boundary(ctx, net, key, creds, buckets)
 
 
 def _shared_policies(
+    ctx: Context, pipeline_key: handles.Key, buckets: handles.Buckets
+) -> _SharedPolicies:
+    artifact_store = _managed(
+        ctx,
+        "ArtifactStorePolicy",
+        policies.artifact_store(
+            artifacts_bucket_arn=buckets.artifacts.arn, key_arn=pipeline_key.key_arn
+        ),
+    )
+    deploy_access = _managed(ctx, "DeployAccessPolicy", policies.deploy_access())
+    health_check = _managed(ctx, "HealthCheckPolicy", policies.health_check())
+    return _SharedPolicies(
+        artifact_store=artifact_store, deploy_access=deploy_access, health_check=health_check
+    )
+
+
+# Name tags of this stack's resources that the staging side uses (StagingBoundary lets them
+# through its deny of production's tagged resources, and keeps them unchanged).
+SHARED_WITH_STAGING = (
+    "pipeline-key",
+    "artifacts",
+    STAGING.part,
+    "staging-platform-execution",
+)
+
+
+# The staging side's roles in this stack; every role of the staging platform carries the
+# boundary as well (its PermissionsBoundaryArn parameter).
+STAGING_BOUNDARY = Ref(policies.STAGING_BOUNDARY_ID)
+STAGING_ROLE_IDS = (policies.STAGING_PLATFORM_ROLE_ID, f"{STAGING.logical}Role")
+
+
+def _staging_platform_role(ctx: Context) -> Role:
+    role = ctx.add(
+        Role(
+            policies.STAGING_PLATFORM_ROLE_ID,
+            Description="CloudFormation for the pipeline's staging platform stack",
+            AssumeRolePolicyDocument=policies.execution_trust(),
+            PermissionsBoundary=STAGING_BOUNDARY,
+            Policies=[
+                Policy(
+                    PolicyName="staging-platform",
+                    PolicyDocument=policies.staging_platform_execution(),
+                )
+            ],
+            Tags=ctx.tags("staging-platform-execution"),
+        )
+    )
+    ctx.output("StagingPlatformExecutionRoleArn", GetAtt(role, "Arn"), export=False)
+    return role
+
+
+def _staging_boundary(
     ctx: Context,
     net: handles.Network,
     key: handles.Key,
     creds: handles.Secrets,
     buckets: handles.Buckets,
-) -> _SharedPolicies:
-    artifact_store = _managed(
-        ctx,
-        "ArtifactStorePolicy",
-        policies.artifact_store(artifacts_bucket_arn=buckets.artifacts.arn, key_arn=key.key_arn),
+) -> None:
+    ctx.add(
+        ManagedPolicy(
+            policies.STAGING_BOUNDARY_ID,
+            # Named: the boundary's own statements name its ARN (policies.staging_boundary).
+            ManagedPolicyName=Sub(policies.STAGING_BOUNDARY_NAME),
+            Description="Permissions boundary of every role on the staging side",
+            PolicyDocument=policies.staging_boundary(
+                secret_arns=[creds.db_secret, creds.app_secret, creds.cache_secret],
+                data_key_arn=key.key_arn,
+                vpc_id=net.vpc_id,
+                artifacts_bucket_arn=buckets.artifacts.arn,
+                shared_names=[ctx.name(part) for part in SHARED_WITH_STAGING],
+                ceiling=_staging_ceiling(ctx),
+            ),
+        )
     )
-    deploy_access = _managed(
-        ctx,
-        "DeployAccessPolicy",
-        policies.deploy_access(
-            vpc_id=net.vpc_id,
-            # Not CacheSecret: it is the password of the cache's `default` user, switched off
-            # under RBAC. The jobs sign in to the cache as its IAM user instead.
-            secret_arns=[creds.db_secret],
-            cache_connect_arns=_cache_connect_arns(),
-        ),
-    )
-    health_check = _managed(ctx, "HealthCheckPolicy", policies.health_check())
-    return _SharedPolicies(
-        artifact_store=artifact_store, deploy_access=deploy_access, health_check=health_check
-    )
+    ctx.output("StagingBoundaryArn", STAGING_BOUNDARY, export=False)
+
+
+def _staging_ceiling(ctx: Context) -> tuple[list[str], list[str]]:
+    """What the staging side's policies grant: the staging roles of this stack (their inline
+    and managed policies) and every role and policy of the staging profile of this template
+    (including the application boundary it publishes for the application's roles)."""
+    # Imported here: templates/__init__.py imports this module.
+    from templates import build_template
+
+    resources = ctx.template.resources
+    documents: list[Any] = []
+    for lid in STAGING_ROLE_IDS:
+        role = resources[lid]
+        documents += [p.PolicyDocument for p in role.Policies]
+        documents += [
+            resources[m.data["Ref"]].PolicyDocument
+            for m in role.properties.get("ManagedPolicyArns", [])
+        ]
+    encoded = [encode_to_dict(documents), build_template("staging").to_dict()]
+    star, scoped = policies.identity_actions(encoded)
+    scoped |= set(policies.RDS_MONITORING_ACTIONS) - star
+    return sorted(star), sorted(scoped)
 
 
 def _build_project(
@@ -445,8 +515,8 @@ def _build_project(
         log_group=log_group,
         key=key,
         buildspec=BUILD_SPEC,
-        # The application's code goes to the artifact bucket; its parameter file names the
-        # platform (the suffix of the contract's SSM paths) and where the code is.
+        # The application's code goes to the artifact bucket; its parameter files name the
+        # platforms (the suffix of the contract's SSM paths) and where the code is.
         env=[
             _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
             _plain("ENVIRONMENT_SUFFIX", Ref(SUFFIX_PARAM)),
@@ -454,57 +524,119 @@ def _build_project(
     )
 
 
-def _deploy_project(
+def _deploy_role(
     ctx: Context,
     stage: _Stage,
-    key: handles.Key,
-    creds: handles.Secrets,
-    buckets: handles.Buckets,
-    shared: _SharedPolicies,
-    vpc: VpcConfig,
-) -> Project:
-    log_group = _log_group(ctx, f"{stage.logical}LogGroup", stage.part, key)
-    role = _role(
+    log_group: LogGroup,
+    managed: list[ManagedPolicy],
+    boundary: Ref | None = None,
+) -> Role:
+    return _role(
         ctx,
         f"{stage.logical}Role",
         "codebuild.amazonaws.com",
         stage.part,
-        managed=[shared.artifact_store, shared.deploy_access, shared.health_check],
+        managed=managed,
         inline=[
             Policy(
                 PolicyName="deploy",
                 PolicyDocument=policies.project_role(GetAtt(log_group, "Arn")),
             )
         ],
-        # Selects the one stack this role may deploy (policies.deploy_access).
-        **{policies.STAGE_TAG: stage.stage},
+        boundary=boundary,
+        # Select what the shared deploy policies let this role reach (policies.deploy_access).
+        **{policies.STAGE_TAG: stage.stage, policies.TARGET_TAG: Sub(stage.target_suffix)},
     )
+
+
+def _staging_project(
+    ctx: Context,
+    key: handles.Key,
+    buckets: handles.Buckets,
+    shared: _SharedPolicies,
+    platform_role: Role,
+) -> Project:
+    """Creates or updates the staging platform, runs its bootstrap job, then deploys the
+    application into it (buildspecs/deploy.yml). Bounded by StagingBoundary, out of the VPC,
+    without any secret: nothing of production is within its reach."""
+    log_group = _log_group(ctx, f"{STAGING.logical}LogGroup", STAGING.part, key)
+    own = _managed(
+        ctx,
+        "DeployStagingPolicy",
+        policies.deploy_staging(
+            platform_role_arn=GetAtt(platform_role, "Arn"),
+            artifacts_bucket_arn=buckets.artifacts.arn,
+        ),
+    )
+    # Read-only: the staging job writes no pipeline artifact (its uploads: DeployStagingPolicy).
+    artifacts = _managed(
+        ctx,
+        "StagingArtifactsPolicy",
+        policies.staging_artifacts(artifacts_bucket_arn=buckets.artifacts.arn, key_arn=key.key_arn),
+    )
+    managed = [artifacts, shared.deploy_access, shared.health_check, own]
+    role = _deploy_role(ctx, STAGING, log_group, managed, STAGING_BOUNDARY)
     return _project(
         ctx,
-        f"{stage.logical}Project",
-        stage.part,
+        f"{STAGING.logical}Project",
+        STAGING.part,
         role=role,
         log_group=log_group,
         key=key,
-        # Production executes the change set reviewed before the approval; staging deploys.
-        buildspec=EXECUTE_SPEC if stage is PRODUCTION else DEPLOY_SPEC,
-        vpc=vpc,
-        env=_deploy_env(stage, creds, buckets),
+        buildspec=DEPLOY_SPEC,
+        env=[
+            _plain("ENVIRONMENT_SUFFIX", Ref(SUFFIX_PARAM)),
+            _plain("PLATFORM_STACK_NAME", Sub(policies.STAGING_PLATFORM_STACK)),
+            _plain("STACK_NAME", Sub(STAGING.stack_name)),
+            _plain("BOOTSTRAP_PROJECT", Sub(STAGING.bootstrap_project)),
+            _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+            # The staging platform's parameters: its code source and its roles' boundary.
+            _plain("PIPELINE_KEY_ARN", key.key_arn),
+            _plain("STAGING_BOUNDARY_ARN", STAGING_BOUNDARY),
+            _plain("STAGING_PLATFORM_ROLE_ARN", GetAtt(platform_role, "Arn")),
+        ],
+    )
+
+
+def _production_project(
+    ctx: Context, key: handles.Key, buckets: handles.Buckets, shared: _SharedPolicies
+) -> Project:
+    """After the approval: production's bootstrap job, then exactly the reviewed change set
+    (buildspecs/execute.yml). Out of the VPC, without any secret."""
+    log_group = _log_group(ctx, f"{PRODUCTION.logical}LogGroup", PRODUCTION.part, key)
+    managed = [shared.artifact_store, shared.deploy_access, shared.health_check]
+    role = _deploy_role(ctx, PRODUCTION, log_group, managed)
+    return _project(
+        ctx,
+        f"{PRODUCTION.logical}Project",
+        PRODUCTION.part,
+        role=role,
+        log_group=log_group,
+        key=key,
+        buildspec=EXECUTE_SPEC,
+        env=[
+            _plain("STACK_NAME", Sub(PRODUCTION.stack_name)),
+            _plain("BOOTSTRAP_PROJECT", Sub(PRODUCTION.bootstrap_project)),
+            _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
+            # CloudFormation changes the application's resources with this role, not the
+            # project's (the reviewed change set already names it).
+            _plain("EXECUTION_ROLE_ARN", PRODUCTION_EXECUTION_ROLE_ARN),
+        ],
     )
 
 
 def _plan_project(
     ctx: Context, key: handles.Key, buckets: handles.Buckets, shared: _SharedPolicies
 ) -> Project:
-    """Makes production's change set and stores its review before the approval. Out of the
-    VPC and without the secrets: it runs no migration, and it cannot execute anything."""
+    """Makes production's change set and stores its review before the approval; it cannot
+    execute anything."""
     log_group = _log_group(ctx, "PlanProductionLogGroup", "plan-production", key)
     # Managed, as every CloudFormation grant here is: the stack grants are reviewed in one place.
     plan = _managed(
         ctx,
         "PlanProductionPolicy",
         policies.plan_production(
-            execution_role_arn=PRODUCTION.execution_role_arn,
+            execution_role_arn=PRODUCTION_EXECUTION_ROLE_ARN,
             contract_path=CONTRACT_PATH,
             rollback_alarms_path=ROLLBACK_ALARMS_PATH,
         ),
@@ -534,7 +666,7 @@ def _plan_project(
         env=[
             _plain("STACK_NAME", Sub(PRODUCTION.stack_name)),
             _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
-            _plain("EXECUTION_ROLE_ARN", PRODUCTION.execution_role_arn),
+            _plain("EXECUTION_ROLE_ARN", PRODUCTION_EXECUTION_ROLE_ARN),
             EnvironmentVariable(
                 Name="ROLLBACK_ALARM_ARNS", Type="PARAMETER_STORE", Value=Sub(ROLLBACK_ALARMS_PATH)
             ),
@@ -588,36 +720,6 @@ def _approval_topic(ctx: Context, key: handles.Key) -> handles.Topic:
     )
     ctx.output("ApprovalTopicArn", Ref(topic))
     return handles.Topic(arn=Ref(topic))
-
-
-def _cache_connect_arns() -> list[Sub]:
-    """The replication group and its application user, by their fixed names: a GetAtt would
-    make the pipeline wait for the cache."""
-    arn = "arn:${AWS::Partition}:elasticache:${AWS::Region}:${AWS::AccountId}"
-    return [
-        Sub(f"{arn}:replicationgroup:${{Group}}", Group=Context.name("cache")),
-        Sub(f"{arn}:user:${{User}}", User=Context.name(CACHE_APP_USER)),
-    ]
-
-
-def _deploy_env(
-    stage: _Stage, creds: handles.Secrets, buckets: handles.Buckets
-) -> list[EnvironmentVariable]:
-    return [
-        _plain("STACK_NAME", Sub(stage.stack_name)),
-        _plain("ARTIFACT_BUCKET", buckets.artifacts.name),
-        # CloudFormation changes the application's resources with this role, not the project's.
-        _plain("EXECUTION_ROLE_ARN", stage.execution_role_arn),
-        # The DB port is the secret's `port` key; Redis's 6379 and the DB user name are fixed by
-        # the template, so they are documented (docs/pipeline.md) rather than passed.
-        # No GetAtt on the database or cache here: it would make the pipeline wait for both.
-        # The DB host comes from the secret (SecretTargetAttachment writes it); the cache
-        # endpoint is the stack's CacheEndpoint export.
-        _secret("DB_HOST", creds.db_secret, "host"),
-        _secret("DB_PASSWORD", creds.db_secret, DB_SECRET_KEY),
-        # The cache's IAM-authenticated user: a job signs a short-lived token with its role.
-        _plain("CACHE_USER", Context.name(CACHE_APP_USER)),
-    ]
 
 
 def _pipeline_role(

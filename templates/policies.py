@@ -3,6 +3,7 @@ resources here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from awacs import (
     sts,
 )
 from awacs.aws import (
+    Action,
     Allow,
     ArnEquals,
     ArnLike,
@@ -250,11 +252,8 @@ def project_role(log_group_arn: Any) -> PolicyDocument:
 
 
 def deploy_stack_arn(stage: str) -> str:
-    """The Sub text of the ARN of one stage's application stack (`stage` may be a variable)."""
-    return (
-        "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
-        f"edu-app-{stage}-${{{SUFFIX_PARAM}}}/*"
-    )
+    """The Sub text of the ARN of one stage's application stack on this platform."""
+    return _stack_arn(f"edu-app-{stage}-${{{SUFFIX_PARAM}}}")
 
 
 def _ec2_arn(resource: str, **variables: Any) -> Sub:
@@ -268,82 +267,61 @@ def _vpc_arn(vpc_id: Any) -> Sub:
     return _ec2_arn(f"vpc/{expr}") if expr else _ec2_arn("vpc/${Vpc}", Vpc=vpc_id)
 
 
-def deploy_access(
-    *, vpc_id: Any, secret_arns: Sequence[Any], cache_connect_arns: Sequence[Any]
-) -> PolicyDocument:
-    """Both deploy projects: run in the VPC (CodeBuild user guide, "Allow CodeBuild access to
-    AWS services required to create a VPC network interface"), read the stack's secrets,
-    which CodeBuild resolves into SECRETS_MANAGER environment variables with this role, sign in
-    to the cache as its IAM-authenticated application user, and deploy their own stage's
-    stack, through their own stage's execution role."""
+# The deploy roles' tag naming the EnvironmentSuffix of the platform their stage deploys into:
+# `<suffix>-stg` for staging (its own platform stack), `<suffix>` for production (this stack).
+TARGET_TAG = "TargetEnvironment"
+# deploy.py uploads a template over CloudFormation's 51,200-byte limit here (stackops/aws/uploads.py
+# KEY_PREFIX) when given --artifact-bucket.
+TEMPLATE_UPLOAD_PREFIX = "cfn-templates/"
+
+
+def _principal_tag(tag: str) -> str:
+    return f"${{!aws:PrincipalTag/{tag}}}"
+
+
+def deploy_access() -> PolicyDocument:
+    """Both deploy projects: deploy their own stage's application stack through that stage's
+    execution role, run the target platform's database bootstrap job and read its contract.
+
+    Every statement takes its target from the calling role's tags, `Stage` (staging,
+    production) and `TargetEnvironment` (the target platform's suffix), so this one policy,
+    attached to both roles, names nothing of either stage: the staging role reaches only the
+    staging platform's (`<suffix>-stg`) things and the production role only production's. A
+    principal without the tags matches nothing; neither role may retag itself. No secret, no
+    VPC: the deploy projects run outside the VPC and hold no credential of a database.
+    """
+    stage, target = _principal_tag(STAGE_TAG), _principal_tag(TARGET_TAG)
     return identity_document(
-        *_codebuild_in_vpc(vpc_id),
         Statement(
-            Effect=Allow,
-            Action=[secretsmanager.GetSecretValue],
-            Resource=list(secret_arns),
-        ),
-        # ElastiCache IAM authentication: Connect on the replication group and on the user.
-        Statement(
-            Effect=Allow,
-            Action=[elasticache.Connect],
-            Resource=list(cache_connect_arns),
-        ),
-        # Change sets on the caller's own stage only: each deploy role carries a `Stage` tag
-        # (staging or production) and the ARN takes it from the calling principal, so the
-        # staging role cannot touch the production stack. One statement for both roles instead
-        # of one per role: one grant to review, in the one managed policy both roles attach. A
-        # principal without the tag matches nothing; the roles cannot retag themselves.
-        Statement(
+            Sid="OwnStageApplicationStack",
             Effect=Allow,
             Action=DEPLOY_STACK_ACTIONS,
-            Resource=[Sub(deploy_stack_arn(f"${{!aws:PrincipalTag/{STAGE_TAG}}}"))],
+            Resource=[Sub(_stack_arn(f"edu-app-{stage}-{target}"))],
         ),
         pass_execution_role(),
+        Statement(
+            Sid="RunTargetBootstrap",
+            Effect=Allow,
+            Action=[codebuild.StartBuild, codebuild.BatchGetBuilds],
+            Resource=[_arn("codebuild", f"project/edu-db-bootstrap-{target}")],
+        ),
         # CloudFormation resolves an application's `AWS::SSM::Parameter::Value<...>` parameters
-        # when the change set is created; the contract's values are no secret.
-        read_contract(),
+        # with the caller's permissions when the change set is made; the contract's values are
+        # no secret.
+        Statement(
+            Sid="ReadTargetContract",
+            Effect=Allow,
+            Action=[ssm.GetParameters, ssm.GetParameter],
+            Resource=[_arn("ssm", f"parameter{CONTRACT_PREFIX}/{target}/*")],
+        ),
     )
 
 
-def _codebuild_in_vpc(vpc_id: Any) -> list[Statement]:
-    """What CodeBuild needs to place a build in the VPC (CodeBuild user guide, "Allow CodeBuild
-    access to AWS services required to create a VPC network interface")."""
-    return [
-        # Describe* calls have no resource-level permission in EC2: Resource must be "*".
-        Statement(
-            Effect=Allow,
-            Action=[
-                ec2.DescribeDhcpOptions,
-                ec2.DescribeNetworkInterfaces,
-                ec2.DescribeSecurityGroups,
-                ec2.DescribeSubnets,
-                ec2.DescribeVpcs,
-            ],
-            Resource=["*"],
-        ),
-        # The ENI's ID is generated at build time, so only this account and region can be named.
-        Statement(
-            Effect=Allow,
-            Action=[ec2.CreateNetworkInterface, ec2.DeleteNetworkInterface],
-            Resource=[
-                _ec2_arn("network-interface/*"),
-                _ec2_arn("subnet/*"),
-                _ec2_arn("security-group/*"),
-            ],
-        ),
-        Statement(
-            Effect=Allow,
-            Action=[ec2.CreateNetworkInterfacePermission],
-            Resource=[_ec2_arn("network-interface/*")],
-            Condition=Condition(
-                [
-                    StringEquals({"ec2:AuthorizedService": "codebuild.amazonaws.com"}),
-                    ArnEquals({"ec2:Vpc": _vpc_arn(vpc_id)}),
-                ]
-            ),
-        ),
-    ]
+def _stack_arn(name: str) -> str:
+    return (
+        "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+        f"{name}/*"
+    )
 
 
 # -- application delivery -------------------------------------------------------------------
@@ -465,20 +443,25 @@ def read_contract() -> Statement:
 def pass_execution_role() -> Statement:
     """A deploy role may hand its own stage's execution role to CloudFormation, and nothing else.
 
-    Both roles share this statement (in DeployAccessPolicy): the execution roles carry the same
-    `Stage` tag as the deploy roles, and the condition matches the two, so the staging deploy
-    role cannot pass the production execution role. Neither may retag a role.
+    Both roles share this statement (in DeployAccessPolicy). The execution roles are unnamed and
+    the staging one lives in the staging platform stack, so the ARN cannot name them: the
+    condition does, by the tags each carries, `Stage` and `Environment` (the suffix of the
+    platform that made it), which must equal the calling role's `Stage` and `TargetEnvironment`.
+    The staging deploy role therefore cannot pass production's execution role (and the
+    staging boundary denies anything tagged with production's suffix besides). Neither may
+    retag a role.
     """
     return Statement(
         Sid="PassOwnStageExecutionRole",
         Effect=Allow,
         Action=[iam.PassRole],
-        Resource=[GetAtt(lid, "Arn") for lid in EXECUTION_ROLE_IDS.values()],
+        Resource=[_role_arn("*")],
         Condition=Condition(
             StringEquals(
                 {
                     "iam:PassedToService": "cloudformation.amazonaws.com",
                     f"aws:ResourceTag/{STAGE_TAG}": f"${{aws:PrincipalTag/{STAGE_TAG}}}",
+                    "aws:ResourceTag/Environment": f"${{aws:PrincipalTag/{TARGET_TAG}}}",
                 }
             )
         ),
@@ -615,10 +598,10 @@ def execution_role(
 
 def health_check() -> PolicyDocument:
     """Both deploy projects: invoke their own stage's health check after a deploy,
-    `edu-app-<stage>-<suffix>-health`, keyed like `deploy_access` by the role's `Stage` tag."""
+    `edu-app-<stage>-<target suffix>-health`, keyed like `deploy_access` by the role's tags."""
     function = (
         "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-        f"edu-app-${{!aws:PrincipalTag/{STAGE_TAG}}}-${{{SUFFIX_PARAM}}}-health"
+        f"edu-app-{_principal_tag(STAGE_TAG)}-{_principal_tag(TARGET_TAG)}-health"
     )
     return identity_document(
         Statement(Effect=Allow, Action=[awslambda.InvokeFunction], Resource=[Sub(function)])
@@ -790,5 +773,683 @@ def _app_denials(app_secret_arn: Any) -> list[Statement]:
             Action=[secretsmanager.GetSecretValue],
             Resource=["*"],
             Condition=Condition(StringNotEquals({"secretsmanager:SecretId": app_secret_arn})),
+        ),
+    ]
+
+
+# -- the staging side: its permissions boundary, its platform's CloudFormation role ----------
+#
+# The pipeline's DeployStaging stage creates a staging platform of its own (the `staging`
+# profile of this template, stack `edu-platform-<suffix>-stg`) and deploys the application into
+# it. Every role on that side carries StagingBoundary: the staging deploy role, the role
+# CloudFormation creates the staging platform with, and every role the staging platform creates
+# (it takes the boundary as its PermissionsBoundaryArn parameter). What the boundary denies, no
+# policy on the staging side can grant.
+
+STAGING_BOUNDARY_ID = "StagingBoundary"
+STAGING_PLATFORM_ROLE_ID = "StagingPlatformExecutionRole"
+# A fixed name: the boundary's own statements must name its ARN, and a Ref to itself would be a
+# circular reference.
+STAGING_BOUNDARY_NAME = f"edu-staging-boundary-${{{SUFFIX_PARAM}}}"
+STAGING_TAIL = "-stg"  # templates.parameters.STAGING_SUFFIX_TAIL
+STAGING_SUFFIX = f"${{{SUFFIX_PARAM}}}{STAGING_TAIL}"
+# What a staging platform names: `edu-<part>-<suffix>-stg` when named by the template, and
+# `edu-platform-<suffix>-stg-<LogicalId>-<random>` when CloudFormation names it after the stack.
+STAGING_NAMES = f"edu-*-{STAGING_SUFFIX}*"
+STAGING_PLATFORM_STACK = f"edu-platform-{STAGING_SUFFIX}"
+STAGING_APP_STACK = f"edu-app-staging-{STAGING_SUFFIX}"
+
+
+def staging_boundary_arn() -> Sub:
+    return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{STAGING_BOUNDARY_NAME}")
+
+
+def _production_tagged() -> StringEquals:
+    return StringEquals({"aws:ResourceTag/Environment": Ref(SUFFIX_PARAM)})
+
+
+def staging_boundary(
+    *,
+    secret_arns: Sequence[Any],
+    data_key_arn: Any,
+    vpc_id: Any,
+    artifacts_bucket_arn: Any,
+    shared_names: Sequence[Any],
+    ceiling: tuple[Sequence[str], Sequence[str]],
+) -> PolicyDocument:
+    """The ceiling of every role on the staging side. It grants nothing by itself (a role's
+    own policy must allow an action too): its Allows are what the staging side's own policies
+    name (`ceiling`: the actions granted on "*", and the others; see `staging_ceiling`), and
+    its Denies are what it is for. `shared_names` are the Name tags of the production stack's
+    resources the staging side must use: the pipeline key, the artifact bucket, the staging
+    deploy project's log group and the staging platform's execution role."""
+    return identity_document(
+        *staging_ceiling(star_actions=ceiling[0], scoped_actions=ceiling[1]),
+        *_staging_denies_production(secret_arns, data_key_arn, vpc_id, shared_names),
+        *_staging_keeps_shared(artifacts_bucket_arn),
+        *_staging_keeps_boundary(),
+    )
+
+
+def _staging_denies_production(
+    secret_arns: Sequence[Any], data_key_arn: Any, vpc_id: Any, shared_names: Sequence[Any]
+) -> list[Statement]:
+    vpc = _vpc_arn(vpc_id)
+    return [
+        # Production's credentials: the master, application and cache secrets.
+        Statement(
+            Sid="DenyProductionSecrets",
+            Effect=Deny,
+            Action=[Action("*")],
+            Resource=list(secret_arns),
+        ),
+        # Production's data key: no decrypting a snapshot, secret or log of production.
+        Statement(
+            Sid="DenyProductionDataKey",
+            Effect=Deny,
+            Action=[Action("kms", "*")],
+            Resource=[data_key_arn],
+        ),
+        # Everything production's stack tags as its own (Environment = its suffix): security
+        # groups, database, cache, roles, log groups, parameters, the contract's parameters.
+        # Only the few resources the pipeline shares with staging (by their Name tag) are left
+        # to the roles' own policies, and the statements below keep those unchanged.
+        Statement(
+            Sid="DenyProductionTagged",
+            Effect=Deny,
+            Action=[Action("*")],
+            Resource=["*"],
+            Condition=Condition(
+                [
+                    _production_tagged(),
+                    StringNotEquals({"aws:ResourceTag/Name": list(shared_names)}),
+                ]
+            ),
+        ),
+        # Production's network: the VPC itself, and anything in it (subnets, security groups,
+        # network interfaces, routes) by the ec2:Vpc key, whatever its tags.
+        Statement(
+            Sid="DenyProductionVpc", Effect=Deny, Action=[Action("ec2", "*")], Resource=[vpc]
+        ),
+        Statement(
+            Sid="DenyInProductionVpc",
+            Effect=Deny,
+            Action=[Action("ec2", "*")],
+            Resource=["*"],
+            Condition=Condition(ArnEquals({"ec2:Vpc": vpc})),
+        ),
+        # Production's contract (`/edu/<suffix>/*`): where production's secret, key and groups
+        # are published. The staging platform's own is `/edu/<suffix>-stg/*`.
+        Statement(
+            Sid="DenyProductionContract",
+            Effect=Deny,
+            Action=[Action("ssm", "*")],
+            Resource=[ssm_parameter_arn(f"{CONTRACT_PREFIX}/${{{SUFFIX_PARAM}}}/*")],
+        ),
+    ]
+
+
+# What would change a shared resource rather than use it: its tags (which decide the Denies
+# above), a role's policies and trust, a key's policy, grants and life, a log group's life and
+# key. By verb, as a Deny may be written (widening a deny only takes power away); what the
+# staging side uses them for (kms:Decrypt, iam:PassRole, logs:PutLogEvents) matches none.
+SHARED_CHANGE_ACTIONS = [
+    Action("kms", verb)
+    for verb in (
+        "Cancel*", "Create*", "Delete*", "Disable*", "Enable*", "Import*", "Put*",
+        "Replicate*", "Revoke*", "Rotate*", "Schedule*", "Tag*", "Untag*", "Update*",
+    )
+] + [
+    Action("iam", verb)
+    for verb in ("Attach*", "Delete*", "Detach*", "Put*", "Tag*", "Untag*", "Update*")
+] + [
+    Action("logs", verb)
+    for verb in ("Associate*", "Delete*", "Disassociate*", "PutRetentionPolicy", "Tag*", "Untag*")
+] + [
+    # The staging deploy project shares its log group's Name tag; nothing on the staging side
+    # acts on a CodeBuild project of production (CodeBuild runs it, not the role).
+    Action("codebuild", "*"),
+]  # fmt: skip
+# The artifact bucket's settings: S3 decides by the bucket's ARN, not its tags.
+BUCKET_CHANGE_ACTIONS = [
+    Action("s3", verb)
+    for verb in (
+        "DeleteBucket*", "PutBucket*", "PutEncryptionConfiguration", "PutLifecycleConfiguration",
+    )
+]  # fmt: skip
+# What the production deploy runs from: the application's code and the approved reviews.
+PRODUCTION_OBJECT_PREFIXES = ("app-code/*", "reviews/*")
+
+
+def _staging_keeps_shared(artifacts_bucket_arn: Any) -> list[Statement]:
+    bucket = sub_expr(artifacts_bucket_arn) or "${Bucket}"
+    extra = {} if sub_expr(artifacts_bucket_arn) else {"Bucket": artifacts_bucket_arn}
+    return [
+        # The resources shared with staging stay as production made them.
+        Statement(
+            Sid="DenySharedChanges",
+            Effect=Deny,
+            Action=SHARED_CHANGE_ACTIONS,
+            Resource=["*"],
+            Condition=Condition(_production_tagged()),
+        ),
+        Statement(
+            Sid="DenyArtifactBucketChanges",
+            Effect=Deny,
+            Action=BUCKET_CHANGE_ACTIONS,
+            Resource=[artifacts_bucket_arn],
+        ),
+        # Staging reads the code production will run and may upload templates, but may not
+        # replace that code or an approver's review.
+        Statement(
+            Sid="DenyProductionObjects",
+            Effect=Deny,
+            Action=[s3.PutObject, s3.DeleteObject, s3.DeleteObjectVersion],
+            Resource=[Sub(f"{bucket}/{p}", **extra) for p in PRODUCTION_OBJECT_PREFIXES],
+        ),
+    ]
+
+
+def _staging_keeps_boundary() -> list[Statement]:
+    boundary = staging_boundary_arn()
+    return [
+        # A role made without this boundary, or moved to another, would be outside every Deny
+        # here: a role is created or re-bounded only with this one.
+        Statement(
+            Sid="DenyRolesWithoutThisBoundary",
+            Effect=Deny,
+            Action=[iam.CreateRole, iam.PutRolePermissionsBoundary],
+            Resource=["*"],
+            Condition=Condition(StringNotEquals({"iam:PermissionsBoundary": boundary})),
+        ),
+        # Removing it would do the same.
+        Statement(
+            Sid="DenyBoundaryRemoval",
+            Effect=Deny,
+            Action=[iam.DeleteRolePermissionsBoundary],
+            Resource=["*"],
+        ),
+        # A new default version, or none, would rewrite the ceiling from below.
+        Statement(
+            Sid="DenyBoundaryChanges",
+            Effect=Deny,
+            Action=[
+                iam.CreatePolicyVersion,
+                iam.DeletePolicy,
+                iam.DeletePolicyVersion,
+                iam.SetDefaultPolicyVersion,
+            ],
+            Resource=[boundary],
+        ),
+        # Users take no boundary from here and keys outlive the pipeline: long-lived
+        # credentials on the staging side would be a way around all of the above.
+        Statement(
+            Sid="DenyUsersAndKeys",
+            Effect=Deny,
+            Action=[iam.CreateUser, iam.CreateAccessKey],
+            Resource=["*"],
+        ),
+    ]
+
+
+def _service_actions(service: str, *names: str) -> list[Action]:
+    return [Action(service, name) for name in names]
+
+
+def _staging_arn(service: str, resource: str) -> Sub:
+    return _arn(service, resource.replace("{names}", STAGING_NAMES))
+
+
+# What CloudFormation calls to create, update and delete the staging profile's resource types
+# (`generate.py --profile staging`), service by service.
+STAGING_EC2_ACTIONS = _service_actions(
+    "ec2",
+    "AllocateAddress", "AssociateRouteTable", "AttachInternetGateway",
+    "AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress", "CreateFlowLogs",
+    "CreateInternetGateway", "CreateNatGateway", "CreateRoute", "CreateRouteTable",
+    "CreateSecurityGroup", "CreateSubnet", "CreateTags", "CreateVpc", "CreateVpcEndpoint",
+    "DeleteFlowLogs", "DeleteInternetGateway", "DeleteNatGateway", "DeleteRoute",
+    "DeleteRouteTable", "DeleteSecurityGroup", "DeleteSubnet", "DeleteTags", "DeleteVpc",
+    "DeleteVpcEndpoints", "DetachInternetGateway", "DisassociateAddress",
+    "DisassociateRouteTable", "ModifySecurityGroupRules", "ModifySubnetAttribute",
+    "ModifyVpcAttribute", "ModifyVpcEndpoint", "ReleaseAddress", "ReplaceRoute",
+    "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+    "UpdateSecurityGroupRuleDescriptionsEgress", "UpdateSecurityGroupRuleDescriptionsIngress",
+)  # fmt: skip
+# EC2's Describe* calls have no resource-level permission: Resource must be "*".
+STAGING_EC2_READS = _service_actions(
+    "ec2",
+    "DescribeAccountAttributes", "DescribeAddresses", "DescribeAvailabilityZones",
+    "DescribeFlowLogs", "DescribeInternetGateways", "DescribeNatGateways",
+    "DescribeNetworkInterfaces", "DescribePrefixLists", "DescribeRouteTables",
+    "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags",
+    "DescribeVpcAttribute", "DescribeVpcEndpointServices", "DescribeVpcEndpoints",
+    "DescribeVpcs",
+)  # fmt: skip
+STAGING_RDS_ACTIONS = _service_actions(
+    "rds",
+    "AddSourceIdentifierToSubscription", "AddTagsToResource", "CreateDBInstance",
+    "CreateDBParameterGroup", "CreateDBSubnetGroup", "CreateEventSubscription",
+    "DeleteDBInstance", "DeleteDBParameterGroup", "DeleteDBSubnetGroup",
+    "DeleteEventSubscription", "DescribeDBInstances", "DescribeDBParameterGroups",
+    "DescribeDBParameters", "DescribeDBSubnetGroups", "DescribeEventSubscriptions",
+    "ListTagsForResource", "ModifyDBInstance", "ModifyDBParameterGroup", "ModifyDBSubnetGroup",
+    "ModifyEventSubscription", "RebootDBInstance", "RemoveSourceIdentifierFromSubscription",
+    "RemoveTagsFromResource",
+)  # fmt: skip
+STAGING_CACHE_ACTIONS = _service_actions(
+    "elasticache",
+    "AddTagsToResource", "CreateCacheCluster", "CreateCacheSubnetGroup", "CreateReplicationGroup",
+    "CreateUser", "CreateUserGroup", "DeleteCacheSubnetGroup", "DeleteReplicationGroup",
+    "DeleteUser", "DeleteUserGroup", "DescribeCacheClusters", "DescribeCacheSubnetGroups",
+    "DescribeReplicationGroups", "DescribeUserGroups", "DescribeUsers", "ListTagsForResource",
+    "ModifyCacheSubnetGroup", "ModifyReplicationGroup", "ModifyUser", "ModifyUserGroup",
+    "RemoveTagsFromResource",
+)  # fmt: skip
+STAGING_KEY_ACTIONS = _service_actions(
+    "kms",
+    "CreateGrant", "Decrypt", "DescribeKey", "DisableKeyRotation", "EnableKeyRotation",
+    "Encrypt", "GenerateDataKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags",
+    "PutKeyPolicy", "ScheduleKeyDeletion", "TagResource", "UntagResource",
+    "UpdateKeyDescription",
+)  # fmt: skip
+STAGING_SECRET_ACTIONS = _service_actions(
+    "secretsmanager",
+    "CreateSecret", "DeleteSecret", "DescribeSecret", "GetSecretValue", "PutSecretValue",
+    "TagResource", "UntagResource", "UpdateSecret",
+)  # fmt: skip
+STAGING_TOPIC_ACTIONS = _service_actions(
+    "sns",
+    "CreateTopic", "DeleteTopic", "GetSubscriptionAttributes", "GetTopicAttributes",
+    "ListTagsForResource", "SetTopicAttributes", "Subscribe", "TagResource", "Unsubscribe",
+    "UntagResource",
+)  # fmt: skip
+STAGING_MISC_ACTIONS = [
+    *_service_actions(
+        "ssm",
+        "AddTagsToResource", "DeleteParameter", "GetParameter", "GetParameters",
+        "ListTagsForResource", "PutParameter", "RemoveTagsFromResource",
+    ),
+    *_service_actions(
+        "events",
+        "DeleteRule", "DescribeRule", "ListTargetsByRule", "PutRule", "PutTargets",
+        "RemoveTargets", "TagResource", "UntagResource",
+    ),
+    *_service_actions(
+        "codebuild", "BatchGetProjects", "CreateProject", "DeleteProject", "UpdateProject",
+    ),
+]  # fmt: skip
+STAGING_POLICY_ACTIONS = _service_actions(
+    "iam",
+    "CreatePolicy", "CreatePolicyVersion", "DeletePolicy", "DeletePolicyVersion", "GetPolicy",
+    "GetPolicyVersion", "ListPolicyVersions", "TagPolicy", "UntagPolicy",
+)  # fmt: skip
+# The roles of the staging platform are handed to these services only: RDS (enhanced
+# monitoring), VPC flow logs, CodeBuild (the bootstrap job), Lambda.
+STAGING_PASS_TO = [
+    "rds.amazonaws.com",
+    "monitoring.rds.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+    "codebuild.amazonaws.com",
+    "lambda.amazonaws.com",
+]
+
+
+def staging_platform_execution() -> PolicyDocument:
+    """What CloudFormation may do for the staging platform stack, `edu-platform-<suffix>-stg`:
+    create, update and delete its resources, named `edu-*-<suffix>-stg*` wherever the service
+    names them. The role carries StagingBoundary, which removes anything of production that a
+    pattern here might reach."""
+    return identity_document(
+        *_staging_network(),
+        Statement(
+            Sid="StagingDataTier",
+            Effect=Allow,
+            Action=[*STAGING_RDS_ACTIONS, *STAGING_CACHE_ACTIONS],
+            Resource=[
+                _staging_arn("rds", "*:{names}"),
+                _staging_arn("elasticache", "*:{names}"),
+                # ElastiCache checks the engine's default parameter group on create.
+                _arn("elasticache", "parametergroup:default.*"),
+            ],
+        ),
+        *_staging_keys(),
+        Statement(
+            Sid="StagingSecrets",
+            Effect=Allow,
+            Action=STAGING_SECRET_ACTIONS,
+            Resource=[_staging_arn("secretsmanager", "secret:{names}")],
+        ),
+        *_staging_logs_and_alarms(),
+        Statement(
+            Sid="StagingServices",
+            Effect=Allow,
+            Action=[*STAGING_TOPIC_ACTIONS, *STAGING_MISC_ACTIONS],
+            Resource=[
+                _staging_arn("sns", "{names}"),
+                _arn("ssm", f"parameter{CONTRACT_PREFIX}/{STAGING_SUFFIX}/*"),
+                _staging_arn("events", "rule/{names}"),
+                _staging_arn("codebuild", "project/{names}"),
+            ],
+        ),
+        *_staging_roles(),
+    )
+
+
+def _staging_network() -> list[Statement]:
+    return [
+        # EC2 names what it creates by generated IDs, so no name can scope these: this account
+        # and region only, and StagingBoundary's Denies keep production's VPC, what is in it and
+        # what production tagged out of reach.
+        Statement(
+            Sid="StagingNetwork",
+            Effect=Allow,
+            Action=STAGING_EC2_ACTIONS,
+            Resource=[_arn("ec2", "*")],
+        ),
+        Statement(
+            Sid="StagingNetworkReads", Effect=Allow, Action=STAGING_EC2_READS, Resource=["*"]
+        ),
+        # An interface endpoint with private DNS associates the VPC with the endpoint service's
+        # private hosted zone, which AWS owns: only its ARN form can be named.
+        Statement(
+            Sid="StagingEndpointDns",
+            Effect=Allow,
+            Action=[Action("route53", "AssociateVPCWithHostedZone")],
+            Resource=[Sub("arn:${AWS::Partition}:route53:::hostedzone/*")],
+        ),
+    ]
+
+
+def _staging_keys() -> list[Statement]:
+    staging_tagged = StringEquals({"aws:ResourceTag/Environment": Sub(STAGING_SUFFIX)})
+    return [
+        # kms:CreateKey has no resource (the key does not exist yet): Resource must be "*"; the
+        # request must tag the key as the staging platform's, as the template does.
+        Statement(
+            Sid="CreateStagingKey",
+            Effect=Allow,
+            Action=[kms.CreateKey],
+            Resource=["*"],
+            Condition=Condition(StringEquals({"aws:RequestTag/Environment": Sub(STAGING_SUFFIX)})),
+        ),
+        # Tagging the key it creates, which has no tag yet to match below.
+        Statement(
+            Sid="TagNewStagingKey",
+            Effect=Allow,
+            Action=[kms.TagResource],
+            Resource=[_arn("kms", "key/*")],
+            Condition=Condition(StringEquals({"aws:RequestTag/Environment": Sub(STAGING_SUFFIX)})),
+        ),
+        # Keys are named by generated IDs: the staging platform's by its Environment tag.
+        Statement(
+            Sid="StagingKey",
+            Effect=Allow,
+            Action=STAGING_KEY_ACTIONS,
+            Resource=[_arn("kms", "key/*")],
+            Condition=Condition(staging_tagged),
+        ),
+        Statement(
+            Sid="StagingKeyAlias",
+            Effect=Allow,
+            Action=[kms.CreateAlias, kms.DeleteAlias, kms.UpdateAlias],
+            Resource=[
+                _arn("kms", f"alias/edu-{STAGING_SUFFIX}"),
+                _staging_arn("kms", "alias/{names}"),
+                _arn("kms", "key/*"),
+            ],
+        ),
+        # secretsmanager:GetRandomPassword has no resource: Resource must be "*". It only
+        # returns random characters.
+        Statement(
+            Sid="GenerateSecrets",
+            Effect=Allow,
+            Action=[secretsmanager.GetRandomPassword],
+            Resource=["*"],
+        ),
+    ]
+
+
+def _staging_logs_and_alarms() -> list[Statement]:
+    return [
+        Statement(
+            Sid="StagingLogGroups",
+            Effect=Allow,
+            Action=LOG_GROUP_ACTIONS,
+            Resource=[
+                _staging_arn("logs", "log-group:/aws/*/{names}"),
+                _arn("logs", f"log-group:{CONTRACT_PREFIX}/{STAGING_SUFFIX}/*"),
+                _staging_arn("logs", "log-group:{names}"),
+            ],
+        ),
+        # Neither call has a resource-level permission: Resource must be "*". They list names,
+        # settings and policies, no log data.
+        Statement(
+            Sid="FindLogGroups",
+            Effect=Allow,
+            Action=[logs.DescribeLogGroups, logs.DescribeResourcePolicies],
+            Resource=["*"],
+        ),
+        # The cache's log delivery to CloudWatch Logs is set up with the caller's credentials
+        # (ElastiCache user guide, "Log delivery"); these calls have no resource-level
+        # permission: Resource must be "*".
+        Statement(
+            Sid="CacheLogDelivery",
+            Effect=Allow,
+            Action=_service_actions(
+                "logs",
+                "CreateLogDelivery",
+                "DeleteLogDelivery",
+                "GetLogDelivery",
+                "ListLogDeliveries",
+                "PutResourcePolicy",
+                "UpdateLogDelivery",
+            ),
+            Resource=["*"],
+        ),
+        Statement(
+            Sid="StagingAlarms",
+            Effect=Allow,
+            Action=ALARM_ACTIONS,
+            Resource=[_staging_arn("cloudwatch", "alarm:{names}")],
+        ),
+    ]
+
+
+def _staging_roles() -> list[Statement]:
+    roles = _role_arn(STAGING_NAMES)
+    return [
+        Statement(
+            Sid="StagingRoles",
+            Effect=Allow,
+            Action=ROLE_LIFECYCLE_ACTIONS,
+            Resource=[roles],
+        ),
+        # Every role it writes carries StagingBoundary (which also denies any other).
+        Statement(
+            Sid="StagingRolesBounded",
+            Effect=Allow,
+            Action=ROLE_WRITE_ACTIONS,
+            Resource=[roles],
+            Condition=Condition(StringEquals({"iam:PermissionsBoundary": staging_boundary_arn()})),
+        ),
+        # It passes only the staging platform's own roles, which it could only create bounded.
+        Statement(
+            Sid="PassStagingRoles",
+            Effect=Allow,
+            Action=[iam.PassRole],
+            Resource=[roles],
+            Condition=Condition(StringEquals({"iam:PassedToService": STAGING_PASS_TO})),
+        ),
+        # The application boundary the staging platform publishes for its application's roles.
+        Statement(
+            Sid="StagingPolicies",
+            Effect=Allow,
+            Action=STAGING_POLICY_ACTIONS,
+            Resource=[
+                Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{STAGING_NAMES}")
+            ],
+        ),
+    ]
+
+
+def deploy_staging(*, platform_role_arn: Any, artifacts_bucket_arn: Any) -> PolicyDocument:
+    """The staging deploy role's own grant besides `deploy_access`: the staging platform
+    stack, through StagingPlatformExecutionRole only, and uploads of templates too large for
+    CloudFormation's TemplateBody (deploy.py --artifact-bucket)."""
+    bucket = sub_expr(artifacts_bucket_arn)
+    uploads = (
+        Sub(f"{bucket}/{TEMPLATE_UPLOAD_PREFIX}*")
+        if bucket
+        else Sub(f"${{Bucket}}/{TEMPLATE_UPLOAD_PREFIX}*", Bucket=artifacts_bucket_arn)
+    )
+    return identity_document(
+        Statement(
+            Sid="StagingPlatformStack",
+            Effect=Allow,
+            Action=DEPLOY_STACK_ACTIONS,
+            Resource=[Sub(_stack_arn(STAGING_PLATFORM_STACK))],
+        ),
+        pass_to_cloudformation(platform_role_arn),
+        Statement(Sid="UploadTemplates", Effect=Allow, Action=[s3.PutObject], Resource=[uploads]),
+        *_staging_preflight(),
+    )
+
+
+def _staging_preflight() -> list[Statement]:
+    """deploy.py's account preflight of the staging platform (stackops/preflight/permissions.py):
+    names already taken and quotas, read only, so that a leftover resource or a full quota
+    stops the deploy with one line before CloudFormation starts."""
+    return [
+        Statement(
+            Sid="PreflightStagingNames",
+            Effect=Allow,
+            Action=[
+                secretsmanager.DescribeSecret,
+                Action("rds", "DescribeDBInstances"),
+                elasticache.DescribeReplicationGroups,
+            ],
+            Resource=[
+                _staging_arn("secretsmanager", "secret:{names}"),
+                _staging_arn("rds", "db:{names}"),
+                _staging_arn("elasticache", "replicationgroup:{names}"),
+            ],
+        ),
+        # Listing log groups, addresses, VPCs, NAT gateways, subnets and zones has no
+        # resource-level permission: Resource must be "*". Names and counts, no data.
+        Statement(
+            Sid="PreflightQuotas",
+            Effect=Allow,
+            Action=[
+                logs.DescribeLogGroups,
+                ec2.DescribeAddresses,
+                ec2.DescribeAvailabilityZones,
+                ec2.DescribeNatGateways,
+                ec2.DescribeSubnets,
+                ec2.DescribeVpcs,
+            ],
+            Resource=["*"],
+        ),
+    ]
+
+
+def staging_artifacts(*, artifacts_bucket_arn: Any, key_arn: Any) -> PolicyDocument:
+    """The staging deploy project's use of the artifact store: read only (it writes no
+    artifact), through the pipeline key."""
+    return identity_document(
+        Statement(
+            Effect=Allow,
+            Action=[s3.GetObject, s3.GetObjectVersion],
+            Resource=[objects(artifacts_bucket_arn)],
+        ),
+        Statement(
+            Effect=Allow,
+            Action=[s3.GetBucketAcl, s3.GetBucketLocation, s3.GetBucketVersioning, s3.ListBucket],
+            Resource=[artifacts_bucket_arn],
+        ),
+        Statement(Effect=Allow, Action=KEY_USE, Resource=[key_arn]),
+    )
+
+
+# AmazonRDSEnhancedMonitoringRole, the AWS managed policy of a staging platform's RDS
+# monitoring role: not in any template, so the ceiling names its actions here.
+RDS_MONITORING_ACTIONS = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:GetLogEvents",
+    "logs:PutLogEvents",
+    "logs:PutRetentionPolicy",
+]
+
+
+def _identity_statements(node: Any) -> list[dict[str, Any]]:
+    """Every Allow statement under `node` (an encoded template or document) that names no
+    Principal: identity policies, not trust or resource policies."""
+    if isinstance(node, list):
+        return [s for item in node for s in _identity_statements(item)]
+    if not isinstance(node, dict):
+        return []
+    if node.get("Effect") == "Allow" and "Principal" not in node:
+        return [node]
+    return [s for value in node.values() for s in _identity_statements(value)]
+
+
+def identity_actions(node: Any) -> tuple[set[str], set[str]]:
+    """(actions some Allow grants on Resource "*", every other action) of the identity policies
+    under `node`, an encoded template or policy document."""
+    star: set[str] = set()
+    scoped: set[str] = set()
+    for statement in _identity_statements(node):
+        actions = statement.get("Action", [])
+        names = {a for a in (actions if isinstance(actions, list) else [actions])}
+        resources = statement.get("Resource", [])
+        on_star = "*" in (resources if isinstance(resources, list) else [resources])
+        (star if on_star else scoped).update(a for a in names if isinstance(a, str))
+    return star, scoped - star
+
+
+def _verb(action: str) -> str:
+    """`service:CreateDBInstance` -> `service:Create*`: the action's leading verb."""
+    service, _, name = action.partition(":")
+    match = re.match(r"[A-Z][a-z]+", name)
+    return f"{service}:{match.group(0) if match else name}*"
+
+
+def _read_verb(action: str) -> str:
+    # Describe calls only read settings: by verb, which keeps the policy within its size limit.
+    return _verb(action) if action.partition(":")[2].startswith("Describe") else action
+
+
+def staging_ceiling(
+    *, star_actions: Sequence[str], scoped_actions: Sequence[str]
+) -> list[Statement]:
+    """The Allows of StagingBoundary: the actions the staging side's own policies grant.
+
+    Derived, not written by hand, so that the ceiling cannot fall behind what the staging
+    side's policies need, while still naming actions (no `*`, no `service:*`). Those granted
+    on Resource "*" (no resource-level permission) stay as named (Describe calls by verb,
+    `ec2:Describe*`); the others are
+    widened to their verb (`rds:Create*`), which keeps the policy under IAM's 6,144-character
+    limit, and limited to this account's resources (and S3's, whose ARNs carry no account).
+    """
+    account = [
+        Sub("arn:${AWS::Partition}:*:*:${AWS::AccountId}:*"),
+        Sub("arn:${AWS::Partition}:s3:::*"),
+    ]
+    return [
+        Statement(
+            Sid="CeilingWithoutResourceLevel",
+            Effect=Allow,
+            Action=[
+                Action(*a.split(":", 1)) for a in sorted({_read_verb(a) for a in star_actions})
+            ],
+            Resource=["*"],
+        ),
+        Statement(
+            Sid="CeilingInThisAccount",
+            Effect=Allow,
+            Action=[Action(*a.split(":", 1)) for a in sorted({_verb(a) for a in scoped_actions})],
+            Resource=account,
         ),
     ]

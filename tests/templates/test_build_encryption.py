@@ -1,4 +1,8 @@
-"""Everything that stores data is encrypted with the stack's customer-managed key."""
+"""Everything that stores something is encrypted with one of the stack's two customer-managed
+keys: the data key (`Key`) encrypts data (database, cache, secrets, their logs and alarms), the
+pipeline key (`PipelineKey`) encrypts the pipeline's things (buckets, CodeBuild projects,
+artifact store, build logs, approvals). No pipeline resource uses the data key, so what deploys
+staging can be given the pipeline key without being able to decrypt anything of production."""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from cfnmodel.intrinsics import walk
 from tests.support.cfn import resources
 
-KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
-# (resource type, the property that must name the stack key)
+DATA_KEY = {"Fn::GetAtt": ["Key", "Arn"]}
+PIPELINE_KEY = {"Fn::GetAtt": ["PipelineKey", "Arn"]}
+# (resource type, the property that must name one of the keys)
 KEYED = [
     ("AWS::Logs::LogGroup", "KmsKeyId"),
     ("AWS::SecretsManager::Secret", "KmsKeyId"),
@@ -17,15 +23,89 @@ KEYED = [
     ("AWS::RDS::DBInstance", "KmsKeyId"),
     ("AWS::RDS::DBInstance", "PerformanceInsightsKMSKeyId"),
     ("AWS::ElastiCache::ReplicationGroup", "KmsKeyId"),
+    ("AWS::CodeBuild::Project", "EncryptionKey"),
 ]
+# The pipeline's resources, each with where it names its key.
+PIPELINE_KEYED = {
+    "BuildProject": ("EncryptionKey",),
+    "DeployStagingProject": ("EncryptionKey",),
+    "PlanProductionProject": ("EncryptionKey",),
+    "DeployProductionProject": ("EncryptionKey",),
+    "BuildLogGroup": ("KmsKeyId",),
+    "DeployStagingLogGroup": ("KmsKeyId",),
+    "PlanProductionLogGroup": ("KmsKeyId",),
+    "DeployProductionLogGroup": ("KmsKeyId",),
+    "ApprovalTopic": ("KmsMasterKeyId",),
+    "Pipeline": ("ArtifactStore", "EncryptionKey", "Id"),
+    "SourceBucket": ("BucketEncryption",),
+    "ArtifactsBucket": ("BucketEncryption",),
+}
+# Resources that hold production's data, and only those, use the data key.
+DATA_TYPES = {
+    "AWS::SecretsManager::Secret",
+    "AWS::RDS::DBInstance",
+    "AWS::ElastiCache::ReplicationGroup",
+}
+
+
+def _names_a_key(value: Any) -> dict[str, Any] | None:
+    found = [v for _, v in walk(value) if v in (DATA_KEY, PIPELINE_KEY)]
+    assert len({str(v) for v in found}) <= 1, found
+    return found[0] if found else None
 
 
 @pytest.mark.parametrize(("rtype", "prop"), KEYED)
-def test_resources_name_the_stack_key(template: dict[str, Any], rtype: str, prop: str) -> None:
+def test_resources_name_one_of_the_stacks_keys(
+    template: dict[str, Any], rtype: str, prop: str
+) -> None:
     found = resources(template, rtype)
     assert found, f"no {rtype} in the template"
     for lid, res in found.items():
-        assert res["Properties"].get(prop) == KEY_ARN, f"{lid}.{prop}"
+        assert res["Properties"].get(prop) in (DATA_KEY, PIPELINE_KEY), f"{lid}.{prop}"
+
+
+def test_there_are_two_keys_the_data_key_and_the_pipeline_key(template: dict[str, Any]) -> None:
+    assert set(resources(template, "AWS::KMS::Key")) == {"Key", "PipelineKey"}
+
+
+@pytest.mark.parametrize("logical_id", sorted(PIPELINE_KEYED))
+def test_the_pipeline_key_encrypts_each_pipeline_resource(
+    template: dict[str, Any], logical_id: str
+) -> None:
+    props = template["Resources"][logical_id]["Properties"]
+    node: Any = props
+    for step in PIPELINE_KEYED[logical_id]:
+        node = node[step]
+    assert _names_a_key(node) == PIPELINE_KEY
+
+
+def test_no_pipeline_resource_uses_the_data_key(template: dict[str, Any]) -> None:
+    pipeline_types = {"AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline", "AWS::S3::Bucket"}
+    pipeline = {
+        lid
+        for lid, r in template["Resources"].items()
+        if r["Type"] in pipeline_types or lid in PIPELINE_KEYED
+    }
+    assert pipeline >= set(PIPELINE_KEYED)
+    for lid in pipeline:
+        assert DATA_KEY not in [v for _, v in walk(template["Resources"][lid])], lid
+
+
+def test_data_is_encrypted_with_the_data_key(template: dict[str, Any]) -> None:
+    found = {lid: r for lid, r in template["Resources"].items() if r["Type"] in DATA_TYPES}
+    assert {r["Type"] for r in found.values()} == DATA_TYPES
+    for lid, res in found.items():
+        assert _names_a_key(res["Properties"]) == DATA_KEY, lid
+
+
+def test_the_pipeline_key_is_used_only_by_the_pipeline(template: dict[str, Any]) -> None:
+    users = {
+        lid
+        for lid, r in template["Resources"].items()
+        if r["Type"] not in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::KMS::Alias")
+        and PIPELINE_KEY in [v for _, v in walk(r.get("Properties", {}))]
+    }
+    assert users == set(PIPELINE_KEYED)
 
 
 def test_database_storage_is_encrypted(template: dict[str, Any]) -> None:
@@ -43,14 +123,14 @@ def test_cache_is_encrypted(template: dict[str, Any], prop: str) -> None:
         assert res["Properties"][prop] is True
 
 
-def test_the_one_key_is_a_symmetric_customer_managed_key(template: dict[str, Any]) -> None:
+def test_both_keys_are_symmetric_customer_managed_keys(template: dict[str, Any]) -> None:
     # Rotation is a property of the key itself: test_security.py.
-    (key,) = resources(template, "AWS::KMS::Key").values()
-    assert key["Properties"].get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+    for key in resources(template, "AWS::KMS::Key").values():
+        assert key["Properties"].get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
 
 def test_rotation_lambda_environment_is_encrypted(production: dict[str, Any]) -> None:
     schedules = resources(production, "AWS::SecretsManager::RotationSchedule")
     assert schedules
     for res in schedules.values():
-        assert res["Properties"]["HostedRotationLambda"]["KmsKeyArn"] == KEY_ARN
+        assert res["Properties"]["HostedRotationLambda"]["KmsKeyArn"] == DATA_KEY

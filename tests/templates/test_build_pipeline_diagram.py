@@ -53,3 +53,20 @@ def test_a_page_without_the_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="lacks the markers"):
         rendered("# no diagram here\n", "flowchart LR")
     assert START in DOC.read_text(encoding="utf-8") and END in DOC.read_text(encoding="utf-8")
+
+
+def test_the_diagram_shows_what_each_deploy_stage_changes_in_order(
+    production: dict[str, Any],
+) -> None:
+    lines = {line.split("[", 1)[0].strip(): line for line in mermaid(production).splitlines()}
+    staging = lines["DeployStaging"]
+    targets = ["edu-platform-#lt;suffix#gt;-stg", "edu-db-bootstrap-#lt;suffix#gt;-stg",
+               "edu-app-staging-#lt;suffix#gt;-stg"]  # fmt: skip
+    positions = [staging.index(f"→ {t}") for t in targets]
+    assert positions == sorted(positions)
+    assert staging.endswith('bounded by StagingBoundary"]')
+    production_line = lines["DeployProduction"]
+    assert production_line.index("→ edu-db-bootstrap-#lt;suffix#gt;<") < production_line.index(
+        "→ edu-app-production-#lt;suffix#gt;"
+    )
+    assert "bounded by" not in production_line

@@ -136,8 +136,9 @@ def test_the_approval_shows_the_summary_and_links_the_review(template: dict[str,
         if t["Properties"]["TopicName"] == {"Fn::Sub": "edu-approvals-${EnvironmentSuffix}"}
     ]
     assert config["NotificationArn"] == {"Ref": topic}
+    # The pipeline's key: approvals are the pipeline's, not production's data.
     assert template["Resources"][topic]["Properties"]["KmsMasterKeyId"] == {
-        "Fn::GetAtt": ["Key", "Arn"]
+        "Fn::GetAtt": ["PipelineKey", "Arn"]
     }
 
 
@@ -223,18 +224,25 @@ def test_the_plan_project_may_plan_production_and_nothing_more(template: dict[st
     }
 
 
-@pytest.mark.parametrize(
-    ("logical_id", "role"),
-    [("DeployStagingProject", "StagingExecutionRole"),
-     ("PlanProductionProject", "ProductionExecutionRole"),
-     ("DeployProductionProject", "ProductionExecutionRole")],
-)  # fmt: skip
-def test_each_stage_deploys_with_its_own_execution_role(
-    template: dict[str, Any], logical_id: str, role: str
+@pytest.mark.parametrize("logical_id", ["PlanProductionProject", "DeployProductionProject"])
+def test_production_deploys_with_its_execution_role(
+    template: dict[str, Any], logical_id: str
 ) -> None:
     assert _env(template, logical_id)["EXECUTION_ROLE_ARN"]["Value"] == {
-        "Fn::GetAtt": [role, "Arn"]
+        "Fn::GetAtt": ["ProductionExecutionRole", "Arn"]
     }
+
+
+def test_staging_deploys_with_the_execution_role_its_own_platform_made(
+    template: dict[str, Any],
+) -> None:
+    # This stack has no staging execution role to give: the staging platform makes it, and the
+    # job reads it from that stack's outputs.
+    assert "EXECUTION_ROLE_ARN" not in _env(template, "DeployStagingProject")
+    text = "\n".join(commands(_spec(template, "DeployStagingProject")))
+    assert 'describe-stacks --stack-name "$PLATFORM_STACK_NAME"' in text
+    assert "OutputKey=='StagingExecutionRoleArn'" in text
+    assert '--role-arn "$EXECUTION_ROLE_ARN"' in text
 
 
 def test_deploy_roles_may_invoke_only_their_own_stages_health_check(
@@ -252,7 +260,7 @@ def test_deploy_roles_may_invoke_only_their_own_stages_health_check(
     (statement,) = document["Statement"]
     assert statement["Action"] == ["lambda:InvokeFunction"]
     assert statement["Resource"][0]["Fn::Sub"].endswith(
-        ":function:edu-app-${!aws:PrincipalTag/Stage}-${EnvironmentSuffix}-health"
+        ":function:edu-app-${!aws:PrincipalTag/Stage}-${!aws:PrincipalTag/TargetEnvironment}-health"
     )
 
 

@@ -51,9 +51,10 @@ def _stage(template: dict[str, Any], name: str) -> list[Any]:
     return actions
 
 
-def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
-    (key_id,) = resources(template, "AWS::KMS::Key")
-    return {"Fn::GetAtt": [key_id, "Arn"]}
+def _pipeline_key_arn(template: dict[str, Any]) -> dict[str, Any]:
+    # The pipeline's own key; the data key is production's (test_build_encryption.py).
+    assert "PipelineKey" in resources(template, "AWS::KMS::Key")
+    return {"Fn::GetAtt": ["PipelineKey", "Arn"]}
 
 
 def _topic_arn(template: dict[str, Any], name: str = "alarms") -> dict[str, Any]:
@@ -107,7 +108,7 @@ def test_pipeline_is_v2(template: dict[str, Any]) -> None:
     assert _pipeline(template)["PipelineType"] == "V2"
 
 
-def test_pipeline_has_one_artifact_store_encrypted_with_the_key(
+def test_pipeline_has_one_artifact_store_encrypted_with_the_pipeline_key(
     template: dict[str, Any],
 ) -> None:
     pipeline = _pipeline(template)
@@ -115,7 +116,7 @@ def test_pipeline_has_one_artifact_store_encrypted_with_the_key(
     assert pipeline["ArtifactStore"] == {
         "Type": "S3",
         "Location": {"Ref": "ArtifactsBucket"},
-        "EncryptionKey": {"Id": _key_arn(template), "Type": "KMS"},
+        "EncryptionKey": {"Id": _pipeline_key_arn(template), "Type": "KMS"},
     }
 
 
@@ -328,8 +329,10 @@ def test_pipeline_name_is_exported(template: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("project", PROJECTS)
-def test_projects_are_encrypted_with_the_key(template: dict[str, Any], project: str) -> None:
-    assert _props(template, project)["EncryptionKey"] == _key_arn(template)
+def test_projects_are_encrypted_with_the_pipeline_key(
+    template: dict[str, Any], project: str
+) -> None:
+    assert _props(template, project)["EncryptionKey"] == _pipeline_key_arn(template)
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -339,10 +342,10 @@ def test_projects_log_to_their_own_log_group(template: dict[str, Any], project: 
 
 
 @pytest.mark.parametrize("log_group", sorted(LOG_GROUPS.values()))
-def test_project_log_groups_are_encrypted_with_the_key(
+def test_project_log_groups_are_encrypted_with_the_pipeline_key(
     template: dict[str, Any], log_group: str
 ) -> None:
-    assert _props(template, log_group)["KmsKeyId"] == _key_arn(template)
+    assert _props(template, log_group)["KmsKeyId"] == _pipeline_key_arn(template)
 
 
 @pytest.mark.parametrize("log_group", sorted(LOG_GROUPS.values()))
@@ -358,48 +361,42 @@ def test_ephemeral_project_logs_go_with_the_stack(ephemeral: dict[str, Any]) -> 
         assert ephemeral["Resources"][log_group]["DeletionPolicy"] == "Delete"
 
 
-@pytest.mark.parametrize("project", DEPLOY_PROJECTS)
-def test_deploy_projects_run_in_the_private_subnets_with_the_deploy_group(
-    template: dict[str, Any], project: str
-) -> None:
-    (vpc_id,) = resources(template, "AWS::EC2::VPC")
-    vpc = _props(template, project)["VpcConfig"]
-    assert vpc["VpcId"] == {"Ref": vpc_id}
-    subnets = [v["Ref"] for _, v in walk(vpc["Subnets"]) if isinstance(v, dict) and "Ref" in v]
-    subnets = [s for s in subnets if s != "AWS::NoValue"]
-    assert subnets and all("Private" in s for s in subnets)
-    assert vpc["SecurityGroupIds"] == [{"Ref": "DeploySecurityGroup"}]
+@pytest.mark.parametrize("project", PROJECTS)
+def test_no_project_runs_in_the_vpc(template: dict[str, Any], project: str) -> None:
+    # None reaches a database or a cache: each platform's bootstrap job does, in its own VPC.
+    assert "VpcConfig" not in _props(template, project)
 
 
-def test_build_project_stays_out_of_the_vpc(template: dict[str, Any]) -> None:
-    # It needs neither the database nor the secrets; keeping it out keeps its role small.
-    assert "VpcConfig" not in _props(template, "BuildProject")
+@pytest.mark.parametrize("project", PROJECTS)
+def test_no_project_is_given_a_secret(template: dict[str, Any], project: str) -> None:
+    variables = _env(template, project)
+    assert variables
+    assert [v for v in variables if v.get("Type", "PLAINTEXT") == "SECRETS_MANAGER"] == []
+    secrets = set(resources(template, "AWS::SecretsManager::Secret"))
+    assert secrets
+    assert not secrets & set().union(*(references(v["Value"]) for v in variables))
 
 
-@pytest.mark.parametrize("project", DEPLOY_PROJECTS)
-def test_deploy_projects_take_the_db_secret_and_sign_in_to_the_cache_with_iam(
-    template: dict[str, Any], project: str
-) -> None:
-    secrets = resources(template, "AWS::SecretsManager::Secret")
-    from_manager = [v for v in _env(template, project) if v.get("Type") == "SECRETS_MANAGER"]
-    referenced = set().union(*(references(v["Value"]) for v in from_manager))
-    # CacheSecret is the switched-off `default` user's password: never handed to a job.
-    assert referenced & set(secrets) == {"DbSecret"}
-    cache_user = [v for v in _env(template, project) if v["Name"] == "CACHE_USER"]
-    assert cache_user == [
-        {"Name": "CACHE_USER", "Value": {"Fn::Sub": "edu-cache-app-${EnvironmentSuffix}"}}
-    ]
-    statements = template["Resources"]["DeployAccessPolicy"]["Properties"]["PolicyDocument"][
-        "Statement"
-    ]
-    (connect,) = [s for s in statements if s["Action"] == ["elasticache:Connect"]]
-    names = [r["Fn::Sub"][1] for r in connect["Resource"]]
-    assert names == [
-        {"Group": {"Fn::Sub": "edu-cache-${EnvironmentSuffix}"}},
-        {"User": {"Fn::Sub": "edu-cache-app-${EnvironmentSuffix}"}},
-    ]
-    readable = [s for s in statements if s["Action"] == ["secretsmanager:GetSecretValue"]]
-    assert [s["Resource"] for s in readable] == [[{"Ref": "DbSecret"}]]
+def _role_documents(template: dict[str, Any], role: str) -> list[Any]:
+    props = _props(template, role)
+    managed = [_props(template, m["Ref"]) for m in props.get("ManagedPolicyArns", [])]
+    # Inline policies as written (an Fn::If included) and each attached managed policy.
+    return [props.get("Policies", []), *(m["PolicyDocument"] for m in managed)]
+
+
+def test_no_project_or_pipeline_role_may_read_a_secret(template: dict[str, Any]) -> None:
+    roles = [_props(template, p)["ServiceRole"]["Fn::GetAtt"][0] for p in PROJECTS]
+    for role in [*roles, "PipelineRole"]:
+        actions = [
+            a
+            for _, v in walk(_role_documents(template, role))
+            if isinstance(v, dict) and "Action" in v
+            for a in v["Action"]
+        ]
+        assert actions, role
+        # DescribeSecret (the staging preflight's name check) reads metadata, no value.
+        reads = {"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"}
+        assert not [a for a in actions if a in reads or a.startswith("secretsmanager:*")], role
 
 
 def test_no_plaintext_variable_carries_a_secret(template: dict[str, Any]) -> None:
@@ -437,8 +434,62 @@ def test_projects_name_a_buildspec_file_of_version_0_2(
 @pytest.mark.parametrize("project", DEPLOY_PROJECTS)
 def test_deploy_projects_run_deploy_py(template: dict[str, Any], project: str) -> None:
     commands = _buildspec(template, project)["phases"]["build"]["commands"]
-    (deploy,) = [c for c in commands if "python3 deploy.py deploy" in c]
-    assert '--stack-name "$STACK_NAME"' in deploy
+    deploys = [c for c in commands if "python3 deploy.py deploy" in c]
+    assert [d for d in deploys if '--stack-name "$STACK_NAME"' in d]
+
+
+def test_staging_deploys_its_platform_then_bootstraps_it_then_deploys_the_application(
+    template: dict[str, Any],
+) -> None:
+    commands = _buildspec(template, "DeployStagingProject")["phases"]["build"]["commands"]
+    order = [
+        next(i for i, c in enumerate(commands) if needle in c)
+        for needle in (
+            '--stack-name "$PLATFORM_STACK_NAME" --template build/staging/platform.json',
+            'bash buildspecs/bootstrap.sh "$BOOTSTRAP_PROJECT"',
+            "OutputKey=='StagingExecutionRoleArn'",
+            '--stack-name "$STACK_NAME" --template build/app/template.json',
+            'bash buildspecs/health.sh "$STACK_NAME"',
+        )
+    ]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    platform = commands[order[0]]
+    for given in (
+        '--parameter "EnvironmentSuffix=$ENVIRONMENT_SUFFIX-stg"',
+        '--parameter "PermissionsBoundaryArn=$STAGING_BOUNDARY_ARN"',
+        '--parameter "AppCodeBucket=$ARTIFACT_BUCKET"',
+        '--parameter "AppCodeKeyArn=$PIPELINE_KEY_ARN"',
+        '--role-arn "$STAGING_PLATFORM_ROLE_ARN"',
+    ):
+        assert given in platform
+    assert "--parameters params-staging.json" in commands[order[3]]
+    assert not [c for c in commands if "migrate.py" in c]
+
+
+def test_production_bootstraps_before_it_executes_the_reviewed_change_set(
+    template: dict[str, Any],
+) -> None:
+    commands = _buildspec(template, "DeployProductionProject")["phases"]["build"]["commands"]
+    bootstrap = commands.index('bash buildspecs/bootstrap.sh "$BOOTSTRAP_PROJECT"')
+    (execute,) = [i for i, c in enumerate(commands) if '--change-set "$CHANGE_SET_ARN"' in c]
+    assert bootstrap < execute
+    assert not [c for c in commands if "migrate.py" in c]
+
+
+def test_build_writes_the_staging_platform_template_and_both_parameter_files(
+    template: dict[str, Any],
+) -> None:
+    commands = _buildspec(template, "BuildProject")["phases"]["build"]["commands"]
+    assert any(
+        c.endswith("python3 generate.py --profile staging --output build/staging/platform.json")
+        for c in commands
+    )
+    params = [c for c in commands if "python3 -m app.build params" in c]
+    assert [c.split("--suffix ")[1].split()[0] for c in params] == [
+        '"$ENVIRONMENT_SUFFIX"',
+        '"$ENVIRONMENT_SUFFIX-stg"',
+    ]
+    assert [c.rsplit("> ", 1)[1] for c in params] == ["params.json", "params-staging.json"]
 
 
 def test_build_project_writes_the_app_template_into_its_artifact(template: dict[str, Any]) -> None:
@@ -458,16 +509,20 @@ def test_staging_and_production_target_different_stacks(template: dict[str, Any]
     assert stack("DeployStagingProject") != stack("DeployProductionProject")
 
 
-def test_iam_roles_are_unnamed_so_deploys_need_only_capability_iam(
+def test_iam_roles_are_unnamed_and_only_the_staging_boundary_is_named(
     template: dict[str, Any],
 ) -> None:
+    # The boundary names its own ARN in its statements, which a Ref to itself cannot.
     named = [
         lid
         for lid, r in resources(template).items()
         if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")
         and ({"RoleName", "ManagedPolicyName"} & set(r["Properties"]))
     ]
-    assert named == []
+    assert named == ["StagingBoundary"]
+    assert _props(template, "StagingBoundary")["ManagedPolicyName"] == {
+        "Fn::Sub": "edu-staging-boundary-${EnvironmentSuffix}"
+    }
 
 
 # -- each deploy role deploys only its own stage's stack ------------------------------------
@@ -488,27 +543,57 @@ def _stack_statement(template: dict[str, Any]) -> dict[str, Any]:
     return statement
 
 
-def test_deploy_roles_share_one_stack_grant_keyed_by_their_stage_tag(
+def test_deploy_roles_share_one_stack_grant_keyed_by_their_tags(
     template: dict[str, Any],
 ) -> None:
-    stacks = [
-        r["Fn::Sub"]
-        for r in _stack_statement(template)["Resource"]
-        if isinstance(r, dict) and ":cloudformation:" in str(r.get("Fn::Sub"))
-    ]
-    assert len(stacks) == 1
-    assert stacks[0].endswith(":stack/edu-app-${!aws:PrincipalTag/Stage}-${EnvironmentSuffix}/*")
+    (stack,) = _stack_statement(template)["Resource"]
+    assert stack["Fn::Sub"].endswith(
+        ":stack/edu-app-${!aws:PrincipalTag/Stage}-${!aws:PrincipalTag/TargetEnvironment}/*"
+    )
+
+
+TARGETS = {
+    "DeployStagingProject": ("staging", "${EnvironmentSuffix}-stg"),
+    "DeployProductionProject": ("production", "${EnvironmentSuffix}"),
+}
 
 
 @pytest.mark.parametrize("project", DEPLOY_PROJECTS)
-def test_deploy_role_stage_tag_selects_the_stack_its_project_deploys(
+def test_deploy_role_tags_select_the_stack_and_bootstrap_job_its_project_names(
     template: dict[str, Any], project: str
 ) -> None:
     role = _props(template, DEPLOY_ROLES[project])
-    stage = tag_map(role["Tags"])["Stage"]
-    (stack,) = [v["Value"] for v in _env(template, project) if v["Name"] == "STACK_NAME"]
-    assert stack == {"Fn::Sub": f"edu-app-{stage}-${{EnvironmentSuffix}}"}
+    tags = tag_map(role["Tags"])
+    stage, target = TARGETS[project]
+    assert (tags["Stage"], tags["TargetEnvironment"]) == (stage, {"Fn::Sub": target})
+    env = {v["Name"]: v["Value"] for v in _env(template, project)}
+    assert env["STACK_NAME"] == {"Fn::Sub": f"edu-app-{stage}-{target}"}
+    assert env["BOOTSTRAP_PROJECT"] == {"Fn::Sub": f"edu-db-bootstrap-{target}"}
     assert {"Ref": "DeployAccessPolicy"} in role["ManagedPolicyArns"]
+    document = _props(template, "DeployAccessPolicy")["PolicyDocument"]
+    (bootstrap,) = [s for s in document["Statement"] if "codebuild:StartBuild" in s["Action"]]
+    assert bootstrap["Action"] == ["codebuild:StartBuild", "codebuild:BatchGetBuilds"]
+    assert bootstrap["Resource"][0]["Fn::Sub"].endswith(
+        ":project/edu-db-bootstrap-${!aws:PrincipalTag/TargetEnvironment}"
+    )
+
+
+def test_the_deploy_projects_environments_are_exactly_what_their_buildspecs_use(
+    template: dict[str, Any],
+) -> None:
+    names = {p: sorted(v["Name"] for v in _env(template, p)) for p in DEPLOY_PROJECTS}
+    assert names == {
+        "DeployStagingProject": sorted(
+            [
+                "ENVIRONMENT_SUFFIX", "PLATFORM_STACK_NAME", "STACK_NAME", "BOOTSTRAP_PROJECT",
+                "ARTIFACT_BUCKET", "PIPELINE_KEY_ARN", "STAGING_BOUNDARY_ARN",
+                "STAGING_PLATFORM_ROLE_ARN",
+            ]
+        ),
+        "DeployProductionProject": sorted(
+            ["STACK_NAME", "BOOTSTRAP_PROJECT", "ARTIFACT_BUCKET", "EXECUTION_ROLE_ARN"]
+        ),
+    }  # fmt: skip
 
 
 def test_only_deploy_roles_get_the_stack_grant(template: dict[str, Any]) -> None:

@@ -9,7 +9,15 @@ from awacs import kms, s3
 from awacs.aws import Allow, PolicyDocument, Statement
 from troposphere import GetAtt, Ref, Sub, encode_to_dict
 
-from templates.policies import artifact_store, connection_use, identity_document, objects, sub_expr
+from templates.policies import (
+    artifact_store,
+    connection_use,
+    identity_actions,
+    identity_document,
+    objects,
+    staging_ceiling,
+    sub_expr,
+)
 
 OBJECTS_A = "arn:aws:s3:::a/*"
 KEY = "arn:aws:kms:eu-west-1:1:key/k"
@@ -76,3 +84,39 @@ def test_sub_expr_declines_other_expressions() -> None:
 
 def test_objects_of_a_bucket_arn_is_a_short_sub() -> None:
     assert objects(GetAtt("Bucket", "Arn")).to_dict() == {"Fn::Sub": "${Bucket.Arn}/*"}
+
+
+def test_identity_actions_split_star_grants_from_scoped_ones_and_skip_trust() -> None:
+    template = {
+        "Resources": {
+            "R": {
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow",
+                        "Principal": {"Service": "x"}, "Action": ["sts:AssumeRole"]}]},
+                    "Policies": [{"PolicyDocument": {"Statement": [
+                        {"Effect": "Allow", "Action": ["ec2:DescribeVpcs"], "Resource": ["*"]},
+                        {"Effect": "Allow", "Action": ["rds:CreateDBInstance", "ec2:DescribeVpcs"],
+                         "Resource": ["arn:aws:rds:::db:x"]},
+                        {"Effect": "Deny", "Action": ["iam:CreateUser"], "Resource": ["*"]},
+                    ]}}],
+                }
+            }
+        }
+    }  # fmt: skip
+    assert identity_actions(template) == ({"ec2:DescribeVpcs"}, {"rds:CreateDBInstance"})
+
+
+def test_the_ceiling_widens_scoped_actions_to_their_verb_and_keeps_star_ones_named() -> None:
+    statements = [
+        encode_to_dict(s)
+        for s in staging_ceiling(
+            star_actions=["ec2:DescribeVpcs", "ec2:DescribeSubnets", "kms:CreateKey"],
+            scoped_actions=["rds:CreateDBInstance", "rds:CreateDBSubnetGroup", "iam:PassRole"],
+        )
+    ]
+    assert [s["Action"] for s in statements] == [
+        ["ec2:Describe*", "kms:CreateKey"],
+        ["iam:Pass*", "rds:Create*"],
+    ]
+    assert statements[0]["Resource"] == ["*"]
+    assert "*" not in statements[1]["Resource"]

@@ -22,9 +22,10 @@ def _props(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
     return props
 
 
-def _key_arn(template: dict[str, Any]) -> dict[str, Any]:
-    (key_id,) = resources(template, "AWS::KMS::Key")
-    return {"Fn::GetAtt": [key_id, "Arn"]}
+def _pipeline_key_arn(template: dict[str, Any]) -> dict[str, Any]:
+    # The pipeline's own key, not the data key (test_build_encryption.py).
+    assert "PipelineKey" in resources(template, "AWS::KMS::Key")
+    return {"Fn::GetAtt": ["PipelineKey", "Arn"]}
 
 
 def _bucket_policy(template: dict[str, Any], bucket: str) -> dict[str, Any]:
@@ -35,14 +36,14 @@ def _bucket_policy(template: dict[str, Any], bucket: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("bucket", KMS_BUCKETS)
-def test_source_and_artifact_buckets_use_the_stack_key_with_bucket_keys(
+def test_source_and_artifact_buckets_use_the_pipeline_key_with_bucket_keys(
     template: dict[str, Any], bucket: str
 ) -> None:
     rule = {
         "BucketKeyEnabled": True,
         "ServerSideEncryptionByDefault": {
             "SSEAlgorithm": "aws:kms",
-            "KMSMasterKeyID": _key_arn(template),
+            "KMSMasterKeyID": _pipeline_key_arn(template),
         },
     }
     encryption = _props(template, bucket)["BucketEncryption"]
