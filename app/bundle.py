@@ -14,19 +14,32 @@ REQUIRED = (
     "app/service/handler.py",
     "app/requirements.txt",
     "deploy.py",
+    "generate.py",
     "requirements.txt",
     "buildspecs/build.yml",
     "buildspecs/deploy.yml",
     "buildspecs/plan.yml",
     "buildspecs/execute.yml",
     "buildspecs/health.sh",
+    "buildspecs/bootstrap.sh",
     "buildspecs/summary.jq",
     "buildspecs/requirements.lock",
 )
 # deploy.py and the packages it imports; templates/ because app/template.py reads the contract
-# from templates/contract.py.
-PACKAGES = ("app", "stackops", "gate", "cfnmodel", "cfn_rules", "clikit", "templates", "buildspecs")
-FILES = ("deploy.py", "pyproject.toml")
+# from templates/contract.py, and generate.py (with dbbootstrap/, whose job the template embeds)
+# because the Build stage writes the staging platform's template from this same source.
+PACKAGES = (
+    "app",
+    "stackops",
+    "gate",
+    "cfnmodel",
+    "cfn_rules",
+    "clikit",
+    "templates",
+    "dbbootstrap",
+    "buildspecs",
+)
+FILES = ("deploy.py", "generate.py", "pyproject.toml")
 
 
 def first_missing(root: Path) -> str | None:

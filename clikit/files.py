@@ -30,6 +30,12 @@ def write_atomic(path: Path, text: str, *, parents: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(path))
+    if path.exists() and not path.is_file():
+        # A device or a pipe (--output /dev/null, /dev/stdout, a FIFO): a rename would replace
+        # it with a regular file, so it is written in place; it holds no half-written file.
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

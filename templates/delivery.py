@@ -55,11 +55,9 @@ def add_delivery(
     given = _boundary_parameter(ctx) if not ctx.profile.pipeline else None
     if given:
         app_boundary = If(given[0], given[1], app_boundary)
-    # TODO(merge): only ctx.profile.app_stage once the pipeline stops naming StagingExecutionRole.
-    stages = list(policies.EXECUTION_ROLE_IDS) if ctx.profile.pipeline else [ctx.profile.app_stage]
-    arns = {
-        stage: GetAtt(_execution_role(ctx, stage, app_boundary, code), "Arn") for stage in stages
-    }
+    # One application stage per platform: staging's lives in the staging platform.
+    stage = ctx.profile.app_stage
+    arns = {stage: GetAtt(_execution_role(ctx, stage, app_boundary, code), "Arn")}
     values = {
         "vpc-id": net.vpc_id,
         "private-subnet-ids": net.private.id_csv,

@@ -47,7 +47,6 @@ class Network:
 
 @dataclass(frozen=True)
 class SecurityGroups:
-    deploy: Any  # CodeBuild deploy projects running in the private subnets
     database: Any
     cache: Any
     rotation: Any  # the hosted secret-rotation Lambda

@@ -298,9 +298,6 @@ DATA_TIERS = (
 CLIENTS = (
     _Client("AppSecurityGroup", "app", "Application tier", ("db", "cache"), "app"),
     _Client(
-        "DeploySecurityGroup", "deploy", "CodeBuild deploy jobs", ("db", "cache"), "deploy jobs"
-    ),
-    _Client(
         "RotationSecurityGroup", "rotation", "Secret rotation Lambda", ("db",), "secret rotation"
     ),
     # The only client that signs in with the master secret (templates/bootstrap.py).
@@ -322,7 +319,6 @@ def add_security_groups(
     tiers = {t.part: _data_tier_group(ctx, net, t, clients, ports[t.part]) for t in DATA_TIERS}
     ctx.output("AppSecurityGroupId", Ref(clients["app"]), "For DB and cache clients")
     return handles.SecurityGroups(
-        deploy=Ref(clients["deploy"]),
         database=Ref(tiers["db"]),
         cache=Ref(tiers["cache"]),
         rotation=Ref(clients["rotation"]),

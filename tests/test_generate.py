@@ -95,7 +95,7 @@ def test_output_file_mode_follows_the_umask(tmp_path: Path) -> None:
 
 def test_failed_run_with_output_creates_no_file(tmp_path: Path) -> None:
     target = tmp_path / "template.json"
-    result = run("--profile", "staging", "--output", str(target))
+    result = run("--profile", "qa", "--output", str(target))
     assert result.returncode != 0
     assert list(tmp_path.iterdir()) == []
 
@@ -119,7 +119,7 @@ def test_unwritable_output_exits_1_and_writes_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ("--profile", "staging"),
+        ("--profile", "qa"),
         ("--format", "xml"),
         ("--bogus",),
         ("extra-positional",),

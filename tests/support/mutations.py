@@ -59,11 +59,6 @@ def _action(t: Template, stage: str, index: int = 0) -> dict[str, Any]:
     return action
 
 
-def _env_var(t: Template, project: str, name: str) -> dict[str, Any]:
-    variables = _props(t, project)["Environment"]["EnvironmentVariables"]
-    return next(v for v in variables if v["Name"] == name)
-
-
 def _historic_secret_not_created(t: Template) -> None:
     _props(t, "Database")["MasterUserPassword"] = (
         "{{resolve:secretsmanager:edu/prod/db-password:SecretString:password}}"
@@ -234,12 +229,25 @@ def _password_parameter(t: Template) -> None:
     _props(t, "Database")["MasterUserPassword"] = {"Ref": "DbPassword"}
 
 
+def _add_env_var(t: Template, project: str, variable: dict[str, Any]) -> None:
+    _props(t, project)["Environment"].setdefault("EnvironmentVariables", []).append(variable)
+
+
 def _plaintext_secret_variable(t: Template) -> None:
-    _env_var(t, "DeployStagingProject", "DB_PASSWORD")["Type"] = "PLAINTEXT"
+    # The mistake the bootstrap job exists to prevent: the password handed over as text.
+    _add_env_var(
+        t,
+        "DbBootstrapProject",
+        {"Name": "DB_PASSWORD", "Type": "PLAINTEXT", "Value": {"Ref": "DbSecret"}},
+    )
 
 
 def _codebuild_unknown_secret(t: Template) -> None:
-    _env_var(t, "DeployProductionProject", "DB_PASSWORD")["Value"] = "edu/prod/db:password"
+    _add_env_var(
+        t,
+        "DeployProductionProject",
+        {"Name": "DB_PASSWORD", "Type": "SECRETS_MANAGER", "Value": "edu/prod/db:password"},
+    )
 
 
 def _rotation_exclude(t: Template) -> None:
@@ -554,7 +562,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "plaintext-secret-variable",
-        "the DB_PASSWORD build variable becomes PLAINTEXT",
+        "the bootstrap project gets a PLAINTEXT DB_PASSWORD build variable",
         "(deploys) the build sees the secret's ARN as the password; the secret is not passed "
         "as a Secrets Manager variable: promise broken",
         _plaintext_secret_variable,

@@ -12,6 +12,7 @@ from cfnlint.api import ManualArgs, lint
 from cfnmodel.intrinsics import walk
 from templates.contract import CONTRACT_KEYS
 from tests.support.cfn import resources
+from tests.support.iam_eval import ContextValue, Model, Sym
 from tests.support.paths import ROOT
 from tests.templates.helpers import dependency_graph, reaches, tag_map
 
@@ -183,34 +184,62 @@ def _attached_to(template: dict[str, Any], policy: str) -> set[str]:
     }
 
 
+# A role CloudFormation may be handed: (its stack, logical ID, Stage tag, Environment tag).
+PASS_CASES = {
+    "production's execution role": ("prod", "ProductionExecutionRole", "production", "prod"),
+    "the staging platform's role": ("prod", "StagingPlatformExecutionRole", "staging", "prod"),
+    "the staging stack's execution role": (
+        "prod-stg",
+        "StagingExecutionRole",
+        "staging",
+        "prod-stg",
+    ),
+    "another platform's production role": (
+        "other",
+        "ProductionExecutionRole",
+        "production",
+        "other",
+    ),
+    "another platform's staging role": (
+        "other-stg",
+        "StagingExecutionRole",
+        "staging",
+        "other-stg",
+    ),
+}
+# The deploy role -> the cases it may pass, and no other.
+MAY_PASS = {
+    "DeployProductionRole": {"production's execution role"},
+    "DeployStagingRole": {"the staging platform's role", "the staging stack's execution role"},
+}
+
+
 def test_a_deploy_role_may_pass_only_its_own_stages_execution_role(
     template: dict[str, Any], profile: str
 ) -> None:
     if profile == "staging":
         assert not resources(template, "AWS::CodeBuild::Project").keys() - {"DbBootstrapProject"}
         return
-    passes = _passes_to_cloudformation(template)
-    # The production plan project makes production's change set with production's execution
-    # role, and may pass that one only (test_build_pipeline_review.py).
-    (plan,) = [s for lid, s in passes if lid == "PlanProductionPolicy"]
-    assert plan["Resource"] == [{"Fn::GetAtt": [STAGES["production"], "Arn"]}]
-    (holder, statement), *others = [(lid, s) for lid, s in passes if lid != "PlanProductionPolicy"]
-    assert others == []
-    assert _attached_to(template, holder) == set(DEPLOY_ROLES.values())
-    condition = statement["Condition"]["StringEquals"]
-    assert condition["iam:PassedToService"] == "cloudformation.amazonaws.com"
-    assert condition["aws:ResourceTag/Stage"] == "${aws:PrincipalTag/Stage}"
-    passable = {r["Fn::GetAtt"][0] for r in statement["Resource"]}
-    # What the tag condition lets each deploy role pass, from the tags the roles carry.
-    may_pass = {
-        stage: {
-            lid
-            for lid in passable
-            if _tags(template, lid)["Stage"] == _tags(template, role)["Stage"]
-        }
-        for stage, role in DEPLOY_ROLES.items()
+    given = {
+        name: "ops@example.com" if "Email" in name else "placeholder"
+        for name, spec in template["Parameters"].items()
+        if "Default" not in spec
     }
-    assert may_pass == {stage: {STAGES[stage]} for stage in STAGES}
+    model = Model(template, {**given, "EnvironmentSuffix": "prod"}, stack="prod")
+    for deploy_role, allowed in MAY_PASS.items():
+        found = set()
+        for case, (stack, logical, stage, environment) in PASS_CASES.items():
+            role_arn = Sym(stack, logical, "Arn", "AWS::IAM::Role")
+            context: dict[str, ContextValue] = {
+                "iam:PassedToService": "cloudformation.amazonaws.com",
+                "aws:ResourceTag/Stage": stage,
+                "aws:ResourceTag/Environment": environment,
+            }
+            if model.decide(deploy_role, "iam:PassRole", role_arn, context).allowed:
+                found.add(case)
+            to_lambda = {**context, "iam:PassedToService": "lambda.amazonaws.com"}
+            assert not model.decide(deploy_role, "iam:PassRole", role_arn, to_lambda).allowed
+        assert found == allowed, deploy_role
 
 
 # -- the boundary ---------------------------------------------------------------------------

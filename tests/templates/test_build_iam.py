@@ -17,6 +17,43 @@ RESOURCE_STAR_ALLOWED = {
     "ec2:DescribeVpcs": "CodeBuild in a VPC; EC2 Describe* calls have no resource type",
     "logs:DescribeLogGroups": "the execution roles' log group reads; it has no resource type",
     "logs:DescribeResourcePolicies": "the execution roles' log group reads; no resource type",
+    # The staging platform's CloudFormation role (StagingPlatformExecutionRole) and the staging
+    # deploy role: what CloudFormation's EC2, KMS, Logs and Secrets Manager handlers call that
+    # has no resource type.
+    **{
+        f"ec2:{verb}": "staging platform: EC2 Describe* calls have no resource type"
+        for verb in (
+            "DescribeAccountAttributes",
+            "DescribeAddresses",
+            "DescribeAvailabilityZones",
+            "DescribeFlowLogs",
+            "DescribeInternetGateways",
+            "DescribeNatGateways",
+            "DescribePrefixLists",
+            "DescribeRouteTables",
+            "DescribeSecurityGroupRules",
+            "DescribeTags",
+            "DescribeVpcAttribute",
+            "DescribeVpcEndpointServices",
+            "DescribeVpcEndpoints",
+        )
+    },
+    "kms:CreateKey": "staging platform: a key that does not exist yet has no ARN",
+    "secretsmanager:GetRandomPassword": "staging platform: GenerateSecretString; no resource",
+    **{
+        f"logs:{verb}": "staging platform: ElastiCache log delivery (vended logs); no resource"
+        for verb in (
+            "CreateLogDelivery",
+            "DeleteLogDelivery",
+            "GetLogDelivery",
+            "ListLogDeliveries",
+            "UpdateLogDelivery",
+            "PutResourcePolicy",
+        )
+    },
+    # StagingBoundary is a ceiling, not a grant: its allows cover the calls above by verb.
+    "ec2:Describe*": "StagingBoundary's ceiling: no EC2 Describe call has a resource type",
+    "logs:Describe*": "StagingBoundary's ceiling: the Logs reads the staging roles make",
 }
 
 # In a key policy, "Resource": "*" means "this key": the policy is attached to one key only.

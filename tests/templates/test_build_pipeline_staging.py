@@ -16,7 +16,10 @@ from cfnmodel.intrinsics import walk
 from cfnmodel.resolve import resolved
 from templates import build_template, policies
 from tests.support.cfn import resources
+from tests.support.profiles import PIPELINE_PROFILES
 from tests.templates.helpers import references, tag_map
+
+PROFILES = PIPELINE_PROFILES
 
 BOUNDARY = "StagingBoundary"
 PLATFORM_ROLE = "StagingPlatformExecutionRole"

@@ -291,19 +291,25 @@ def _bounded_by(policy: Policy) -> RolePolicies:
 def test_the_staging_boundary_keeps_itself(profile: str) -> None:
     """A role it bounds, however much its own policies allow, cannot shed or widen it."""
     prod = _production(profile)
-    boundary = _prod_sym(prod, BOUNDARY)
+    # Named (ManagedPolicyName), so its ARN is known before the stack exists: the boundary's
+    # own denies name it so, since a policy cannot refer to itself.
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/edu-staging-boundary-{PROD}"
+    assert prod.resources[BOUNDARY]["Properties"]["ManagedPolicyName"] == boundary.split("/")[-1]
     governed = _bounded_by(prod.managed_policy(BOUNDARY))
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/edu-anything-{STAGING_SUFFIX}"
-    # Any policy but the boundary: a resource of its own, so certainly another ARN.
-    other = Sym("staging", "WideOpenPolicy", "Arn", "AWS::IAM::ManagedPolicy")
+    # Any other policy's ARN, or none at all.
+    others: list[ContextValue] = [f"arn:aws:iam::{ACCOUNT}:policy/wide-open", None]
     requests: list[tuple[str, Any, dict[str, ContextValue]]] = [
-        ("iam:CreateRole", role_arn, {"iam:PermissionsBoundary": other}),
-        ("iam:CreateRole", role_arn, {"iam:PermissionsBoundary": None}),
-        ("iam:PutRolePermissionsBoundary", role_arn, {"iam:PermissionsBoundary": other}),
+        *(("iam:CreateRole", role_arn, {"iam:PermissionsBoundary": o}) for o in others),
+        *(
+            ("iam:PutRolePermissionsBoundary", role_arn, {"iam:PermissionsBoundary": o})
+            for o in others
+        ),
         ("iam:DeleteRolePermissionsBoundary", role_arn, {}),
         ("iam:CreatePolicyVersion", boundary, {}),
         ("iam:SetDefaultPolicyVersion", boundary, {}),
         ("iam:DeletePolicy", boundary, {}),
+        ("iam:DeletePolicyVersion", boundary, {}),
     ]
     found = [
         _say("a StagingBoundary-bounded role", action, resource, decision)

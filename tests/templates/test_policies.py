@@ -7,7 +7,7 @@ from typing import Any
 
 from awacs import kms, s3
 from awacs.aws import Allow, PolicyDocument, Statement
-from troposphere import GetAtt, Ref, Sub, encode_to_dict
+from troposphere import GetAtt, Join, Ref, Sub, encode_to_dict
 
 from templates.policies import (
     artifact_store,
@@ -78,8 +78,12 @@ def test_sub_expr_writes_a_get_att_as_a_variable() -> None:
     assert sub_expr(GetAtt("Bucket", "Arn")) == "${Bucket.Arn}"
 
 
-def test_sub_expr_declines_other_expressions() -> None:
-    assert sub_expr(Sub("${AWS::Region}")) is None
+def test_sub_expr_extends_a_plain_sub_and_declines_other_expressions() -> None:
+    assert sub_expr(Sub("arn:${AWS::Partition}:s3:::${Bucket}")) == (
+        "arn:${AWS::Partition}:s3:::${Bucket}"
+    )
+    assert sub_expr(Sub("${B}", B=Ref("Bucket"))) is None
+    assert sub_expr(Join("", ["a", "b"])) is None
 
 
 def test_objects_of_a_bucket_arn_is_a_short_sub() -> None:

@@ -210,7 +210,7 @@ def _ingress_sources(template: dict[str, Any], lid: str) -> set[tuple[Any, str]]
     return found
 
 
-def test_database_accepts_its_port_only_from_app_deploy_and_rotation(
+def test_database_accepts_its_port_only_from_app_bootstrap_and_rotation(
     production: dict[str, Any],
 ) -> None:
     # The instance's own Port, the DbPort parameter (not PostgreSQL's 5432: CT.RDS.PR.20).
@@ -218,16 +218,15 @@ def test_database_accepts_its_port_only_from_app_deploy_and_rotation(
     port = ("Ref", "DbPort")
     assert _ingress_sources(production, "DatabaseSecurityGroup") == {
         (port, "AppSecurityGroup"),
-        (port, "DeploySecurityGroup"),
         (port, "RotationSecurityGroup"),
         (port, "BootstrapSecurityGroup"),
     }
 
 
-def test_cache_accepts_6379_only_from_app_and_deploy(production: dict[str, Any]) -> None:
+def test_cache_accepts_6379_only_from_the_app(production: dict[str, Any]) -> None:
+    # The pipeline's projects run outside the VPC; the bootstrap job needs the database only.
     assert _ingress_sources(production, "CacheSecurityGroup") == {
         (6379, "AppSecurityGroup"),
-        (6379, "DeploySecurityGroup"),
     }
 
 
@@ -251,7 +250,7 @@ def test_data_tier_groups_send_nothing(production: dict[str, Any], lid: str) -> 
 
 
 @pytest.mark.parametrize(
-    "lid", ["AppSecurityGroup", "DeploySecurityGroup", "RotationSecurityGroup"]
+    "lid", ["AppSecurityGroup", "BootstrapSecurityGroup", "RotationSecurityGroup"]
 )
 def test_clients_reach_the_internet_only_over_https(production: dict[str, Any], lid: str) -> None:
     rules = _group(production, lid)["SecurityGroupEgress"]
