@@ -47,6 +47,10 @@ class Platform:
     def app_stack(self, stage: str) -> str:
         return f"edu-app-{stage}-{self.suffix}"
 
+    @property
+    def staging_platform(self) -> str:
+        return f"edu-platform-{self.suffix}-stg"
+
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
@@ -65,10 +69,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         assert created.returncode == 0, created.stderr
         yield Platform(suffix=suffix, outputs=json.loads(created.stdout)["outputs"])
     finally:
-        # The application stacks first: the platform's execution roles delete them.
-        for stage in ("production", "staging"):
-            _run("deploy.py", "delete", "--stack-name", f"edu-app-{stage}-{suffix}", "--yes")
-        _run("deploy.py", "delete", "--stack-name", stack, "--yes")
+        # Staging first (its roles carry this platform's StagingBoundary, which IAM will not
+        # delete while in use), each application before its platform (whose execution role
+        # deletes it).
+        for name in (
+            f"edu-app-staging-{suffix}-stg",
+            f"edu-platform-{suffix}-stg",
+            f"edu-app-production-{suffix}",
+            stack,
+        ):
+            _run("deploy.py", "delete", "--stack-name", name, "--yes")
 
 
 def _until(what: str, check: Callable[[], Any]) -> Any:
@@ -168,3 +178,90 @@ def test_the_sample_application_is_delivered_through_the_reviewed_approval(
         FunctionName=f"{platform.app_stack('production')}-health"
     )
     assert json.loads(answer["Payload"].read())["ok"] is True
+
+
+# What no staging-side role may do to production, asked of IAM's policy simulator (which applies
+# each role's permissions boundary): (action, production output naming the resource).
+PRODUCTION_TARGETS = (
+    ("secretsmanager:GetSecretValue", "DbSecretArn"),
+    ("secretsmanager:GetSecretValue", "AppDbSecretArn"),
+    ("secretsmanager:GetSecretValue", "CacheSecretArn"),
+    ("kms:Decrypt", "KeyArn"),
+)
+
+
+def _stack_roles(cfn: Any, stack: str) -> dict[str, str]:
+    """Logical ID -> role name of every IAM role of the stack."""
+    found = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    return {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in found
+        if r["ResourceType"] == "AWS::IAM::Role"
+    }
+
+
+def _allowed(iam: Any, role_arn: str, action: str, resource: str) -> bool:
+    result = iam.simulate_principal_policy(
+        PolicySourceArn=role_arn, ActionNames=[action], ResourceArns=[resource]
+    )["EvaluationResults"]
+    return any(r["EvalDecision"] == "allowed" for r in result)
+
+
+def test_staging_reaches_nothing_of_production_and_only_the_bootstrap_reads_the_master(
+    platform: Platform,
+) -> None:
+    """After the delivery above: the staging platform the pipeline made has its own VPC and key,
+    no staging-side role may read production's secrets or use its data key, and of the
+    production platform's roles only DbBootstrapRole may read the master secret."""
+    import boto3
+
+    cfn, iam = boto3.client("cloudformation"), boto3.client("iam")
+    (staging,) = cfn.describe_stacks(StackName=platform.staging_platform)["Stacks"]
+    staged = {o["OutputKey"]: o["OutputValue"] for o in staging.get("Outputs", [])}
+    assert staged["VpcId"] != platform.outputs["VpcId"]
+    assert staged["KeyArn"] != platform.outputs["KeyArn"]
+    account = boto3.client("sts").get_caller_identity()["Account"]
+
+    def arn(name: str) -> str:
+        return f"arn:aws:iam::{account}:role/{name}"
+
+    production_roles = _stack_roles(cfn, f"edu-live-{platform.suffix}")
+    staging_side = [
+        production_roles["DeployStagingRole"],
+        production_roles["StagingPlatformExecutionRole"],
+        *_stack_roles(cfn, platform.staging_platform).values(),
+    ]
+    reached = [
+        (role, action, output)
+        for role in staging_side
+        for action, output in PRODUCTION_TARGETS
+        if _allowed(iam, arn(role), action, platform.outputs[output])
+    ]
+    assert reached == []
+    readers = {
+        logical
+        for logical, name in production_roles.items()
+        if _allowed(
+            iam, arn(name), "secretsmanager:GetSecretValue", platform.outputs["DbSecretArn"]
+        )
+    }
+    assert readers == {"DbBootstrapRole"}
+
+
+def test_the_bootstrap_job_run_again_changes_nothing(platform: Platform) -> None:
+    """The pipeline ran production's bootstrap job once; a second run reports no change."""
+    import boto3
+
+    builds = boto3.client("codebuild")
+    build_id = builds.start_build(projectName=f"edu-db-bootstrap-{platform.suffix}")["build"]["id"]
+
+    def finished() -> dict[str, Any] | None:
+        (build,) = builds.batch_get_builds(ids=[build_id])["builds"]
+        return None if build["buildStatus"] == "IN_PROGRESS" else build
+
+    build = _until("the bootstrap build", finished)
+    assert build["buildStatus"] == "SUCCEEDED"
+    events = boto3.client("logs").get_log_events(
+        logGroupName=build["logs"]["groupName"], logStreamName=build["logs"]["streamName"]
+    )["events"]
+    assert any("no change" in e["message"] for e in events)
