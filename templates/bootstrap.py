@@ -161,10 +161,6 @@ def bootstrap_role(*, log_group_arn: Any, secret_arns: list[Any], key_arn: Any, 
     )
 
 
-def _ec2_arn(resource: str) -> Sub:
-    return Sub(f"arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{resource}")
-
-
 def _codebuild_in_vpc(vpc_id: Any) -> list[Statement]:
     """What CodeBuild needs to place a build in the VPC (CodeBuild user guide, "Allow CodeBuild
     access to AWS services required to create a VPC network interface")."""
@@ -188,20 +184,20 @@ def _codebuild_in_vpc(vpc_id: Any) -> list[Statement]:
             Effect=Allow,
             Action=[ec2.CreateNetworkInterface, ec2.DeleteNetworkInterface],
             Resource=[
-                _ec2_arn("network-interface/*"),
-                _ec2_arn("subnet/*"),
-                _ec2_arn("security-group/*"),
+                policies.ec2_arn("network-interface/*"),
+                policies.ec2_arn("subnet/*"),
+                policies.ec2_arn("security-group/*"),
             ],
         ),
         Statement(
             Sid="NetworkInterfacePermission",
             Effect=Allow,
             Action=[ec2.CreateNetworkInterfacePermission],
-            Resource=[_ec2_arn("network-interface/*")],
+            Resource=[policies.ec2_arn("network-interface/*")],
             Condition=Condition(
                 [
                     StringEquals({"ec2:AuthorizedService": "codebuild.amazonaws.com"}),
-                    ArnEquals({"ec2:Vpc": _ec2_arn(f"vpc/{policies.sub_expr(vpc_id)}")}),
+                    ArnEquals({"ec2:Vpc": policies.vpc_arn(vpc_id)}),
                 ]
             ),
         ),

@@ -256,15 +256,16 @@ def deploy_stack_arn(stage: str) -> str:
     return _stack_arn(f"edu-app-{stage}-${{{SUFFIX_PARAM}}}")
 
 
-def _ec2_arn(resource: str, **variables: Any) -> Sub:
+def ec2_arn(resource: str, **variables: Any) -> Sub:
+    """An EC2 resource of this account and region."""
     return Sub(
         f"arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{resource}", **variables
     )
 
 
-def _vpc_arn(vpc_id: Any) -> Sub:
+def vpc_arn(vpc_id: Any) -> Sub:
     expr = sub_expr(vpc_id)
-    return _ec2_arn(f"vpc/{expr}") if expr else _ec2_arn("vpc/${Vpc}", Vpc=vpc_id)
+    return ec2_arn(f"vpc/{expr}") if expr else ec2_arn("vpc/${Vpc}", Vpc=vpc_id)
 
 
 # The deploy roles' tag naming the EnvironmentSuffix of the platform their stage deploys into:
@@ -627,14 +628,7 @@ def _execution_logs_and_alarms(names: str) -> list[Statement]:
             Action=LOG_GROUP_ACTIONS,
             Resource=[_arn("logs", f"log-group:/aws/lambda/{names}")],
         ),
-        # The log group handler's reads: neither call has a resource-level permission, so
-        # Resource must be "*". They list names, settings and policies, no log data.
-        Statement(
-            Sid="FindLogGroups",
-            Effect=Allow,
-            Action=[logs.DescribeLogGroups, logs.DescribeResourcePolicies],
-            Resource=["*"],
-        ),
+        _find_log_groups(),
         Statement(
             Sid="Alarms",
             Effect=Allow,
@@ -642,6 +636,17 @@ def _execution_logs_and_alarms(names: str) -> list[Statement]:
             Resource=[_arn("cloudwatch", f"alarm:{names}")],
         ),
     ]
+
+
+def _find_log_groups() -> Statement:
+    """The log group handler's reads: neither call has a resource-level permission, so
+    Resource must be "*". They list names, settings and policies, no log data."""
+    return Statement(
+        Sid="FindLogGroups",
+        Effect=Allow,
+        Action=[logs.DescribeLogGroups, logs.DescribeResourcePolicies],
+        Resource=["*"],
+    )
 
 
 def _read_code(code: Any, key_arn: Any) -> list[Statement]:
@@ -751,9 +756,9 @@ def _app_network_interfaces() -> list[Statement]:
             Effect=Allow,
             Action=ENI_ACTIONS,
             Resource=[
-                _ec2_arn("network-interface/*"),
-                _ec2_arn("subnet/*"),
-                _ec2_arn("security-group/*"),
+                ec2_arn("network-interface/*"),
+                ec2_arn("subnet/*"),
+                ec2_arn("security-group/*"),
             ],
         ),
     ]
@@ -834,7 +839,7 @@ def staging_boundary(
 def _staging_denies_production(
     secret_arns: Sequence[Any], data_key_arn: Any, vpc_id: Any, shared_names: Sequence[Any]
 ) -> list[Statement]:
-    vpc = _vpc_arn(vpc_id)
+    vpc = vpc_arn(vpc_id)
     return [
         # Production's credentials: the master, application and cache secrets.
         Statement(
@@ -1222,14 +1227,7 @@ def _staging_logs_and_alarms() -> list[Statement]:
                 _staging_arn("logs", "log-group:{names}"),
             ],
         ),
-        # Neither call has a resource-level permission: Resource must be "*". They list names,
-        # settings and policies, no log data.
-        Statement(
-            Sid="FindLogGroups",
-            Effect=Allow,
-            Action=[logs.DescribeLogGroups, logs.DescribeResourcePolicies],
-            Resource=["*"],
-        ),
+        _find_log_groups(),
         # The cache's log delivery to CloudWatch Logs is set up with the caller's credentials
         # (ElastiCache user guide, "Log delivery"); these calls have no resource-level
         # permission: Resource must be "*".
