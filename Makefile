@@ -7,7 +7,7 @@ AWSCLI_VENV := .venv-awscli
 PROFILE ?= production
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: bundle template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard
+.PHONY: bundle template templates test lint typecheck format bench mutation clean venv checkov-venv awscli-venv golden guard system-packages
 
 # The pinned requirements, then the project itself, editable and without dependencies (the pins
 # are its dependencies), so both tools and every package import from anywhere in .venv.
@@ -68,7 +68,11 @@ format: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-test: venv checkov-venv guard lint typecheck corpus
+# chromium and PostgreSQL for two test families, where apt-get runs as root (else they skip).
+system-packages:
+	bash tools/system-packages.sh
+
+test: system-packages venv checkov-venv guard lint typecheck corpus
 	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest -n 2 -q
 
 # Regenerates the golden templates and the rule-findings snapshot on purpose; review the diff.
