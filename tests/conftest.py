@@ -10,21 +10,21 @@ import pytest
 from tests.support.profiles import PROFILE_NAMES, PROFILE_STAGES
 
 
-def _parametrizes_profile(metafunc: pytest.Metafunc) -> bool:
-    """A test that lists its own profiles (`@pytest.mark.parametrize("profile", ...)`)."""
+def _parametrizes(metafunc: pytest.Metafunc, argument: str) -> bool:
+    """A test that lists its own values (`@pytest.mark.parametrize("profile", ...)`)."""
     for mark in metafunc.definition.iter_markers("parametrize"):
         names = mark.args[0]
-        if "profile" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+        if argument in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
             return True
     return False
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`profile` runs over the module's PROFILES (default: all); with `stage`, in pairs."""
-    if "profile" not in metafunc.fixturenames or _parametrizes_profile(metafunc):
+    if "profile" not in metafunc.fixturenames or _parametrizes(metafunc, "profile"):
         return
     names = getattr(metafunc.module, "PROFILES", PROFILE_NAMES)
-    if "stage" in metafunc.fixturenames:
+    if "stage" in metafunc.fixturenames and not _parametrizes(metafunc, "stage"):
         pairs = [(name, PROFILE_STAGES[name]) for name in names]
         metafunc.parametrize(("profile", "stage"), pairs, ids=[f"{p}-{s}" for p, s in pairs])
     else:

@@ -12,6 +12,7 @@ import pytest
 
 from cfnmodel.intrinsics import walk
 from tests.support.cfn import resources
+from tests.support.profiles import PIPELINE_PROFILES
 
 DATA_KEY = {"Fn::GetAtt": ["Key", "Arn"]}
 PIPELINE_KEY = {"Fn::GetAtt": ["PipelineKey", "Arn"]}
@@ -64,10 +65,15 @@ def test_resources_name_one_of_the_stacks_keys(
         assert res["Properties"].get(prop) in (DATA_KEY, PIPELINE_KEY), f"{lid}.{prop}"
 
 
-def test_there_are_two_keys_the_data_key_and_the_pipeline_key(template: dict[str, Any]) -> None:
-    assert set(resources(template, "AWS::KMS::Key")) == {"Key", "PipelineKey"}
+def test_there_are_two_keys_the_data_key_and_the_pipeline_key(
+    template: dict[str, Any], profile: str
+) -> None:
+    # A staging platform has no pipeline, so no pipeline key.
+    expected = {"Key"} if profile == "staging" else {"Key", "PipelineKey"}
+    assert set(resources(template, "AWS::KMS::Key")) == expected
 
 
+@pytest.mark.parametrize("profile", PIPELINE_PROFILES)
 @pytest.mark.parametrize("logical_id", sorted(PIPELINE_KEYED))
 def test_the_pipeline_key_encrypts_each_pipeline_resource(
     template: dict[str, Any], logical_id: str
@@ -79,12 +85,19 @@ def test_the_pipeline_key_encrypts_each_pipeline_resource(
     assert _names_a_key(node) == PIPELINE_KEY
 
 
+# The bootstrap job is the data tier's, not the pipeline's: it reads the secrets inside the VPC
+# with the data key (templates/bootstrap.py), and the pipeline only starts it by name.
+DATA_TIER_PROJECTS = {"DbBootstrapProject"}
+
+
+@pytest.mark.parametrize("profile", PIPELINE_PROFILES)
 def test_no_pipeline_resource_uses_the_data_key(template: dict[str, Any]) -> None:
     pipeline_types = {"AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline", "AWS::S3::Bucket"}
     pipeline = {
         lid
         for lid, r in template["Resources"].items()
-        if r["Type"] in pipeline_types or lid in PIPELINE_KEYED
+        if (r["Type"] in pipeline_types or lid in PIPELINE_KEYED)
+        and lid not in DATA_TIER_PROJECTS
     }
     assert pipeline >= set(PIPELINE_KEYED)
     for lid in pipeline:
@@ -98,6 +111,13 @@ def test_data_is_encrypted_with_the_data_key(template: dict[str, Any]) -> None:
         assert _names_a_key(res["Properties"]) == DATA_KEY, lid
 
 
+def test_the_bootstrap_project_uses_the_data_key(template: dict[str, Any]) -> None:
+    project = template["Resources"]["DbBootstrapProject"]["Properties"]
+    assert project["EncryptionKey"] == DATA_KEY
+    assert PIPELINE_KEY not in [v for _, v in walk(project)]
+
+
+@pytest.mark.parametrize("profile", PIPELINE_PROFILES)
 def test_the_pipeline_key_is_used_only_by_the_pipeline(template: dict[str, Any]) -> None:
     users = {
         lid

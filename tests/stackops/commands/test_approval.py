@@ -167,9 +167,11 @@ def test_the_pipeline_deploy_accepts_what_its_manual_approval_confirmed() -> Non
 
     spec = yaml.safe_load((ROOT / "buildspecs" / "deploy.yml").read_text(encoding="utf-8"))
     commands = [c for c in spec["phases"]["build"]["commands"] if "deploy.py deploy" in c]
-    assert len(commands) == 1
-    argv = shlex.split(commands[0])[2:]  # after python3 deploy.py
-    args = cli.build_parser().parse_args(argv)
-    assert (args.command, args.yes, args.require_approval) == ("deploy", True, "never")
+    # The staging platform, then the application into it.
+    assert len(commands) == 2
+    for command in commands:
+        argv = shlex.split(command)[2:]  # after python3 deploy.py
+        args = cli.build_parser().parse_args(argv)
+        assert (args.command, args.yes, args.require_approval) == ("deploy", True, "never")
     bare = cli.build_parser().parse_args(["deploy", "--stack-name", "s", "--template", "t"])
     assert bare.require_approval == "broadening"
