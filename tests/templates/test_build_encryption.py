@@ -96,8 +96,7 @@ def test_no_pipeline_resource_uses_the_data_key(template: dict[str, Any]) -> Non
     pipeline = {
         lid
         for lid, r in template["Resources"].items()
-        if (r["Type"] in pipeline_types or lid in PIPELINE_KEYED)
-        and lid not in DATA_TIER_PROJECTS
+        if (r["Type"] in pipeline_types or lid in PIPELINE_KEYED) and lid not in DATA_TIER_PROJECTS
     }
     assert pipeline >= set(PIPELINE_KEYED)
     for lid in pipeline:
