@@ -45,6 +45,8 @@ class Clients:
     quotas: Any = None
     logs: Any = None
     elasticache: Any = None
+    # delete's check of the stack's policies still in use as permissions boundaries.
+    iam: Any = None
 
 
 def endpoint(explicit: str | None) -> str | None:
@@ -84,6 +86,7 @@ def _preflight_clients(session: Any, kwargs: dict[str, Any]) -> dict[str, LazyCl
         "quotas": "service-quotas",
         "logs": "logs",
         "elasticache": "elasticache",
+        "iam": "iam",
     }
 
     def maker(service: str) -> Callable[[], Any]:

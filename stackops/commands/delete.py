@@ -11,11 +11,11 @@ from typing import Any
 from clikit import exitcodes
 
 from .. import rootcause
-from ..aws import buckets, databases, owned, stacks
+from ..aws import boundaries, buckets, databases, owned, stacks
 from ..aws.errors import degraded_reason
 from ..aws.events import EventCursor
 from ..datasafety.termination import refuse_protected_delete
-from ..errors import BadInput, Interrupted
+from ..errors import BadInput, Interrupted, Refused
 from ..follow.operation import Followed, delete_and_watch, watch
 from ..follow.states import describe_resource, failed_resources, next_action
 from ..result import Result
@@ -49,7 +49,7 @@ def run(session: Session, name: str, yes: bool, *, role_arn: str | None = None) 
         if settled.status == "DELETE_COMPLETE":
             return delete_result(session, name, settled.status, started, exitcodes.OK,
                            f"Stack {name}: DELETE_COMPLETE")  # fmt: skip
-    kept, emptied = _prepare(session, stack_id)
+    kept, emptied = _prepare(session, name, stack_id)
     try:
         done, events = _delete(session, name, stack_id, emptied, role_arn)
     except KeyboardInterrupt:
@@ -87,11 +87,12 @@ def _confirmed(session: Session, name: str, yes: bool) -> bool:
     )
 
 
-def _prepare(session: Session, stack_id: str) -> tuple[dict[str, str], dict[str, str]]:
+def _prepare(session: Session, name: str, stack_id: str) -> tuple[dict[str, str], dict[str, str]]:
     """What CloudFormation cannot delete by itself, made deletable: the buckets emptied (after
     their logging into them stopped), then the databases unprotected, last, so that a failed
     emptying leaves them protected. Returns what is kept and the buckets emptied."""
     found = owned.inventory(session.cfn, stack_id)
+    _refuse_boundaries_in_use(session, name, found)
     kept = _kept(found.policies)
     own = [(r.path, r.physical) for r in found.of_type(BUCKET)]
     # Path -> name of the buckets this delete empties; a kept bucket keeps its data.
@@ -102,6 +103,26 @@ def _prepare(session: Session, stack_id: str) -> tuple[dict[str, str], dict[str,
         session, [r for r in found.of_type(*databases.TYPES) if not _within_kept(r.path, kept)]
     )
     return kept, emptied
+
+
+def _refuse_boundaries_in_use(session: Session, name: str, found: owned.Inventory) -> None:
+    """Refused (exit 3) before anything changes when a policy of the stack is the boundary of
+    roles outside it: IAM would stop the delete half-way on it. A check IAM does not answer
+    (no permission, an emulator without the API) is a warning."""
+    policies = [r.physical for r in found.of_type(boundaries.POLICY)]
+    if not policies or session.clients.iam is None:
+        return
+    own = [r.physical for r in found.of_type(boundaries.ROLE)]
+    try:
+        holders = boundaries.outside_holders(session.clients.iam, policies, own)
+    except Exception as exc:
+        reason = degraded_reason(exc)
+        if reason is None:
+            raise
+        session.warn(f"could not check the boundaries its policies may be: {reason}")
+        return
+    if holders:
+        raise Refused(boundaries.refusal(name, holders))
 
 
 def _kept(policies: dict[str, Any]) -> dict[str, str]:

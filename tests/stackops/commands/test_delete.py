@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from stackops.commands import delete
+from stackops.errors import Refused
 from tests.support.stubbed import (
     NESTED_ID,
     STACK,
@@ -509,3 +510,72 @@ def test_every_bucket_of_a_retained_nested_stack_is_kept(cfn: Any, s3: Any) -> N
         result = delete.run(session, STACK, yes=True)
         s3_stub.assert_no_pending_responses()
     assert result.exit_code == 0 and "Emptied bucket" not in err.getvalue()
+
+
+# -- a policy still in use as a permissions boundary ----------------------------------------
+
+BOUNDARY_ARN = "arn:aws:iam::111122223333:policy/edu-staging-boundary-prod"
+WITH_BOUNDARY = {
+    "Resources": {
+        "StagingBoundary": {"Type": "AWS::IAM::ManagedPolicy"},
+        "SourceBucket": {"Type": "AWS::S3::Bucket"},
+    }
+}
+
+
+def _boundary_listing() -> dict[str, Any]:
+    policy = db_row("StagingBoundary", BOUNDARY_ARN, "AWS::IAM::ManagedPolicy")
+    return rows(policy, bucket_row("SourceBucket", SOURCE))
+
+
+def test_a_policy_other_stacks_roles_carry_as_boundary_refuses_before_any_change(
+    cfn: Any, s3: Any
+) -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    session, _ = session_for(cfn, s3)
+    session.clients.iam = iam
+    asked = calls_of(cfn, s3, iam)
+    role = "edu-platform-prod-stg-StagingExecutionRole-B2"
+    with Stubber(cfn) as stub, Stubber(s3), Stubber(iam) as iam_stub:
+        start(stub, WITH_BOUNDARY, _boundary_listing())
+        iam_stub.add_response(
+            "list_entities_for_policy",
+            {"PolicyRoles": [{"RoleName": role, "RoleId": "AROA0000000000000001"}]},
+            {
+                "PolicyArn": BOUNDARY_ARN,
+                "EntityFilter": "Role",
+                "PolicyUsageFilter": "PermissionsBoundary",
+            },
+        )
+        iam_stub.add_response(
+            "list_role_tags",
+            {"Tags": [{"Key": "aws:cloudformation:stack-name", "Value": "edu-platform-prod-stg"}]},
+            {"RoleName": role},
+        )
+        with pytest.raises(Refused) as refused:
+            delete.run(session, STACK, yes=True)
+    assert refused.value.exit_code == 3
+    assert str(refused.value).endswith("Delete these stacks first: edu-platform-prod-stg")
+    # Nothing emptied, unprotected or deleted.
+    assert not {"ListObjectVersions", "GetBucketLogging", "DeleteStack"} & set(asked)
+
+
+def test_a_boundary_check_iam_refuses_is_a_warning_and_the_delete_goes_on(
+    cfn: Any, s3: Any
+) -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    session, err = session_for(cfn, s3)
+    session.clients.iam = iam
+    with Stubber(cfn) as stub, Stubber(s3) as s3_stub, Stubber(iam) as iam_stub:
+        start(stub, WITH_BOUNDARY, _boundary_listing())
+        iam_stub.add_client_error("list_entities_for_policy", "AccessDenied", "not allowed")
+        logging_of(s3_stub, SOURCE, None)
+        emptying(s3_stub, SOURCE)
+        attempt(stub, 1, "DELETE_COMPLETE")
+        result = delete.run(session, STACK, yes=True)
+    assert result.exit_code == 0
+    assert "could not check the boundaries its policies may be: AccessDenied" in err.getvalue()
