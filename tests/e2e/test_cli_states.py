@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.injection import add_event, find_change_set, read_until, rest, spawn
+from tests.support.injection import (
+    add_event,
+    default_signals,
+    find_change_set,
+    read_until,
+    rest,
+    spawn,
+)
 from tests.support.moto import DEPLOY, MotoEnv, write_json
 from tests.support.paths import ROOT
 from tests.support.samples import bucket_template, topic_template
@@ -278,6 +285,7 @@ def _deploy_on_a_pty(moto_env: MotoEnv, *args: str | Path) -> subprocess.Popen[b
     proc = subprocess.Popen(
         [sys.executable, str(DEPLOY), "deploy", *map(str, args), "--skip-validation"],
         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=moto_env.env, cwd=ROOT,
+        preexec_fn=default_signals,
     )  # fmt: skip
     os.close(slave)
     proc._pty_master = master  # type: ignore[attr-defined]

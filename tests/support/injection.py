@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -44,6 +45,13 @@ def find_change_set(backend: Any, name_or_arn: str) -> Any:
     return next(c for c in backend.change_sets.values() if c.change_set_name == name_or_arn)
 
 
+def default_signals() -> None:
+    """A child's SIGINT as a user's shell gives it: a test runner started in the background of a
+    non-interactive shell (nohup, `cmd &`) ignores SIGINT, every child inherits that, and Python
+    installs no KeyboardInterrupt handler for a signal ignored at its start. Use as preexec_fn."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     """deploy.py ARGS in the background, without a terminal, for tests that act while it runs."""
     return subprocess.Popen(
@@ -53,6 +61,7 @@ def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         env=env,
         cwd=ROOT,
+        preexec_fn=default_signals,
     )
 
 

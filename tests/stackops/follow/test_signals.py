@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.support.injection import default_signals
 from tests.support.paths import ROOT
 
 # Each case runs in a fresh interpreter, where this code is the main thread and SIGINT has its
@@ -32,7 +33,12 @@ print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
 
 def run(code: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        preexec_fn=default_signals,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
