@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from awacs import ec2, kms, logs, secretsmanager
+from awacs import ec2, kms, secretsmanager
 from awacs.aws import Allow, ArnEquals, Condition, Statement, StringEquals
 from troposphere import GetAtt, Ref, Sub
 from troposphere.codebuild import (
@@ -30,7 +30,7 @@ from troposphere.iam import Policy, Role
 from troposphere.logs import LogGroup
 
 from dbbootstrap.buildspec import IMAGE, JOB_ENV, buildspec
-from templates import handles, policies
+from templates import handles, monitoring, policies
 from templates.context import Context
 from templates.data import DB_NAME
 
@@ -51,16 +51,7 @@ def add_bootstrap(
     creds: handles.Secrets,
     database: handles.Database,
 ) -> handles.Bootstrap:
-    log_group = ctx.add(
-        LogGroup(
-            LOG_GROUP_ID,
-            KmsKeyId=key.key_arn,
-            RetentionInDays=ctx.profile.log_retention_days,
-            Tags=ctx.tags(PART),
-            DeletionPolicy=ctx.profile.storage_policy,
-            UpdateReplacePolicy=ctx.profile.storage_policy,
-        )
-    )
+    log_group = monitoring.log_group(ctx, LOG_GROUP_ID, PART, key)
     role = ctx.add(
         Role(
             ROLE_ID,
@@ -136,12 +127,7 @@ def bootstrap_role(*, log_group_arn: Any, secret_arns: list[Any], key_arn: Any, 
     """Its log group, the two secrets (decrypted through Secrets Manager only), and the network
     interface CodeBuild places in the VPC for it. Nothing else: no bucket, no other secret."""
     return policies.identity_document(
-        Statement(
-            Sid="Logs",
-            Effect=Allow,
-            Action=[logs.CreateLogStream, logs.PutLogEvents],
-            Resource=[log_group_arn],
-        ),
+        policies.log_group_writes(log_group_arn),
         Statement(
             Sid="MasterAndAppSecrets",
             Effect=Allow,

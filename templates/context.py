@@ -34,8 +34,12 @@ class Profile:
     # The pipeline (buckets, CodeBuild, CodePipeline) lives in the production platform only: a
     # staging platform is what that pipeline deploys, and deploys nothing itself.
     pipeline: bool
-    # The application stage this platform hosts (its execution role and contract).
-    app_stage: str
+
+    @property
+    def app_stage(self) -> str:
+        """The application stage this platform hosts (its execution role and contract): the
+        platform with the pipeline hosts production; the one it deploys hosts staging."""
+        return "production" if self.pipeline else "staging"
 
 
 PROFILES: dict[str, Profile] = {
@@ -49,7 +53,6 @@ PROFILES: dict[str, Profile] = {
         storage_policy="Retain",
         log_retention_days=365,
         pipeline=True,
-        app_stage="production",
     ),
     "ephemeral": Profile(
         name="ephemeral",
@@ -63,7 +66,6 @@ PROFILES: dict[str, Profile] = {
         # keep a year. It costs nothing here, since ephemeral log groups go with the stack.
         log_retention_days=365,
         pipeline=True,
-        app_stage="production",
     ),
     # The pipeline's staging environment: a data tier of its own (VPC, key, database, cache,
     # secrets), deleted as cleanly as an ephemeral stack, with smaller defaults and no pipeline.
@@ -77,7 +79,6 @@ PROFILES: dict[str, Profile] = {
         storage_policy="Delete",
         log_retention_days=365,
         pipeline=False,
-        app_stage="staging",
     ),
 }
 

@@ -16,7 +16,20 @@ from awacs.aws import (
     Statement,
     StringEquals,
 )
-from troposphere import AWSObject, Equals, GetAtt, Not, Or, Ref, Sub, cloudwatch, events, rds, sns
+from troposphere import (
+    AWSObject,
+    Equals,
+    GetAtt,
+    Not,
+    Or,
+    Ref,
+    Sub,
+    cloudwatch,
+    events,
+    logs,
+    rds,
+    sns,
+)
 
 from templates import handles
 from templates.context import Context
@@ -258,4 +271,20 @@ def _publish(sid: str, service: str, arn_test: Any, source: Any) -> Statement:
         Condition=Condition(
             [StringEquals("aws:SourceAccount", ACCOUNT_ID), arn_test("aws:SourceArn", source)]
         ),
+    )
+
+
+def log_group(ctx: Context, logical_id: str, part: str, key: handles.Key) -> logs.LogGroup:
+    """A job's log group: encrypted with `key`, the profile's retention and deletion policy.
+    Unnamed: a retained production group would otherwise block re-creating the stack."""
+    policy = ctx.profile.storage_policy
+    return ctx.add(
+        logs.LogGroup(
+            logical_id,
+            DeletionPolicy=policy,
+            UpdateReplacePolicy=policy,
+            KmsKeyId=key.key_arn,
+            RetentionInDays=ctx.profile.log_retention_days,
+            Tags=ctx.tags(part),
+        )
     )

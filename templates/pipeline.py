@@ -159,21 +159,6 @@ def _managed(ctx: Context, logical_id: str, document: Any) -> ManagedPolicy:
     return ctx.add(ManagedPolicy(logical_id, PolicyDocument=document))
 
 
-def _log_group(ctx: Context, logical_id: str, part: str, key: handles.Key) -> LogGroup:
-    # Unnamed: a retained production group would otherwise block re-creating the stack.
-    policy = ctx.profile.storage_policy
-    return ctx.add(
-        LogGroup(
-            logical_id,
-            DeletionPolicy=policy,
-            UpdateReplacePolicy=policy,
-            KmsKeyId=key.key_arn,
-            RetentionInDays=ctx.profile.log_retention_days,
-            Tags=ctx.tags(part),
-        )
-    )
-
-
 def _project(
     ctx: Context,
     logical_id: str,
@@ -494,7 +479,7 @@ def _staging_ceiling(ctx: Context) -> tuple[list[str], list[str]]:
 def _build_project(
     ctx: Context, key: handles.Key, buckets: handles.Buckets, shared: _SharedPolicies
 ) -> Project:
-    log_group = _log_group(ctx, "BuildLogGroup", "build", key)
+    log_group = monitoring.log_group(ctx, "BuildLogGroup", "build", key)
     role = _role(
         ctx,
         "BuildRole",
@@ -559,7 +544,7 @@ def _staging_project(
     """Creates or updates the staging platform, runs its bootstrap job, then deploys the
     application into it (buildspecs/deploy.yml). Bounded by StagingBoundary, out of the VPC,
     without any secret: nothing of production is within its reach."""
-    log_group = _log_group(ctx, f"{STAGING.logical}LogGroup", STAGING.part, key)
+    log_group = monitoring.log_group(ctx, f"{STAGING.logical}LogGroup", STAGING.part, key)
     own = _managed(
         ctx,
         "DeployStagingPolicy",
@@ -603,7 +588,7 @@ def _production_project(
 ) -> Project:
     """After the approval: production's bootstrap job, then exactly the reviewed change set
     (buildspecs/execute.yml). Out of the VPC, without any secret."""
-    log_group = _log_group(ctx, f"{PRODUCTION.logical}LogGroup", PRODUCTION.part, key)
+    log_group = monitoring.log_group(ctx, f"{PRODUCTION.logical}LogGroup", PRODUCTION.part, key)
     managed = [shared.artifact_store, shared.deploy_access, shared.health_check]
     role = _deploy_role(ctx, PRODUCTION, log_group, managed)
     return _project(
@@ -630,7 +615,7 @@ def _plan_project(
 ) -> Project:
     """Makes production's change set and stores its review before the approval; it cannot
     execute anything."""
-    log_group = _log_group(ctx, "PlanProductionLogGroup", "plan-production", key)
+    log_group = monitoring.log_group(ctx, "PlanProductionLogGroup", "plan-production", key)
     # Managed, as every CloudFormation grant here is: the stack grants are reviewed in one place.
     plan = _managed(
         ctx,

@@ -241,13 +241,16 @@ STAGE_TAG = "Stage"
 
 def project_role(log_group_arn: Any) -> PolicyDocument:
     """One project's own grant: its log group."""
-    # The group's Arn attribute ends in ":*", which covers its log streams.
-    return identity_document(
-        Statement(
-            Effect=Allow,
-            Action=[logs.CreateLogStream, logs.PutLogEvents],
-            Resource=[log_group_arn],
-        )
+    return identity_document(log_group_writes(log_group_arn))
+
+
+def log_group_writes(log_group_arn: Any) -> Statement:
+    """A job writes its own log group (the group's Arn attribute ends in ":*", which covers
+    its log streams)."""
+    return Statement(
+        Effect=Allow,
+        Action=[logs.CreateLogStream, logs.PutLogEvents],
+        Resource=[log_group_arn],
     )
 
 

@@ -685,3 +685,13 @@ def decide(
     """What IAM decides for `role_id` doing `action` on `resource` (build a `Model` to reuse)."""
     model = Model(template, given, stack=stack, documents=documents)
     return model.decide(role_id, action, resource, context, boundary=boundary)
+
+
+def placeholders(template: Mapping[str, Any]) -> dict[str, str | Sym]:
+    """A value for each parameter without a default (the e-mail addresses, the staging
+    platform's code location), for a Model of the template as a deploy would give them."""
+    return {
+        name: "ops@example.com" if "Email" in name else f"placeholder-{name.lower()}"
+        for name, spec in (template.get("Parameters") or {}).items()
+        if "Default" not in spec
+    }

@@ -12,7 +12,7 @@ from cfnlint.api import ManualArgs, lint
 from cfnmodel.intrinsics import walk
 from templates.contract import CONTRACT_KEYS
 from tests.support.cfn import resources
-from tests.support.iam_eval import ContextValue, Model, Sym
+from tests.support.iam_eval import ContextValue, Model, Sym, placeholders
 from tests.support.paths import ROOT
 from tests.templates.helpers import dependency_graph, reaches, tag_map
 
@@ -220,12 +220,7 @@ def test_a_deploy_role_may_pass_only_its_own_stages_execution_role(
     if profile == "staging":
         assert not resources(template, "AWS::CodeBuild::Project").keys() - {"DbBootstrapProject"}
         return
-    given = {
-        name: "ops@example.com" if "Email" in name else "placeholder"
-        for name, spec in template["Parameters"].items()
-        if "Default" not in spec
-    }
-    model = Model(template, {**given, "EnvironmentSuffix": "prod"}, stack="prod")
+    model = Model(template, {**placeholders(template), "EnvironmentSuffix": "prod"}, stack="prod")
     for deploy_role, allowed in MAY_PASS.items():
         found = set()
         for case, (stack, logical, stage, environment) in PASS_CASES.items():

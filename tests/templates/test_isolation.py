@@ -28,12 +28,13 @@ from tests.support.iam_eval import (
     RolePolicies,
     Sym,
     evaluate,
+    placeholders,
     policy_of,
 )
+from tests.support.profiles import PIPELINE_PROFILES
 
 PROD = "prod"
 STAGING_SUFFIX = "prod-stg"
-PIPELINE_PROFILES = ("production", "ephemeral")
 SECRETS = ("DbSecret", "AppDbSecret", "CacheSecret")
 SECRET_ACTIONS = (
     "secretsmanager:GetSecretValue",
@@ -68,19 +69,10 @@ def _built(profile: str) -> dict[str, Any]:
     return built
 
 
-def _placeholders(template: dict[str, Any]) -> dict[str, str | Sym]:
-    """A value for each parameter without a default (the e-mail addresses)."""
-    return {
-        name: "ops@example.com" if "Email" in name else f"placeholder-{name.lower()}"
-        for name, spec in (template.get("Parameters") or {}).items()
-        if "Default" not in spec
-    }
-
-
 @cache
 def _production(profile: str) -> Model:
     template = _built(profile)
-    given = {**_placeholders(template), "EnvironmentSuffix": PROD}
+    given = {**placeholders(template), "EnvironmentSuffix": PROD}
     return Model(template, given, stack=PROD)
 
 
@@ -107,7 +99,7 @@ def _staging(profile: str) -> Model:
     prod = _production(profile)
     template = _built("staging")
     given: dict[str, str | Sym] = {
-        **_placeholders(template),
+        **placeholders(template),
         "EnvironmentSuffix": STAGING_SUFFIX,
         "PermissionsBoundaryArn": BOUNDARY_ARN,
         "AppCodeBucket": "pipeline-artifacts-bucket",
